@@ -1,0 +1,171 @@
+// Package casefile opens and creates freezeframe case files: DuckDB
+// databases that hold everything one investigation ingested and derived.
+//
+// A case carries its schema version in case_meta. Opening a case written for
+// another schema version fails with a message that says what to do, rather
+// than letting later steps trip over a missing column.
+package casefile
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	ffsql "github.com/freezeframe/freezeframe/sql"
+)
+
+// SchemaVersion is the layout of the case this build reads and writes.
+const SchemaVersion = 1
+
+// Mode says whether a case is opened for reading only or may be written,
+// and created if it does not exist yet.
+type Mode int
+
+const (
+	ReadOnly Mode = iota
+	ReadWrite
+)
+
+// Case is an open case file. It holds one DuckDB connection: DuckDB allows
+// a single writing process per file, and every step runs statements in order.
+type Case struct {
+	Path string
+	DB   *sql.DB
+	Conn *sql.Conn
+}
+
+// ErrNoCase is returned when a case is opened read-only but does not exist.
+var ErrNoCase = errors.New("no case file")
+
+// Open opens the case at path. In ReadWrite mode a missing file is created
+// with the current schema. Extension autoinstall and autoload are off: the
+// tool never reaches the network.
+func Open(ctx context.Context, path string, mode Mode) (*Case, error) {
+	exists := true
+	if st, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		exists = false
+	} else if err != nil {
+		return nil, fmt.Errorf("case %s: %w", path, err)
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("case %s is a directory; --case takes a file path such as case.duckdb", path)
+	}
+	if !exists && mode == ReadOnly {
+		return nil, fmt.Errorf("%w at %s: ingest some input first (freezeframe --case %s ingest ...)", ErrNoCase, path, path)
+	}
+
+	opts := []string{"autoinstall_known_extensions=false", "autoload_known_extensions=false"}
+	if mode == ReadOnly {
+		opts = append(opts, "access_mode=read_only")
+	}
+	connector, err := duckdb.NewConnector(path+"?"+strings.Join(opts, "&"), nil)
+	if err != nil {
+		return nil, describeOpenError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, describeOpenError(path, err)
+	}
+	c := &Case{Path: path, DB: db, Conn: conn}
+	// Every time the case shows or parses is UTC unless a report asks for a zone.
+	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("case %s: %w", path, err)
+	}
+	if err := c.checkSchema(ctx, mode); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func describeOpenError(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
+		return fmt.Errorf("case %s is in use by another process (DuckDB allows one writer); wait for it to finish: %w", path, err)
+	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Invalid Input Error"):
+		return fmt.Errorf("%s is not a DuckDB case file: %w", path, err)
+	}
+	return fmt.Errorf("open case %s: %w", path, err)
+}
+
+// Close releases the connection and the database.
+func (c *Case) Close() error {
+	return errors.Join(c.Conn.Close(), c.DB.Close())
+}
+
+func (c *Case) checkSchema(ctx context.Context, mode Mode) error {
+	var tables int
+	if err := c.Conn.QueryRowContext(ctx,
+		"SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").Scan(&tables); err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
+	}
+	if tables == 0 {
+		if mode == ReadOnly {
+			return fmt.Errorf("%w at %s: the file is an empty DuckDB database; ingest some input first", ErrNoCase, c.Path)
+		}
+		return c.create(ctx)
+	}
+	var v string
+	err := c.Conn.QueryRowContext(ctx, "SELECT value FROM case_meta WHERE key = 'schema_version'").Scan(&v)
+	if err != nil {
+		return fmt.Errorf("%s is a DuckDB database but not a freezeframe case (no case_meta.schema_version); use another --case path", c.Path)
+	}
+	got, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("case %s: schema_version %q is not a number", c.Path, v)
+	}
+	if got != SchemaVersion {
+		return fmt.Errorf("case %s has schema version %d but this freezeframe reads version %d: "+
+			"open it with the freezeframe that wrote it, or ingest the same inputs into a new case (--case new.duckdb)",
+			c.Path, got, SchemaVersion)
+	}
+	return nil
+}
+
+func (c *Case) create(ctx context.Context) error {
+	files, err := fs.Glob(ffsql.Schema, "schema/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	tx, err := c.Conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, f := range files {
+		body, err := fs.ReadFile(ffsql.Schema, f)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("create case %s: %s: %w", c.Path, f, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO case_meta VALUES ('schema_version', ?)", strconv.Itoa(SchemaVersion)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create case %s: %w", c.Path, err)
+	}
+	return nil
+}
+
+// Exec runs one statement, naming the case in any error.
+func (c *Case) Exec(ctx context.Context, query string, args ...any) error {
+	if _, err := c.Conn.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
+	}
+	return nil
+}

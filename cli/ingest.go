@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/ingest"
+)
+
+func newIngestCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Read evidence files into the case",
+	}
+	cmd.AddCommand(newIngestLogsCmd(e))
+	return cmd
+}
+
+func newIngestLogsCmd(e *env) *cobra.Command {
+	var (
+		format string
+		fields []string
+		force  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "logs [--format F] FILE...",
+		Short: "Ingest access logs (plain, gzip or zstd; - for stdin)",
+		Long: `Ingest access logs into the case's requests table.
+
+Each file is hashed (SHA-256) and recorded in sources; every line ends in
+requests or in rejects with a reason, and a file's rows are committed in one
+transaction, so an interrupted ingest leaves nothing of that file: rerun the
+command to finish. A file whose SHA-256 is already in the case is skipped
+unless --force, which replaces its rows.
+
+Formats: ` + strings.Join(ingest.FormatNames(), ", ") + `, or any Apache LogFormat string
+(such as '%h %l %u %t "%r" %>s %b %D'). Without --format, the format is detected
+from the first lines. Compression is recognised by content, not by name.`,
+		Example: `  freezeframe ingest logs access.log.gz
+  freezeframe ingest logs --format fastly-pypi fastly/*.log.zst
+  zcat old.log.gz | freezeframe ingest logs --format combined -
+  freezeframe ingest logs --format jsonl --field time=ts --field client=ip app.jsonl`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			remap, err := parseFields(fields)
+			if err != nil {
+				return err
+			}
+			if len(remap) > 0 && format != "" && format != "jsonl" {
+				return usageError{errors.New("--field applies to --format jsonl only")}
+			}
+			if format != "" {
+				// Check the format once, before touching the case.
+				if _, err := ingest.NewFormat(format, remap); err != nil {
+					return usageError{err}
+				}
+			}
+			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			opts := ingest.LogOptions{
+				Format: format, Fields: remap, Force: force,
+				ToolVersion: toolVersion(), Logger: e.log,
+			}
+			if !e.quiet && e.stderrIsTerminal() {
+				opts.Progress = e.progress
+			}
+			return e.ingestLogs(cmd, c, files, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&format, "format", "f", "", "log format name or Apache LogFormat string (default: detect)")
+	f.StringArrayVar(&fields, "field", nil, "for jsonl, canonical=json.key: read a field from another key (repeatable)")
+	f.BoolVar(&force, "force", false, "ingest files already in the case again, replacing their rows")
+	return cmd
+}
+
+func parseFields(specs []string) (ingest.JSONFields, error) {
+	remap := ingest.JSONFields{}
+	for _, s := range specs {
+		name, key, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, usageError{fmt.Errorf("--field %q: write canonical=json.key, such as time=ts", s)}
+		}
+		remap[name] = key
+	}
+	return remap, nil
+}
+
+// ingestLogs ingests each file in turn; a failed file does not stop the
+// others, and the command fails at the end if any did.
+func (e *env) ingestLogs(cmd *cobra.Command, c *casefile.Case, files []string, opts ingest.LogOptions) error {
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tSTATUS\tFORMAT\tLINES\tPARSED\tREJECTED\tSHA256\tSECONDS\tLINES/S")
+	var failed []string
+	var total ingest.LogResult
+	for _, path := range files {
+		res, err := ingest.Logs(cmd.Context(), c, path, opts)
+		if err != nil {
+			if cmd.Context().Err() != nil {
+				return err
+			}
+			e.log.Error("ingest failed", "err", err)
+			failed = append(failed, path)
+			continue
+		}
+		status := "ingested"
+		switch {
+		case res.Skipped:
+			status = "skipped"
+			e.log.Info("already in the case; skipped (use --force to replace it)", "path", path, "source", res.SourceID)
+		case res.Replaced != 0:
+			status = fmt.Sprintf("replaced %d", res.Replaced)
+		}
+		if res.Rejected > 0 {
+			e.log.Warn("lines rejected; see the rejects table", "path", path, "rejected", res.Rejected,
+				"query", fmt.Sprintf("SELECT * FROM rejects WHERE source_id = %d", res.SourceID))
+		}
+		rate := "-"
+		if secs := res.Elapsed.Seconds(); secs > 0 && !res.Skipped {
+			rate = fmt.Sprintf("%.0f", float64(res.LinesRead)/secs)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%.2f\t%s\n", path, status, orDash(res.Format),
+			res.LinesRead, res.Parsed, res.Rejected, res.SHA256, res.Elapsed.Seconds(), rate)
+		total.LinesRead += res.LinesRead
+		total.Parsed += res.Parsed
+		total.Rejected += res.Rejected
+		total.Elapsed += res.Elapsed
+	}
+	fmt.Fprintf(tw, "total\t\t\t%d\t%d\t%d\t\t%.2f\t\n", total.LinesRead, total.Parsed, total.Rejected, total.Elapsed.Seconds())
+	tw.Flush()
+	if len(failed) > 0 {
+		return fmt.Errorf("%s failed; the case holds nothing of %s", plural(int64(len(failed)), "file", "files"), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// progress draws a bar of bytes read on stderr.
+func (e *env) progress(path string, size int64) (func(int), func()) {
+	bar := progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(path),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	return func(n int) { bar.Add(n) }, func() { bar.Finish() }
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+func newQueryCmd(e *env) *cobra.Command {
+	var write bool
+	cmd := &cobra.Command{
+		Use:   "query SQL",
+		Short: "Run SQL against the case and print the result as CSV",
+		Long: `Run one SQL statement against the case and print the result as CSV on stdout.
+
+The case is opened read-only unless --write is given. Any DuckDB client can
+open the case file as well; this command needs nothing but freezeframe.`,
+		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
+  freezeframe query "SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mode := casefile.ReadOnly
+			if write {
+				mode = casefile.ReadWrite
+			}
+			c, err := e.openCase(cmd.Context(), mode)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			rows, err := c.Conn.QueryContext(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			w := csv.NewWriter(e.stdout)
+			w.Write(cols)
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rec := make([]string, len(cols))
+			for rows.Next() {
+				if err := rows.Scan(ptrs...); err != nil {
+					return err
+				}
+				for i, v := range vals {
+					rec[i] = formatValue(v)
+				}
+				w.Write(rec)
+			}
+			w.Flush()
+			if err := w.Error(); err != nil {
+				return err
+			}
+			return rows.Err()
+		},
+	}
+	cmd.Flags().BoolVar(&write, "write", false, "open the case for writing")
+	return cmd
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return fmt.Sprintf("%x", x)
+	case map[string]any, []any:
+		b, err := json.Marshal(x) // JSON columns come back decoded
+		if err == nil {
+			return string(b)
+		}
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,151 @@
+// Package cli is freezeframe's command line: one file per command. Data goes
+// to stdout; logs and progress bars go to stderr, progress only on a terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+// env is what every command shares: the global flags and the output streams.
+type env struct {
+	casePath string
+	quiet    bool
+	logLevel string
+	stdout   io.Writer
+	stderr   io.Writer
+	log      *slog.Logger
+}
+
+// Exit codes, as gh uses them: 1 for errors, 2 for usage, 130 for Ctrl-C.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitInterrupt = 130
+)
+
+// usageError marks an error in how the command was called.
+type usageError struct{ error }
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string) int {
+	return run(args, os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "freezeframe: interrupted; the case holds nothing of the file being ingested, rerun the command to finish")
+		return exitInterrupt
+	}
+	fmt.Fprintf(stderr, "freezeframe: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "freezeframe",
+		Short: "Offline forensic analyzer for credential-stuffing incidents",
+		Long: `freezeframe ingests access logs and database snapshots into a DuckDB case file,
+with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return e.setup()
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	f := root.PersistentFlags()
+	f.StringVar(&e.casePath, "case", "case.duckdb", "case file (a DuckDB database)")
+	f.BoolVarP(&e.quiet, "quiet", "q", false, "print only data and errors: no progress, no log lines below warnings")
+	f.StringVar(&e.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e))
+	return root
+}
+
+func (e *env) setup() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", e.logLevel)}
+	}
+	if e.quiet && level < slog.LevelWarn {
+		level = slog.LevelWarn
+	}
+	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+// stderrIsTerminal says whether progress bars may be drawn.
+func (e *env) stderrIsTerminal() bool {
+	f, ok := e.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (e *env) openCase(ctx context.Context, mode casefile.Mode) (*casefile.Case, error) {
+	return casefile.Open(ctx, e.casePath, mode)
+}
+
+// toolVersion is the module version, or the VCS revision of a development build.
+func toolVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

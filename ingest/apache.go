@@ -1,0 +1,587 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// fieldKind says where a LogFormat directive's value goes in a Record.
+type fieldKind uint8
+
+const (
+	fExtra fieldKind = iota
+	fClient
+	fTimeCLF    // %t
+	fTimeLayout // %{strftime}t
+	fTimeAny    // Fastly %{now}V: RFC 1123, also CLF or ISO 8601
+	fTimeEpoch  // %{sec|msec|usec}t
+	fTimeFrac   // %{msec_frac|usec_frac}t, added to the time
+	fRequest    // %r: "METHOD URL PROTO"
+	fMethod
+	fURL // path with optional ?query
+	fPath
+	fQuery
+	fProtocol
+	fStatus
+	fBytesCLF // %b: "-" is 0
+	fBytes
+	fDurationScaled // number times field.scale = seconds
+	fReferrer
+	fUserAgent
+	fAcceptLanguage
+	fContentType
+)
+
+// field is one compiled directive.
+type field struct {
+	kind   fieldKind
+	name   string  // key in extra
+	layout string  // Go layout, for fTimeLayout
+	scale  float64 // for fTimeEpoch, fTimeFrac and fDurationScaled
+	spaces int     // spaces the value itself contains (time layouts)
+}
+
+// item is a literal run of text, or a directive.
+type item struct {
+	lit []byte
+	f   *field
+}
+
+// LogFormat parses lines written by an Apache LogFormat string, or a format
+// built the same way (nginx combined, gunicorn, Fastly's VCL log lines).
+type LogFormat struct {
+	spec         string
+	items        []item
+	hashedClient bool // require a 64-hex hashed client (gunicorn-pypi)
+}
+
+// Named formats. fastly-pypi is PyPI's Fastly S3 log format from pypi/infra.
+var namedFormats = map[string]string{
+	"common":        `%h %l %u %t "%r" %>s %b`,
+	"combined":      `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"`,
+	"gunicorn-pypi": `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"`,
+	"fastly-pypi": `%h "%{now}V" %l "%{req.request}V %{req.url}V" %{req.proto}V %>s %{resp.http.Content-Length}V ` +
+		`%{resp.http.age}V "%{resp.http.x-cache}V" "%{resp.http.x-cache-hits}V" "%{req.http.content-type}V" ` +
+		`"%{req.http.accept-language}V" "%{cstr_escape(req.http.user-agent)}V"`,
+}
+
+// CompileLogFormat compiles an Apache LogFormat string.
+func CompileLogFormat(spec string) (*LogFormat, error) {
+	lf := &LogFormat{spec: spec}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			lf.items = append(lf.items, item{lit: []byte(lit.String())})
+			lit.Reset()
+		}
+	}
+	hasA := strings.Contains(spec, "%a")
+	for i := 0; i < len(spec); i++ {
+		c := spec[i]
+		if c == '\\' && i+1 < len(spec) {
+			// Apache config strings escape quotes as \" and allow \t, \n.
+			i++
+			switch spec[i] {
+			case 't':
+				lit.WriteByte('\t')
+			case 'n':
+				lit.WriteByte('\n')
+			default:
+				lit.WriteByte(spec[i])
+			}
+			continue
+		}
+		if c != '%' {
+			lit.WriteByte(c)
+			continue
+		}
+		i++
+		if i < len(spec) && spec[i] == '%' {
+			lit.WriteByte('%')
+			continue
+		}
+		// Modifiers: status conditions (%400,501{..}i, %!200r) and < > for original/final.
+		for i < len(spec) && (spec[i] == '<' || spec[i] == '>' || spec[i] == '!' || spec[i] == ',' || ('0' <= spec[i] && spec[i] <= '9')) {
+			i++
+		}
+		var arg string
+		if i < len(spec) && spec[i] == '{' {
+			end := strings.IndexByte(spec[i:], '}')
+			if end < 0 {
+				return nil, fmt.Errorf("log format %q: unclosed %%{ at byte %d", spec, i)
+			}
+			arg = spec[i+1 : i+end]
+			i += end + 1
+		}
+		if i >= len(spec) {
+			return nil, fmt.Errorf("log format %q ends inside a directive", spec)
+		}
+		f, err := directive(spec[i], arg, hasA)
+		if err != nil {
+			return nil, fmt.Errorf("log format %q: %w", spec, err)
+		}
+		flush()
+		if n := len(lf.items); n > 0 && lf.items[n-1].f != nil {
+			return nil, fmt.Errorf("log format %q: two directives with nothing between them cannot be told apart", spec)
+		}
+		lf.items = append(lf.items, item{f: f})
+	}
+	flush()
+	if len(lf.items) == 0 {
+		return nil, fmt.Errorf("log format %q has no directives", spec)
+	}
+	hasTime := false
+	for _, it := range lf.items {
+		if it.f != nil && (it.f.kind == fTimeCLF || it.f.kind == fTimeLayout || it.f.kind == fTimeAny || it.f.kind == fTimeEpoch) {
+			hasTime = true
+		}
+	}
+	if !hasTime {
+		return nil, fmt.Errorf("log format %q has no time directive (%%t, %%{format}t or %%{now}V); every request needs a time", spec)
+	}
+	return lf, nil
+}
+
+func directive(c byte, arg string, hasA bool) (*field, error) {
+	switch c {
+	case 'h':
+		if hasA {
+			return &field{kind: fExtra, name: "remote_host"}, nil
+		}
+		return &field{kind: fClient}, nil
+	case 'a':
+		if arg == "c" {
+			return &field{kind: fExtra, name: "peer_ip"}, nil
+		}
+		return &field{kind: fClient}, nil
+	case 'l':
+		return &field{kind: fExtra, name: "remote_logname"}, nil
+	case 'u':
+		return &field{kind: fExtra, name: "remote_user"}, nil
+	case 't':
+		return timeDirective(arg)
+	case 'r':
+		return &field{kind: fRequest}, nil
+	case 'm':
+		return &field{kind: fMethod}, nil
+	case 'U':
+		return &field{kind: fPath}, nil
+	case 'q':
+		return &field{kind: fQuery}, nil
+	case 'H':
+		return &field{kind: fProtocol}, nil
+	case 's':
+		return &field{kind: fStatus}, nil
+	case 'b':
+		return &field{kind: fBytesCLF}, nil
+	case 'B':
+		return &field{kind: fBytes}, nil
+	case 'D':
+		return &field{kind: fDurationScaled, scale: 1e-6}, nil
+	case 'T':
+		switch arg {
+		case "", "s":
+			return &field{kind: fDurationScaled, scale: 1}, nil
+		case "ms":
+			return &field{kind: fDurationScaled, scale: 1e-3}, nil
+		case "us":
+			return &field{kind: fDurationScaled, scale: 1e-6}, nil
+		}
+		return nil, fmt.Errorf("%%{%s}T: unit must be s, ms or us", arg)
+	case 'i':
+		if arg == "" {
+			return nil, fmt.Errorf("%%i needs a header name, as in %%{User-Agent}i")
+		}
+		return headerField(arg), nil
+	case 'o':
+		if arg == "" {
+			return nil, fmt.Errorf("%%o needs a header name, as in %%{Content-Length}o")
+		}
+		if strings.EqualFold(arg, "Content-Length") {
+			return &field{kind: fBytes}, nil
+		}
+		return &field{kind: fExtra, name: "resp.http." + strings.ToLower(arg)}, nil
+	case 'V':
+		if arg == "" {
+			return &field{kind: fExtra, name: "server_name"}, nil
+		}
+		return fastlyField(arg), nil
+	case 'v':
+		return &field{kind: fExtra, name: "server_name"}, nil
+	case 'p':
+		return &field{kind: fExtra, name: withArg("port", arg)}, nil
+	case 'P':
+		return &field{kind: fExtra, name: withArg("pid", arg)}, nil
+	case 'I':
+		return &field{kind: fExtra, name: "bytes_received"}, nil
+	case 'O':
+		return &field{kind: fExtra, name: "bytes_sent"}, nil
+	case 'S':
+		return &field{kind: fExtra, name: "bytes_transferred"}, nil
+	case 'k':
+		return &field{kind: fExtra, name: "keepalive_requests"}, nil
+	case 'L':
+		return &field{kind: fExtra, name: "log_id"}, nil
+	case 'f':
+		return &field{kind: fExtra, name: "filename"}, nil
+	case 'X':
+		return &field{kind: fExtra, name: "connection_status"}, nil
+	case 'R':
+		return &field{kind: fExtra, name: "handler"}, nil
+	case 'e', 'n', 'C', 'x', 'c', '^':
+		if arg == "" {
+			return nil, fmt.Errorf("%%%c needs a name in braces", c)
+		}
+		return &field{kind: fExtra, name: arg}, nil
+	}
+	if arg != "" {
+		return &field{kind: fExtra, name: arg}, nil
+	}
+	return nil, fmt.Errorf("directive %%%c is not supported", c)
+}
+
+func withArg(name, arg string) string {
+	if arg == "" {
+		return name
+	}
+	return name + "." + arg
+}
+
+// headerField maps a request header to its canonical column, or to extra.
+func headerField(h string) *field {
+	switch strings.ToLower(h) {
+	case "referer", "referrer":
+		return &field{kind: fReferrer}
+	case "user-agent":
+		return &field{kind: fUserAgent}
+	case "accept-language":
+		return &field{kind: fAcceptLanguage}
+	case "content-type":
+		return &field{kind: fContentType}
+	}
+	return &field{kind: fExtra, name: strings.ToLower(h)}
+}
+
+// fastlyField maps a Fastly VCL log variable (%{...}V) to a column.
+func fastlyField(v string) *field {
+	if strings.HasPrefix(v, "cstr_escape(") && strings.HasSuffix(v, ")") {
+		v = v[len("cstr_escape(") : len(v)-1]
+	}
+	lv := strings.ToLower(v)
+	switch {
+	case lv == "now" || lv == "time.start":
+		return &field{kind: fTimeAny}
+	case lv == "time.start.sec":
+		return &field{kind: fTimeEpoch, scale: 1e6}
+	case lv == "time.start.msec":
+		return &field{kind: fTimeEpoch, scale: 1e3}
+	case lv == "time.start.usec":
+		return &field{kind: fTimeEpoch, scale: 1}
+	case lv == "time.elapsed.usec":
+		return &field{kind: fDurationScaled, scale: 1e-6}
+	case lv == "time.elapsed.msec":
+		return &field{kind: fDurationScaled, scale: 1e-3}
+	case lv == "client.ip":
+		return &field{kind: fClient}
+	case lv == "req.request" || lv == "req.method":
+		return &field{kind: fMethod}
+	case lv == "req.url":
+		return &field{kind: fURL}
+	case lv == "req.url.path":
+		return &field{kind: fPath}
+	case lv == "req.url.qs":
+		return &field{kind: fQuery}
+	case lv == "req.proto":
+		return &field{kind: fProtocol}
+	case lv == "resp.status":
+		return &field{kind: fStatus}
+	case lv == "resp.http.content-length" || lv == "resp.body_bytes_written":
+		return &field{kind: fBytes}
+	case strings.HasPrefix(lv, "req.http."):
+		f := headerField(v[len("req.http."):])
+		if f.kind == fExtra {
+			f.name = lv
+		}
+		return f
+	}
+	return &field{kind: fExtra, name: lv}
+}
+
+func timeDirective(arg string) (*field, error) {
+	arg = strings.TrimPrefix(strings.TrimPrefix(arg, "begin:"), "end:")
+	switch arg {
+	case "":
+		return &field{kind: fTimeCLF}, nil
+	case "sec":
+		return &field{kind: fTimeEpoch, scale: 1e6}, nil
+	case "msec":
+		return &field{kind: fTimeEpoch, scale: 1e3}, nil
+	case "usec":
+		return &field{kind: fTimeEpoch, scale: 1}, nil
+	case "msec_frac":
+		return &field{kind: fTimeFrac, scale: 1e3}, nil
+	case "usec_frac":
+		return &field{kind: fTimeFrac, scale: 1}, nil
+	}
+	layout, err := strftimeLayout(arg)
+	if err != nil {
+		return nil, err
+	}
+	return &field{kind: fTimeLayout, layout: layout, spaces: strings.Count(layout, " ")}, nil
+}
+
+// Spec returns the LogFormat string the parser was compiled from.
+func (lf *LogFormat) Spec() string { return lf.spec }
+
+// Parse implements Parser.
+func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
+	pos := 0
+	var extra []byte
+	timeSet := false
+	var frac int64
+	items := lf.items
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		if it.f == nil {
+			if !bytes.HasPrefix(line[pos:], it.lit) {
+				return fmt.Errorf("expected %q at byte %d, found %q", it.lit, pos+1, snippet(line[pos:]))
+			}
+			pos += len(it.lit)
+			continue
+		}
+		// Find where the value ends: at the next literal, or the end of line.
+		var next []byte
+		if i+1 < len(items) {
+			next = items[i+1].lit
+		}
+		end := -1
+		rest := line[pos:]
+		switch {
+		case len(next) == 0:
+			end = len(rest)
+		case it.f.kind == fTimeCLF && len(rest) > 0 && rest[0] == '[':
+			if j := bytes.IndexByte(rest, ']'); j >= 0 {
+				end = j + 1
+			}
+		case next[0] == '"':
+			if i+2 == len(items) && len(next) == 1 {
+				// The last quoted field runs to the line's last quote, so an
+				// unescaped quote inside a user agent does not break the line.
+				end = bytes.LastIndexByte(rest, '"')
+			} else {
+				end = quoteEnd(rest)
+			}
+		default:
+			end = nthIndexByte(rest, next[0], it.f.spaces)
+		}
+		if end < 0 {
+			return fmt.Errorf("field %d ends early: expected %q after byte %d", i/2+1, next, pos+1)
+		}
+		val := rest[:end]
+		pos += end
+		if err := lf.assign(it.f, val, rec, &extra, &frac, a); err != nil {
+			return err
+		}
+		switch it.f.kind {
+		case fTimeCLF, fTimeLayout, fTimeAny, fTimeEpoch:
+			timeSet = true
+		}
+	}
+	if pos < len(line) {
+		if rest := bytes.TrimRight(line[pos:], " \t"); len(rest) > 0 {
+			return fmt.Errorf("unexpected text after the last field at byte %d: %q", pos+1, snippet(rest))
+		}
+	}
+	if !timeSet {
+		return fmt.Errorf("no time in line")
+	}
+	rec.Time += frac
+	if lf.hashedClient && !rec.ClientHashed {
+		return fmt.Errorf("client %q is not a 64-hex hashed IP, as gunicorn-pypi logs have", snippet([]byte(rec.Client)))
+	}
+	if len(extra) > 0 {
+		extra = append(extra, '}')
+		rec.Extra = a.bytes(extra)
+	}
+	return nil
+}
+
+func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, frac *int64, a *arena) error {
+	null := len(val) == 0 || (len(val) == 1 && val[0] == '-') || string(val) == "(null)"
+	var err error
+	switch f.kind {
+	case fTimeCLF:
+		rec.Time, err = parseCLFTime(val)
+	case fTimeAny:
+		rec.Time, err = parseAnyTime(val)
+	case fTimeLayout:
+		var t time.Time
+		t, err = time.Parse(f.layout, string(val))
+		if err != nil {
+			err = fmt.Errorf("time %q does not match the format's time layout %q", snippet(val), f.layout)
+		}
+		rec.Time = t.UnixMicro()
+	case fTimeEpoch:
+		n, ok := atoi(val)
+		if !ok {
+			return fmt.Errorf("epoch time %q is not a whole number", snippet(val))
+		}
+		rec.Time = n * int64(f.scale)
+	case fTimeFrac:
+		n, ok := atoi(val)
+		if !ok {
+			return fmt.Errorf("time fraction %q is not a number", snippet(val))
+		}
+		*frac = n * int64(f.scale)
+	case fStatus:
+		if null {
+			return nil
+		}
+		n, ok := atoi(val)
+		if !ok || n < 100 || n > 999 {
+			return fmt.Errorf("status %q is not an HTTP status code", snippet(val))
+		}
+		rec.Status = int32(n)
+	case fBytesCLF, fBytes:
+		if null {
+			if f.kind == fBytesCLF && len(val) == 1 {
+				rec.Bytes = 0
+			}
+			return nil
+		}
+		n, ok := atoi(val)
+		if !ok {
+			return fmt.Errorf("response size %q is not a number", snippet(val))
+		}
+		rec.Bytes = n
+	case fDurationScaled:
+		if null {
+			return nil
+		}
+		d, ok := parseFloat(val)
+		if !ok || d < 0 {
+			return fmt.Errorf("duration %q is not a number", snippet(val))
+		}
+		rec.Duration = d * f.scale
+	}
+	if err != nil || null {
+		return err
+	}
+	s := bstr(val)
+	switch f.kind {
+	case fClient:
+		rec.Client = s
+		rec.ClientHashed = isHashedIP(s)
+	case fRequest:
+		splitRequest(s, rec)
+	case fMethod:
+		rec.Method = s
+	case fURL:
+		splitURL(s, rec)
+	case fPath:
+		rec.Path = s
+	case fQuery:
+		rec.Query = strings.TrimPrefix(s, "?")
+	case fProtocol:
+		rec.Protocol = s
+	case fReferrer:
+		rec.Referrer = s
+	case fUserAgent:
+		rec.UserAgent = s
+	case fAcceptLanguage:
+		rec.AcceptLanguage = s
+	case fContentType:
+		rec.ContentType = s
+	case fExtra:
+		if len(*extra) == 0 {
+			*extra = append(*extra, '{')
+		} else {
+			*extra = append(*extra, ',')
+		}
+		*extra = appendJSONString(*extra, f.name)
+		*extra = append(*extra, ':')
+		*extra = appendJSONString(*extra, s)
+	}
+	return nil
+}
+
+func parseAnyTime(b []byte) (int64, error) {
+	if us, err := parseRFC1123(b); err == nil {
+		return us, nil
+	}
+	if us, err := parseCLFTime(b); err == nil {
+		return us, nil
+	}
+	if us, err := parseISO8601(string(b)); err == nil {
+		return us, nil
+	}
+	return 0, fmt.Errorf("time %q is not RFC 1123, [dd/Mon/yyyy:HH:MM:SS +zzzz] or ISO 8601", snippet(b))
+}
+
+// splitRequest splits "GET /path?q HTTP/1.1". A request line that does not
+// have that shape (a TLS handshake sent to a plain-HTTP port, say) is kept
+// whole in path, with no method.
+func splitRequest(s string, rec *Record) {
+	sp1 := strings.IndexByte(s, ' ')
+	sp2 := strings.LastIndexByte(s, ' ')
+	switch {
+	case sp1 > 0 && sp2 > sp1:
+		rec.Method = s[:sp1]
+		splitURL(s[sp1+1:sp2], rec)
+		rec.Protocol = s[sp2+1:]
+	case sp1 > 0:
+		rec.Method = s[:sp1]
+		splitURL(s[sp1+1:], rec)
+	default:
+		rec.Path = s
+	}
+}
+
+func splitURL(s string, rec *Record) {
+	if q := strings.IndexByte(s, '?'); q >= 0 {
+		rec.Path = s[:q]
+		rec.Query = s[q+1:]
+		return
+	}
+	rec.Path = s
+}
+
+// quoteEnd returns the index of the first '"' in b not escaped by a backslash.
+func quoteEnd(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// nthIndexByte returns the index of the (skip+1)-th c in b.
+func nthIndexByte(b []byte, c byte, skip int) int {
+	off := 0
+	for {
+		j := bytes.IndexByte(b[off:], c)
+		if j < 0 {
+			return -1
+		}
+		if skip == 0 {
+			return off + j
+		}
+		skip--
+		off += j + 1
+	}
+}
+
+// snippet shortens text quoted in a reject reason.
+func snippet(b []byte) string {
+	const max = 60
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Format is a named or custom log format ready to parse lines.
+type Format struct {
+	Name   string // name as the user gave it, or the LogFormat string
+	Parser Parser
+}
+
+// detectOrder lists the named formats tried by detection, most specific first.
+var detectOrder = []string{"jsonl", "fastly-pypi", "gunicorn-pypi", "combined", "common"}
+
+// FormatNames lists the named formats.
+func FormatNames() []string {
+	names := append([]string(nil), detectOrder...)
+	sort.Strings(names)
+	return names
+}
+
+// NewFormat returns the format called name (see FormatNames), or compiles
+// name as an Apache LogFormat string. fields remaps JSON keys (jsonl only).
+func NewFormat(name string, fields JSONFields) (*Format, error) {
+	if name == "jsonl" {
+		p, err := NewJSONLines(fields)
+		if err != nil {
+			return nil, err
+		}
+		return &Format{Name: p.Spec(), Parser: p}, nil
+	}
+	if len(fields) > 0 {
+		return nil, fmt.Errorf("--field applies to --format jsonl only")
+	}
+	spec, named := namedFormats[name]
+	if !named {
+		if !strings.Contains(name, "%") {
+			return nil, fmt.Errorf("unknown log format %q: use one of %s, or an Apache LogFormat string such as '%%h %%l %%u %%t \"%%r\" %%>s %%b'",
+				name, strings.Join(FormatNames(), ", "))
+		}
+		spec = name
+	}
+	lf, err := CompileLogFormat(spec)
+	if err != nil {
+		return nil, err
+	}
+	lf.hashedClient = name == "gunicorn-pypi"
+	return &Format{Name: name, Parser: lf}, nil
+}
+
+// detectSample is how many non-blank lines detection looks at.
+const detectSample = 50
+
+// DetectError says no known format fits the start of a file.
+type DetectError struct {
+	Tried  []string
+	LineNo int64
+	Line   string
+}
+
+func (e *DetectError) Error() string {
+	return fmt.Sprintf("cannot tell the log format: tried %s, and line %d fitted none of them: %q; give --format NAME or an Apache LogFormat string",
+		strings.Join(e.Tried, ", "), e.LineNo, e.Line)
+}
+
+// Detect picks the first format, most specific first, that parses every
+// sampled line of the start of a file, allowing one bad line in ten.
+// lines are the file's first lines with their 1-based numbers.
+func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
+	var sample [][]byte
+	var nums []int64
+	for i, l := range lines {
+		l = bytes.TrimRight(l, "\r")
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		sample = append(sample, l)
+		nums = append(nums, firstLineNo+int64(i))
+		if len(sample) == detectSample {
+			break
+		}
+	}
+	if len(sample) == 0 {
+		return nil, fmt.Errorf("cannot tell the log format: no non-blank line")
+	}
+	fitsAny := make([]bool, len(sample))
+	var a arena
+	var rec Record
+	for _, name := range detectOrder {
+		f, err := NewFormat(name, nil)
+		if err != nil {
+			return nil, err
+		}
+		bad := 0
+		for i, l := range sample {
+			rec.reset()
+			a.reset()
+			if f.Parser.Parse(escapeIfNeeded(l), &rec, &a) != nil {
+				bad++
+			} else {
+				fitsAny[i] = true
+			}
+		}
+		if bad*10 <= len(sample) && bad < len(sample) {
+			return f, nil
+		}
+	}
+	for i, ok := range fitsAny {
+		if !ok {
+			return nil, &DetectError{Tried: detectOrder, LineNo: nums[i], Line: snippet(sample[i])}
+		}
+	}
+	// Every line fitted some format but no format fitted enough lines.
+	return nil, &DetectError{Tried: detectOrder, LineNo: nums[0], Line: snippet(sample[0])}
+}
+
+func escapeIfNeeded(l []byte) []byte {
+	if needsEscape(l) {
+		return escapeBytes(nil, l)
+	}
+	return l
+}

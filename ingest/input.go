@@ -1,0 +1,142 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// input is one evidence file opened read-only, hashed as it is read and
+// decompressed according to its magic bytes (not its name).
+type input struct {
+	path        string // as given; "-" is standard input
+	file        *os.File
+	stdin       bool
+	size        int64  // bytes of the file; for stdin, known only at the end
+	preHash     string // SHA-256 computed before reading, for regular files
+	hasher      hash.Hash
+	raw         *countingReader
+	compression string
+	r           io.Reader // decompressed content
+	closeDec    func()
+}
+
+// countingReader counts and hashes every byte read from the file.
+type countingReader struct {
+	r      io.Reader
+	h      hash.Hash
+	n      int64
+	onRead func(int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.h.Write(p[:n])
+		c.n += int64(n)
+		if c.onRead != nil {
+			c.onRead(n)
+		}
+	}
+	return n, err
+}
+
+// hashFile returns the hex SHA-256 and size of a regular file.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// statInput checks that path names a readable regular file (or is "-") and
+// returns its size, with a message that says what is wrong otherwise.
+func statInput(path string) (int64, error) {
+	if path == "-" {
+		return -1, nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, fmt.Errorf("%s: no such file", path)
+	case err != nil:
+		return 0, err
+	case st.IsDir():
+		return 0, fmt.Errorf("%s is a directory; name the log files in it (for example %s/*.log)", path, path)
+	case !st.Mode().IsRegular():
+		return -1, nil // a pipe or device: read it once, like stdin
+	}
+	return st.Size(), nil
+}
+
+// openInput opens path for reading. The caller closes it.
+func openInput(path string, preHash string, onRead func(int)) (*input, error) {
+	in := &input{path: path, preHash: preHash, hasher: sha256.New()}
+	if path == "-" {
+		in.stdin = true
+		in.file = os.Stdin
+	} else {
+		f, err := os.OpenFile(path, os.O_RDONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		in.file = f
+	}
+	in.raw = &countingReader{r: in.file, h: in.hasher, onRead: onRead}
+	br := bufio.NewReaderSize(in.raw, 1<<20)
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			in.Close()
+			return nil, fmt.Errorf("%s: gzip header: %w", path, err)
+		}
+		in.compression, in.r, in.closeDec = "gzip", zr, func() { zr.Close() }
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			in.Close()
+			return nil, fmt.Errorf("%s: zstd header: %w", path, err)
+		}
+		in.compression, in.r, in.closeDec = "zstd", zr, zr.Close
+	default:
+		in.compression, in.r = "none", br
+	}
+	return in, nil
+}
+
+// finish reads whatever the decompressor left unread so the hash covers the
+// whole file, and returns the file's SHA-256 and size.
+func (in *input) finish() (string, int64, error) {
+	if _, err := io.Copy(io.Discard, in.raw); err != nil {
+		return "", 0, fmt.Errorf("%s: %w", in.path, err)
+	}
+	return hex.EncodeToString(in.hasher.Sum(nil)), in.raw.n, nil
+}
+
+func (in *input) Close() {
+	if in.closeDec != nil {
+		in.closeDec()
+	}
+	if !in.stdin {
+		in.file.Close()
+	}
+}

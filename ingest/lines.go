@@ -1,0 +1,171 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"unicode/utf8"
+)
+
+const (
+	blockSize  = 2 << 20  // bytes of whole lines handed to a parser at once
+	maxLine    = 64 << 20 // longer lines are rejected, not buffered
+	rawKeepMax = 4 << 10  // bytes of a rejected line kept in rejects.raw
+)
+
+// rawBatch is a block of whole lines read from the file.
+type rawBatch struct {
+	seq       int
+	firstLine int64
+	data      []byte
+	buf       []byte // backing buffer, returned to the pool once written
+	oversize  *rejectRow
+}
+
+type rejectRow struct {
+	lineNo   int64
+	reason   string
+	raw      string
+	rawBytes int64
+}
+
+var blockPool = sync.Pool{New: func() any { return make([]byte, 0, blockSize) }}
+
+func getBlock() []byte { return blockPool.Get().([]byte)[:0] }
+
+func putBlock(b []byte) {
+	if cap(b) == blockSize {
+		blockPool.Put(b[:0]) //nolint:staticcheck // a slice header is small
+	}
+}
+
+// readError is a failure to read or decompress the file at some line.
+type readError struct {
+	line int64
+	err  error
+}
+
+func (e *readError) Error() string {
+	if errors.Is(e.err, io.ErrUnexpectedEOF) {
+		return fmt.Sprintf("the compressed stream is truncated: it ends inside line %d (%v)", e.line, e.err)
+	}
+	return fmt.Sprintf("read failed at line %d: %v", e.line, e.err)
+}
+
+func (e *readError) Unwrap() error { return e.err }
+
+// readBlocks splits r into blocks of whole lines and sends them in order.
+// It returns the number of lines read, counting a last line without a newline.
+func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, error) {
+	defer close(out)
+	buf := getBlock()
+	line := int64(1)
+	seq := 0
+	send := func(b *rawBatch) error {
+		b.seq = seq
+		seq++
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	eof := false
+	for !eof {
+		for len(buf) < cap(buf) {
+			n, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				return line - 1, &readError{line: line + int64(bytes.Count(buf, []byte{'\n'})), err: err}
+			}
+		}
+		if eof {
+			if len(buf) == 0 {
+				putBlock(buf)
+				break
+			}
+			n := int64(bytes.Count(buf, []byte{'\n'}))
+			if buf[len(buf)-1] != '\n' {
+				n++
+			}
+			if err := send(&rawBatch{firstLine: line, data: buf, buf: buf}); err != nil {
+				return line - 1, err
+			}
+			line += n
+			break
+		}
+		last := bytes.LastIndexByte(buf, '\n')
+		if last < 0 {
+			if cap(buf) < maxLine {
+				bigger := make([]byte, len(buf), 2*cap(buf))
+				copy(bigger, buf)
+				putBlock(buf)
+				buf = bigger
+				continue
+			}
+			rj, rest, err := skipLongLine(r, buf, line)
+			if err != nil {
+				return line - 1, err
+			}
+			if err := send(&rawBatch{firstLine: line, oversize: rj}); err != nil {
+				return line - 1, err
+			}
+			line++
+			buf = append(getBlock(), rest...)
+			eof = rest == nil
+			continue
+		}
+		next := append(getBlock(), buf[last+1:]...)
+		block := buf[:last+1]
+		if err := send(&rawBatch{firstLine: line, data: block, buf: buf}); err != nil {
+			return line - 1, err
+		}
+		line += int64(bytes.Count(block, []byte{'\n'}))
+		buf = next
+	}
+	return line - 1, nil
+}
+
+// skipLongLine rejects a line longer than maxLine: it keeps its first bytes,
+// reads on to its end, and returns what follows it (nil at end of file).
+func skipLongLine(r io.Reader, buf []byte, line int64) (*rejectRow, []byte, error) {
+	rj := &rejectRow{lineNo: line, reason: fmt.Sprintf("line longer than %d MiB", maxLine>>20), raw: rawText(buf)}
+	total := int64(len(buf))
+	chunk := make([]byte, 1<<20)
+	for {
+		n, err := r.Read(chunk)
+		if i := bytes.IndexByte(chunk[:n], '\n'); i >= 0 {
+			rj.rawBytes = total + int64(i)
+			return rj, append([]byte{}, chunk[i+1:n]...), nil
+		}
+		total += int64(n)
+		if err == io.EOF {
+			rj.rawBytes = total
+			return rj, nil, nil
+		}
+		if err != nil {
+			return nil, nil, &readError{line: line, err: err}
+		}
+	}
+}
+
+// rawText is a line as rejects.raw keeps it: cut at 4 KiB on a character
+// boundary, with invalid UTF-8 and NUL escaped.
+func rawText(line []byte) string {
+	if len(line) > rawKeepMax {
+		cut := rawKeepMax
+		for cut > rawKeepMax-utf8.UTFMax && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		line = line[:cut]
+	}
+	return string(escapeIfNeeded(line))
+}

@@ -1,0 +1,452 @@
+package ingest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+// LogOptions says how to ingest access logs.
+type LogOptions struct {
+	Format      string     // a named format or LogFormat string; "" detects
+	Fields      JSONFields // JSON key remaps for jsonl
+	Force       bool       // replace a file already in the case
+	ToolVersion string
+	Logger      *slog.Logger
+	// Progress, if set, is called with a file's size (-1 if unknown) before
+	// reading it and returns a function that is told of bytes read.
+	Progress func(path string, size int64) (add func(int), done func())
+}
+
+// LogResult is what ingesting one file did.
+type LogResult struct {
+	Path        string
+	SourceID    int32
+	SHA256      string
+	Size        int64
+	Format      string
+	Compression string
+	LinesRead   int64
+	Parsed      int64
+	Rejected    int64
+	Skipped     bool  // already in the case, not ingested again
+	Replaced    int32 // id of the source --force replaced, or 0
+	Elapsed     time.Duration
+}
+
+// parsedBatch is a block of lines parsed into records and rejects.
+type parsedBatch struct {
+	sourceID int32
+	raw      *rawBatch
+	recs     []Record
+	lineNos  []int64
+	rejects  []rejectRow
+	arena    arena
+}
+
+// Logs ingests one access-log file into the case, in one transaction: on any
+// failure or interruption the case holds nothing of it.
+func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (*LogResult, error) {
+	start := time.Now()
+	res := &LogResult{Path: path}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	size, err := statInput(path)
+	if err != nil {
+		return nil, err
+	}
+	// Hash regular files first: a file already in the case is skipped
+	// without being parsed, and the hash taken while reading must match.
+	var preHash string
+	var existing int32
+	if size >= 0 {
+		if preHash, _, err = hashFile(path); err != nil {
+			return nil, err
+		}
+		if existing, err = sourceBySHA(ctx, c, preHash); err != nil {
+			return nil, err
+		}
+		if existing != 0 && !opts.Force {
+			res.SHA256, res.Size, res.Skipped, res.SourceID = preHash, size, true, existing
+			return res, nil
+		}
+	}
+
+	var onRead func(int)
+	if opts.Progress != nil {
+		add, done := opts.Progress(path, size)
+		onRead = add
+		defer done()
+	}
+	in, err := openInput(path, preHash, onRead)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	res.Compression = in.compression
+
+	if err := registerTableFunctions(c.Conn); err != nil {
+		return nil, fmt.Errorf("register table functions: %w", err)
+	}
+	var sourceID int32
+	if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&sourceID); err != nil {
+		return nil, err
+	}
+	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// Rolling back must not depend on the caller's context, which
+			// may be the very cancellation that got us here.
+			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+
+	format, stats, err := pipeline(ctx, c.Conn, in, sourceID, opts, log)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	log.Debug("parsed and inserted", "path", path, "seconds", time.Since(start).Seconds())
+	res.Format = format
+	res.LinesRead, res.Parsed, res.Rejected = stats.lines, stats.parsed, stats.rejected
+	if res.LinesRead != res.Parsed+res.Rejected {
+		return nil, fmt.Errorf("%s: internal error: %d lines read but %d parsed + %d rejected", path, res.LinesRead, res.Parsed, res.Rejected)
+	}
+	if res.LinesRead > 0 && res.Parsed == 0 {
+		return nil, fmt.Errorf("%s: none of its %d lines parsed as %s; the first was rejected because: %s",
+			path, res.LinesRead, format, stats.firstReject)
+	}
+	res.SHA256, res.Size, err = in.finish()
+	if err != nil {
+		return nil, err
+	}
+	if preHash != "" && res.SHA256 != preHash {
+		return nil, fmt.Errorf("%s changed while it was being ingested (SHA-256 %s before, %s after); ingest a copy that nothing writes to", path, preHash, res.SHA256)
+	}
+	if preHash == "" {
+		if existing, err = sourceBySHA(ctx, c, res.SHA256); err != nil {
+			return nil, err
+		}
+		if existing != 0 && !opts.Force {
+			res.Skipped, res.SourceID = true, existing
+			res.LinesRead, res.Parsed, res.Rejected = 0, 0, 0
+			return res, nil // the deferred rollback discards what was read
+		}
+	}
+	if existing != 0 {
+		for _, stmt := range splitStatements(stmtDeleteSource) {
+			if err := c.Exec(ctx, stmt, existing); err != nil {
+				return nil, err
+			}
+		}
+		res.Replaced = existing
+	}
+	res.SourceID = sourceID
+	res.Elapsed = time.Since(start)
+	if err := c.Exec(ctx, stmtInsertSource, sourceID, "log", path, res.Size, res.SHA256, res.Format,
+		res.Compression, res.LinesRead, res.Parsed, res.Rejected, start.UTC(), time.Now().UTC(), opts.ToolVersion); err != nil {
+		return nil, err
+	}
+	if err := c.Exec(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	committed = true
+	res.Elapsed = time.Since(start)
+	log.Debug("committed", "path", path, "seconds", res.Elapsed.Seconds())
+	return res, nil
+}
+
+func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, error) {
+	var id int32
+	err := c.Conn.QueryRowContext(ctx, "SELECT id FROM sources WHERE sha256 = ? AND kind = 'log' ORDER BY id LIMIT 1", sha).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// splitStatements splits a .sql file into statements at semicolons that end a line.
+func splitStatements(script string) []string {
+	var out []string
+	for _, s := range strings.Split(script, ";\n") {
+		var body []string
+		for _, l := range strings.Split(s, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				body = append(body, l)
+			}
+		}
+		if len(body) > 0 {
+			out = append(out, strings.Join(body, "\n"))
+		}
+	}
+	return out
+}
+
+type pipelineStats struct {
+	lines, parsed, rejected int64
+	firstReject             string
+}
+
+// roundBlocks is how many blocks one INSERT statement takes. Rejects are
+// written after each statement, so this bounds the memory they hold.
+const roundBlocks = 64
+
+// round is the work of one INSERT statement: up to roundBlocks blocks, which
+// DuckDB's threads take, parse and emit through ff_requests_round.
+type round struct {
+	sourceID int32
+	threads  int
+	parser   Parser
+	blocks   <-chan *rawBatch
+
+	mu          sync.Mutex
+	first       *rawBatch // a block read ahead, taken first
+	budget      int
+	done        bool // blocks is closed and drained
+	rejects     []rejectRow
+	parsed      int64
+	firstReject string
+}
+
+// take returns the next block of the round, or nil when the round is over.
+func (r *round) take() *rawBatch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.budget == 0 || r.done {
+		return nil
+	}
+	r.budget--
+	if b := r.first; b != nil {
+		r.first = nil
+		return b
+	}
+	b, ok := <-r.blocks
+	if !ok {
+		r.done = true
+		return nil
+	}
+	return b
+}
+
+// parse parses a block and keeps its rejects for the round.
+func (r *round) parse(rb *rawBatch) *parsedBatch {
+	pb := parseBlock(rb, r.parser, r.sourceID)
+	r.mu.Lock()
+	r.parsed += int64(len(pb.recs))
+	if r.firstReject == "" && len(pb.rejects) > 0 {
+		r.firstReject = fmt.Sprintf("line %d: %s", pb.rejects[0].lineNo, pb.rejects[0].reason)
+	}
+	r.rejects = append(r.rejects, pb.rejects...)
+	r.mu.Unlock()
+	return pb
+}
+
+// pipeline reads, parses and writes one file. One goroutine reads blocks of
+// whole lines; INSERT statements pull them through a parallel table
+// function, so DuckDB's threads parse the lines and write the rows.
+func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, opts LogOptions, log *slog.Logger) (string, pipelineStats, error) {
+	var st pipelineStats
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocks := make(chan *rawBatch, 4)
+	var linesRead int64
+	readErr := make(chan error, 1)
+	go func() {
+		n, err := readBlocks(rctx, in.r, blocks)
+		linesRead = n
+		readErr <- err
+	}()
+	fail := func(err error) (string, pipelineStats, error) {
+		cancel()
+		drain(blocks)
+		<-readErr
+		return "", st, err
+	}
+
+	// The first block decides the format when none is given.
+	first, ok := <-blocks
+	if !ok {
+		if err := <-readErr; err != nil {
+			return "", st, err
+		}
+		log.Warn("file is empty: nothing to ingest", "path", in.path)
+		return cmp.Or(opts.Format, "empty"), st, nil
+	}
+	format, err := chooseFormat(first, opts, in.path, log)
+	if err != nil {
+		return fail(err)
+	}
+	if err := setInsertOrder(ctx, conn, false); err != nil {
+		return fail(err)
+	}
+	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
+	for {
+		r := &round{sourceID: sourceID, threads: runtime.GOMAXPROCS(0), parser: format.Parser,
+			blocks: blocks, first: first, budget: roundBlocks}
+		first = nil
+		if err := execRound(ctx, conn, r); err != nil {
+			if rerr := <-readErrOrNil(readErr); rerr != nil {
+				err = rerr // the read failure is the cause
+			}
+			return fail(err)
+		}
+		st.parsed += r.parsed
+		st.rejected += int64(len(r.rejects))
+		if st.firstReject == "" {
+			st.firstReject = r.firstReject
+		}
+		if r.done {
+			break
+		}
+	}
+	if err := <-readErr; err != nil {
+		return "", st, err
+	}
+	st.lines = linesRead
+	return format.Name, st, nil
+}
+
+// readErrOrNil returns the reader's error if it has already failed.
+func readErrOrNil(ch chan error) chan error {
+	out := make(chan error, 1)
+	select {
+	case err := <-ch:
+		out <- err
+		ch <- err
+	default:
+		out <- nil
+	}
+	return out
+}
+
+// setInsertOrder lets DuckDB insert from several threads at once; rows keep
+// their line_no, so file order is one ORDER BY away.
+func setInsertOrder(ctx context.Context, conn *sql.Conn, preserve bool) error {
+	_, err := conn.ExecContext(ctx, fmt.Sprintf("SET preserve_insertion_order = %t", preserve))
+	return err
+}
+
+func drain(ch <-chan *rawBatch) {
+	for range ch {
+	}
+}
+
+func chooseFormat(first *rawBatch, opts LogOptions, path string, log *slog.Logger) (*Format, error) {
+	if opts.Format != "" {
+		return NewFormat(opts.Format, opts.Fields)
+	}
+	var lines [][]byte
+	data := first.data
+	for len(data) > 0 && len(lines) < detectSample*4 {
+		l := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		lines = append(lines, l)
+	}
+	f, err := Detect(lines, first.firstLine)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Fields) > 0 {
+		if f, err = NewFormat(f.Name, opts.Fields); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("detected log format", "path", path, "format", f.Name)
+	return f, nil
+}
+
+var parsedPool = make(chan *parsedBatch, 16)
+
+func newParsedBatch() *parsedBatch {
+	select {
+	case pb := <-parsedPool:
+		return pb
+	default:
+		return &parsedBatch{}
+	}
+}
+
+func release(pb *parsedBatch) {
+	if pb.raw != nil && pb.raw.buf != nil {
+		putBlock(pb.raw.buf)
+	}
+	clear(pb.recs) // drop string references into the released block
+	pb.recs, pb.lineNos, pb.rejects, pb.raw = pb.recs[:0], pb.lineNos[:0], pb.rejects[:0], nil
+	pb.arena.reset()
+	select {
+	case parsedPool <- pb:
+	default:
+	}
+}
+
+// parseBlock parses every line of a block. Line terminators are \n or \r\n.
+func parseBlock(rb *rawBatch, p Parser, sourceID int32) *parsedBatch {
+	pb := newParsedBatch()
+	pb.sourceID, pb.raw = sourceID, rb
+	if rb.oversize != nil {
+		pb.rejects = append(pb.rejects, *rb.oversize)
+		return pb
+	}
+	data := rb.data
+	lineNo := rb.firstLine
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		reason := ""
+		switch {
+		case len(bytes.TrimSpace(line)) == 0:
+			reason = "blank line"
+		default:
+			text := line
+			if needsEscape(line) {
+				start := len(pb.arena.buf)
+				pb.arena.buf = escapeBytes(pb.arena.buf, line)
+				text = pb.arena.buf[start:len(pb.arena.buf):len(pb.arena.buf)]
+			}
+			n := len(pb.recs)
+			if n < cap(pb.recs) {
+				pb.recs = pb.recs[:n+1]
+			} else {
+				pb.recs = append(pb.recs, Record{})
+			}
+			rec := &pb.recs[n]
+			rec.reset()
+			if err := p.Parse(text, rec, &pb.arena); err != nil {
+				pb.recs = pb.recs[:n]
+				reason = err.Error()
+			} else {
+				pb.lineNos = append(pb.lineNos, lineNo)
+			}
+		}
+		if reason != "" {
+			pb.rejects = append(pb.rejects, rejectRow{lineNo: lineNo, reason: reason, raw: rawText(line), rawBytes: int64(len(line))})
+		}
+		lineNo++
+	}
+	return pb
+}

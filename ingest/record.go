@@ -1,0 +1,130 @@
+// Package ingest reads evidence files into a case: access logs in several
+// formats (plain, gzip or zstd), with a SHA-256 chain of custody in the
+// sources table and every line that does not parse kept in rejects.
+package ingest
+
+import (
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Record is one request in canonical form. An empty string means NULL.
+//
+// Strings in a Record may alias the buffer the line was read from; they are
+// valid until that buffer is released after the batch is written.
+type Record struct {
+	Time           int64 // microseconds since the Unix epoch, UTC
+	Client         string
+	ClientHashed   bool
+	Method         string
+	Path           string
+	Query          string
+	Protocol       string
+	Status         int32 // -1 is NULL
+	Bytes          int64 // -1 is NULL
+	Referrer       string
+	UserAgent      string
+	AcceptLanguage string
+	ContentType    string
+	Duration       float64 // seconds; negative is NULL
+	Extra          string  // JSON object of the format's other fields, or ""
+}
+
+func (r *Record) reset() {
+	*r = Record{Status: -1, Bytes: -1, Duration: -1}
+}
+
+// Parser turns one line (without its line terminator) into a Record.
+// A returned error is the reject reason for that line.
+type Parser interface {
+	Parse(line []byte, rec *Record, a *arena) error
+}
+
+// bstr returns a string sharing b's memory. The caller keeps b alive and
+// unmodified for as long as the string is used.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// isHashedIP reports whether s looks like Warehouse's hashed IP: 64 hex digits.
+func isHashedIP(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// needsEscape reports whether b holds invalid UTF-8 or a NUL byte, which the
+// case stores escaped as \xNN.
+func needsEscape(b []byte) bool {
+	for _, c := range b {
+		if c == 0 {
+			return true
+		}
+	}
+	return !utf8.Valid(b)
+}
+
+// escapeBytes returns b with invalid UTF-8 bytes and NUL written as \xNN,
+// appended to dst. Valid text is copied unchanged.
+func escapeBytes(dst, b []byte) []byte {
+	const hex = "0123456789abcdef"
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if (r == utf8.RuneError && size == 1) || b[0] == 0 {
+			dst = append(dst, '\\', 'x', hex[b[0]>>4], hex[b[0]&15])
+		} else {
+			dst = append(dst, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return dst
+}
+
+// appendJSONString appends s as a JSON string literal. s is valid UTF-8.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// atoi parses a non-negative decimal integer with no sign or spaces.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func parseFloat(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(bstr(b), 64)
+	return f, err == nil
+}

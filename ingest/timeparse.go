@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+var monthIndex = map[string]time.Month{
+	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
+	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
+}
+
+func month3(b []byte) (time.Month, bool) {
+	if len(b) != 3 {
+		return 0, false
+	}
+	m, ok := monthIndex[bstr(b)]
+	return m, ok
+}
+
+// digits parses exactly len(b) decimal digits.
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(b) > 0
+}
+
+// civilMicros converts a UTC civil time to microseconds since the epoch,
+// rejecting out-of-range fields instead of normalising them as time.Date does.
+func civilMicros(y int, mo time.Month, d, h, mi, s, offsetSec int) (int64, bool) {
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970 || y > 9999 {
+		return 0, false
+	}
+	t := time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+	if t.Day() != d {
+		return 0, false // 31 Feb and the like
+	}
+	return (t.Unix() - int64(offsetSec)) * 1e6, true
+}
+
+// zoneOffset parses "+hhmm" / "-hhmm" (or "+hh:mm") into seconds east of UTC.
+func zoneOffset(b []byte) (int, bool) {
+	if len(b) == 6 && b[3] == ':' {
+		b = []byte{b[0], b[1], b[2], b[4], b[5]}
+	}
+	if len(b) != 5 || (b[0] != '+' && b[0] != '-') {
+		return 0, false
+	}
+	hh, ok1 := digits(b[1:3])
+	mm, ok2 := digits(b[3:5])
+	if !ok1 || !ok2 || hh > 14 || mm > 59 {
+		return 0, false
+	}
+	off := hh*3600 + mm*60
+	if b[0] == '-' {
+		off = -off
+	}
+	return off, true
+}
+
+// parseCLFTime parses Apache's %t, "[10/Oct/2000:13:55:36 -0700]", with or
+// without the brackets.
+func parseCLFTime(b []byte) (int64, error) {
+	if len(b) > 0 && b[0] == '[' && b[len(b)-1] == ']' {
+		b = b[1 : len(b)-1]
+	}
+	// 10/Oct/2000:13:55:36 -0700
+	if len(b) != 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' || b[20] != ' ' {
+		return 0, fmt.Errorf("time %q is not [dd/Mon/yyyy:HH:MM:SS +zzzz]", b)
+	}
+	d, ok1 := digits(b[0:2])
+	mo, ok2 := month3(b[3:6])
+	y, ok3 := digits(b[7:11])
+	h, ok4 := digits(b[12:14])
+	mi, ok5 := digits(b[15:17])
+	s, ok6 := digits(b[18:20])
+	off, ok7 := zoneOffset(b[21:26])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
+		return 0, fmt.Errorf("time %q is not [dd/Mon/yyyy:HH:MM:SS +zzzz]", b)
+	}
+	us, ok := civilMicros(y, mo, d, h, mi, s, off)
+	if !ok {
+		return 0, fmt.Errorf("time %q is out of range", b)
+	}
+	return us, nil
+}
+
+// parseRFC1123 parses "Sat, 30 Mar 2024 20:00:01 GMT", as Fastly's %{now}V
+// renders, and its numeric-zone variant.
+func parseRFC1123(b []byte) (int64, error) {
+	// Fast path: "Mon, 02 Jan 2006 15:04:05 GMT"
+	if len(b) == 29 && b[3] == ',' && b[4] == ' ' && b[7] == ' ' && b[11] == ' ' && b[16] == ' ' &&
+		b[19] == ':' && b[22] == ':' && b[25] == ' ' && string(b[26:]) == "GMT" {
+		d, ok1 := digits(b[5:7])
+		mo, ok2 := month3(b[8:11])
+		y, ok3 := digits(b[12:16])
+		h, ok4 := digits(b[17:19])
+		mi, ok5 := digits(b[20:22])
+		s, ok6 := digits(b[23:25])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 {
+			if us, ok := civilMicros(y, mo, d, h, mi, s, 0); ok {
+				return us, nil
+			}
+		}
+		return 0, fmt.Errorf("time %q is out of range", b)
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z} {
+		if t, err := time.Parse(layout, string(b)); err == nil {
+			return t.UnixMicro(), nil
+		}
+	}
+	return 0, fmt.Errorf("time %q is not RFC 1123 (Sat, 30 Mar 2024 20:00:01 GMT)", b)
+}
+
+// isoLayouts are the ISO 8601 shapes accepted in JSON logs, most common first.
+// A time with no zone is taken as UTC.
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z0700",
+}
+
+func parseISO8601(s string) (int64, error) {
+	for _, layout := range isoLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMicro(), nil
+		}
+	}
+	return 0, fmt.Errorf("time %q is not ISO 8601 (2024-03-31T10:20:00Z)", s)
+}
+
+// epochMicros interprets a number as Unix time in seconds, milliseconds,
+// microseconds or nanoseconds, chosen by magnitude (the first is plausible for
+// dates between 1973 and 5138).
+func epochMicros(f float64) (int64, error) {
+	switch {
+	case f < 1e8:
+		return 0, fmt.Errorf("epoch time %v is before 1973", f)
+	case f < 1e11:
+		return int64(f * 1e6), nil
+	case f < 1e14:
+		return int64(f * 1e3), nil
+	case f < 1e17:
+		return int64(f), nil
+	case f < 1e20:
+		return int64(f / 1e3), nil
+	}
+	return 0, fmt.Errorf("epoch time %v is out of range", f)
+}
+
+// strftimeLayout converts an Apache %{format}t strftime format into a Go time
+// layout. It reports the number of spaces a rendered time contains, which the
+// log parser needs to find where an unquoted time field ends.
+func strftimeLayout(f string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i == len(f) {
+			return "", fmt.Errorf("time format %q ends with a lone %%", f)
+		}
+		switch f[i] {
+		case 'Y':
+			b.WriteString("2006")
+		case 'y':
+			b.WriteString("06")
+		case 'm':
+			b.WriteString("01")
+		case 'd':
+			b.WriteString("02")
+		case 'e':
+			b.WriteString("_2")
+		case 'H':
+			b.WriteString("15")
+		case 'I':
+			b.WriteString("03")
+		case 'M':
+			b.WriteString("04")
+		case 'S':
+			b.WriteString("05")
+		case 'p':
+			b.WriteString("PM")
+		case 'b', 'h':
+			b.WriteString("Jan")
+		case 'B':
+			b.WriteString("January")
+		case 'a':
+			b.WriteString("Mon")
+		case 'A':
+			b.WriteString("Monday")
+		case 'z':
+			b.WriteString("-0700")
+		case 'Z':
+			b.WriteString("MST")
+		case 'j':
+			b.WriteString("002")
+		case 'T':
+			b.WriteString("15:04:05")
+		case 'F':
+			b.WriteString("2006-01-02")
+		case 'D':
+			b.WriteString("01/02/06")
+		case 'R':
+			b.WriteString("15:04")
+		case '%':
+			b.WriteByte('%')
+		default:
+			return "", fmt.Errorf("time format %q: %%%c is not supported", f, f[i])
+		}
+	}
+	return b.String(), nil
+}
