@@ -67,9 +67,10 @@ func (e *DetectError) Error() string {
 		strings.Join(e.Tried, ", "), e.LineNo, e.Line)
 }
 
-// Detect picks the first format, most specific first, that parses every
-// sampled line of the start of a file, allowing one bad line in ten.
-// lines are the file's first lines with their 1-based numbers.
+// Detect picks the format that parses the most sampled lines from the start
+// of a file, the more specific on a tie, provided it parses more than half of
+// them: a log with some garbage lines is still recognised, and the garbage
+// lands in rejects. lines are the file's first lines, numbered from firstLineNo.
 func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
 	var sample [][]byte
 	var nums []int64
@@ -88,6 +89,8 @@ func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
 		return nil, fmt.Errorf("cannot tell the log format: no non-blank line")
 	}
 	fitsAny := make([]bool, len(sample))
+	var best *Format
+	bestFits := 0
 	var a arena
 	var rec Record
 	for _, name := range detectOrder {
@@ -95,26 +98,28 @@ func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
 		if err != nil {
 			return nil, err
 		}
-		bad := 0
+		fits := 0
 		for i, l := range sample {
 			rec.reset()
 			a.reset()
-			if f.Parser.Parse(escapeIfNeeded(l), &rec, &a) != nil {
-				bad++
-			} else {
+			if f.Parser.Parse(escapeIfNeeded(l), &rec, &a) == nil {
+				fits++
 				fitsAny[i] = true
 			}
 		}
-		if bad*10 <= len(sample) && bad < len(sample) {
-			return f, nil
+		if fits > bestFits {
+			best, bestFits = f, fits
 		}
+	}
+	if 2*bestFits > len(sample) {
+		return best, nil
 	}
 	for i, ok := range fitsAny {
 		if !ok {
 			return nil, &DetectError{Tried: detectOrder, LineNo: nums[i], Line: snippet(sample[i])}
 		}
 	}
-	// Every line fitted some format but no format fitted enough lines.
+	// Every line fitted some format but no format fitted most lines.
 	return nil, &DetectError{Tried: detectOrder, LineNo: nums[0], Line: snippet(sample[0])}
 }
 

@@ -10,10 +10,13 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	blockSize  = 2 << 20  // bytes of whole lines handed to a parser at once
-	maxLine    = 64 << 20 // longer lines are rejected, not buffered
-	rawKeepMax = 4 << 10  // bytes of a rejected line kept in rejects.raw
+// rawKeepMax is how much of a rejected line rejects.raw keeps.
+const rawKeepMax = 4 << 10
+
+// Variables, not constants, so tests can cross block boundaries with small files.
+var (
+	blockSize = 2 << 20  // bytes of whole lines handed to a parser at once
+	maxLine   = 64 << 20 // longer lines are rejected, not buffered
 )
 
 // rawBatch is a block of whole lines read from the file.

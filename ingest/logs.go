@@ -203,7 +203,7 @@ type pipelineStats struct {
 
 // roundBlocks is how many blocks one INSERT statement takes. Rejects are
 // written after each statement, so this bounds the memory they hold.
-const roundBlocks = 64
+var roundBlocks = 64
 
 // round is the work of one INSERT statement: up to roundBlocks blocks, which
 // DuckDB's threads take, parse and emit through ff_requests_round.

@@ -1,0 +1,368 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+// combinedLines returns n realistic combined-log lines: logins from rotating
+// clients, package pages and API calls, one second apart from 2024-03-30 20:00 UTC.
+func combinedLines(n int) []string {
+	agents := []string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36",
+		"pip/24.0 {\\\"ci\\\":null,\\\"python\\\":\\\"3.11.8\\\"}",
+		"python-requests/2.31.0",
+	}
+	paths := []string{"GET /simple/requests/", "POST /account/login/", "GET /project/django/?tab=history", "GET /static/js/warehouse.js"}
+	start := time.Date(2024, 3, 30, 20, 0, 0, 0, time.UTC)
+	lines := make([]string, n)
+	for i := range lines {
+		t := start.Add(time.Duration(i) * time.Second)
+		lines[i] = fmt.Sprintf(`203.0.%d.%d - - [%s] "%s HTTP/1.1" %d %d "https://pypi.org/" "%s"`,
+			i/250%256, i%250+1, t.Format("02/Jan/2006:15:04:05 -0700"), paths[i%len(paths)],
+			[]int{200, 303, 404}[i%3], 100+i, agents[i%len(agents)])
+	}
+	return lines
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func openCase(t *testing.T) *casefile.Case {
+	t.Helper()
+	c, err := casefile.Open(context.Background(), filepath.Join(t.TempDir(), "case.duckdb"), casefile.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func queryInt(t *testing.T, c *casefile.Case, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := c.Conn.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// checkCounts asserts the loss-free invariant three ways: in the result, in
+// the sources row, and against the rows actually in the case.
+func checkCounts(t *testing.T, c *casefile.Case, res *LogResult, lines, rejected int64) {
+	t.Helper()
+	if res.LinesRead != lines || res.Rejected != rejected || res.Parsed != lines-rejected {
+		t.Errorf("result: read %d parsed %d rejected %d; want read %d rejected %d", res.LinesRead, res.Parsed, res.Rejected, lines, rejected)
+	}
+	id := res.SourceID
+	if got := queryInt(t, c, "SELECT count(*) FROM requests WHERE source_id = ?", id); got != lines-rejected {
+		t.Errorf("requests rows = %d, want %d", got, lines-rejected)
+	}
+	if got := queryInt(t, c, "SELECT count(*) FROM rejects WHERE source_id = ?", id); got != rejected {
+		t.Errorf("rejects rows = %d, want %d", got, rejected)
+	}
+	if got := queryInt(t, c, "SELECT lines_read FROM sources WHERE id = ? AND rows_parsed + rows_rejected = lines_read", id); got != lines {
+		t.Errorf("sources.lines_read = %d, want %d", got, lines)
+	}
+	// Every line number 1..lines appears exactly once across both tables.
+	if got := queryInt(t, c, `SELECT count(DISTINCT line_no) FROM (
+		SELECT line_no FROM requests WHERE source_id = $1 UNION ALL SELECT line_no FROM rejects WHERE source_id = $1)
+		WHERE line_no BETWEEN 1 AND $2`, id, lines); got != lines {
+		t.Errorf("distinct line numbers = %d, want %d", got, lines)
+	}
+}
+
+func TestLogsEveryLineLandsSomewhere(t *testing.T) {
+	lines := combinedLines(40)
+	bad := map[int]string{ // 1-based line -> expected reason fragment
+		5:  "time",            // unparseable timestamp
+		9:  "blank line",      // empty
+		13: "is not",          // not a log line at all
+		21: "status",          // status not a number
+		30: "unexpected text", // trailing garbage
+	}
+	lines[4] = strings.Replace(lines[4], "[30/Mar/2024:20:00:04 +0000]", "[30/Mar/2024:25:61:04 +0000]", 1)
+	lines[8] = ""
+	lines[12] = "Traceback (most recent call last):"
+	lines[20] = strings.Replace(lines[20], `" 404 `, `" 4x4 `, 1)
+	lines[29] += " extra-field"
+	// Lines that must parse: CRLF, invalid UTF-8 and a NUL in the user agent.
+	lines[2] += "\r"
+	lines[6] = strings.Replace(lines[6], `"https://pypi.org/"`, "\"https://pypi.org/\xff\xfe\"", 1)
+	lines[7] = strings.Replace(lines[7], `"https://pypi.org/"`, "\"https://py\x00pi.org/\"", 1)
+	data := []byte(strings.Join(lines, "\n")) // no final newline: the last line still counts
+
+	c := openCase(t)
+	path := writeFile(t, "access.log", data)
+	res, err := Logs(context.Background(), c, path, LogOptions{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "combined" {
+		t.Errorf("detected %q, want combined", res.Format)
+	}
+	checkCounts(t, c, res, 40, int64(len(bad)))
+	if n := queryInt(t, c, "SELECT count(*) FROM sources WHERE tool_version = 'test' AND format = 'combined' AND kind = 'log'"); n != 1 {
+		t.Errorf("sources row for the file not found with its format and tool version")
+	}
+	for line, frag := range bad {
+		var reason string
+		if err := c.Conn.QueryRowContext(context.Background(),
+			"SELECT reason FROM rejects WHERE source_id = ? AND line_no = ?", res.SourceID, line).Scan(&reason); err != nil {
+			t.Errorf("line %d not in rejects: %v", line, err)
+			continue
+		}
+		if !strings.Contains(reason, frag) {
+			t.Errorf("line %d rejected for %q, want a reason mentioning %q", line, reason, frag)
+		}
+	}
+	var ref, proto string
+	c.Conn.QueryRowContext(context.Background(), "SELECT referrer FROM requests WHERE line_no = 7").Scan(&ref)
+	if ref != `https://pypi.org/\xff\xfe` {
+		t.Errorf("invalid UTF-8 referrer stored as %q, want the bytes escaped as \\xNN", ref)
+	}
+	c.Conn.QueryRowContext(context.Background(), "SELECT referrer FROM requests WHERE line_no = 8").Scan(&ref)
+	if ref != `https://py\x00pi.org/` {
+		t.Errorf("NUL in referrer stored as %q, want it escaped as \\x00", ref)
+	}
+	c.Conn.QueryRowContext(context.Background(), "SELECT protocol FROM requests WHERE line_no = 3").Scan(&proto)
+	if proto != "HTTP/1.1" {
+		t.Errorf("CRLF line: protocol = %q, want HTTP/1.1 without the CR", proto)
+	}
+	sum := sha256.Sum256(data)
+	if res.SHA256 != hex.EncodeToString(sum[:]) || res.Size != int64(len(data)) {
+		t.Errorf("sha256/size = %s/%d, want %x/%d", res.SHA256, res.Size, sum, len(data))
+	}
+	var when time.Time
+	c.Conn.QueryRowContext(context.Background(), "SELECT time FROM requests WHERE line_no = 2").Scan(&when)
+	if want := time.Date(2024, 3, 30, 20, 0, 1, 0, time.UTC); !when.Equal(want) {
+		t.Errorf("line 2 time = %v, want %v", when, want)
+	}
+}
+
+func TestLogsAcrossBlocksAndRounds(t *testing.T) {
+	// Small blocks and rounds: lines split across reads, many INSERT rounds.
+	defer func(b, r int) { blockSize, roundBlocks = b, r }(blockSize, roundBlocks)
+	blockSize, roundBlocks = 4096, 3
+	lines := combinedLines(5000)
+	lines[4321] = "garbage"
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(lines, "\n")+"\n"))
+	res, err := Logs(context.Background(), c, path, LogOptions{Format: "combined"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 5000, 1)
+	if got := queryInt(t, c, "SELECT line_no FROM rejects"); got != 4322 {
+		t.Errorf("rejected line_no = %d, want 4322", got)
+	}
+	// Rows carry their own line: line N's client is derived from N.
+	if got := queryInt(t, c, `SELECT count(*) FROM requests
+		WHERE client <> '203.0.' || ((line_no-1)//250 % 256) || '.' || ((line_no-1) % 250 + 1)`); got != 0 {
+		t.Errorf("%d rows have another line's client", got)
+	}
+}
+
+func TestLogsCompressedMatchesPlain(t *testing.T) {
+	data := []byte(strings.Join(combinedLines(3000), "\n") + "\n")
+	var gz, zs bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(data)
+	gw.Close()
+	zw, _ := zstd.NewWriter(&zs)
+	zw.Write(data)
+	zw.Close()
+
+	c := openCase(t)
+	ids := map[string]int32{}
+	for _, f := range []struct {
+		name, compression string
+		data              []byte
+	}{
+		{"a.log", "none", data}, {"a.log.gz", "gzip", gz.Bytes()}, {"a.log.zst", "zstd", zs.Bytes()},
+		{"renamed.txt", "gzip", gz.Bytes()[:len(gz.Bytes()):len(gz.Bytes())]}, // content decides, not the name
+	} {
+		res, err := Logs(context.Background(), c, writeFile(t, f.name, f.data), LogOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.name == "renamed.txt" {
+			if !res.Skipped {
+				t.Errorf("same bytes as a.log.gz under another name: not skipped")
+			}
+			continue
+		}
+		if res.Compression != f.compression {
+			t.Errorf("%s: compression %q, want %q", f.name, res.Compression, f.compression)
+		}
+		checkCounts(t, c, res, 3000, 0)
+		ids[f.name] = res.SourceID
+	}
+	for _, name := range []string{"a.log.gz", "a.log.zst"} {
+		diff := queryInt(t, c, `SELECT count(*) FROM (
+			(SELECT * EXCLUDE (source_id, extra) FROM requests WHERE source_id = $1
+			 EXCEPT ALL SELECT * EXCLUDE (source_id, extra) FROM requests WHERE source_id = $2)
+			UNION ALL
+			(SELECT * EXCLUDE (source_id, extra) FROM requests WHERE source_id = $2
+			 EXCEPT ALL SELECT * EXCLUDE (source_id, extra) FROM requests WHERE source_id = $1))`, ids["a.log"], ids[name])
+		if diff != 0 {
+			t.Errorf("%s: %d rows differ from the plain file's", name, diff)
+		}
+	}
+}
+
+func TestLogsTruncatedCompressionLeavesNothing(t *testing.T) {
+	data := []byte(strings.Join(combinedLines(20000), "\n") + "\n")
+	var gz, zs bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(data)
+	gw.Close()
+	zw, _ := zstd.NewWriter(&zs)
+	zw.Write(data)
+	zw.Close()
+	c := openCase(t)
+	for name, b := range map[string][]byte{"cut.log.gz": gz.Bytes()[:gz.Len()/2], "cut.log.zst": zs.Bytes()[:zs.Len()/2]} {
+		_, err := Logs(context.Background(), c, writeFile(t, name, b), LogOptions{})
+		if err == nil {
+			t.Fatalf("%s: truncated stream ingested without error", name)
+		}
+		if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "line") {
+			t.Errorf("%s: error %q should name the file and the line reached", name, err)
+		}
+	}
+	if n := queryInt(t, c, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM rejects) + (SELECT count(*) FROM sources)"); n != 0 {
+		t.Errorf("case holds %d rows after failed ingests, want 0", n)
+	}
+}
+
+func TestLogsReingestIsSkippedAndForceReplaces(t *testing.T) {
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(combinedLines(500), "\n")+"\nnot a log line\n"))
+	first, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Skipped || again.SourceID != first.SourceID {
+		t.Errorf("re-ingest: skipped=%v source=%d, want skipped source %d", again.Skipped, again.SourceID, first.SourceID)
+	}
+	forced, err := Logs(context.Background(), c, path, LogOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forced.Replaced != first.SourceID || forced.SourceID == first.SourceID {
+		t.Errorf("--force: replaced %d as source %d, want %d replaced by a new id", forced.Replaced, forced.SourceID, first.SourceID)
+	}
+	checkCounts(t, c, forced, 501, 1)
+	if n := queryInt(t, c, "SELECT count(*) FROM requests"); n != 500 {
+		t.Errorf("requests after --force = %d, want 500 (old rows replaced, not doubled)", n)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM sources"); n != 1 {
+		t.Errorf("sources after --force = %d, want 1", n)
+	}
+}
+
+func TestLogsBadInputs(t *testing.T) {
+	c := openCase(t)
+	dir := t.TempDir()
+	long := strings.Replace(combinedLines(1)[0], "/simple/requests/", "/search/?q="+strings.Repeat("a", 1<<20), 1)
+	cases := []struct {
+		name    string
+		path    string
+		opts    LogOptions
+		wantErr string // "" means success
+		lines   int64
+		rejects int64
+	}{
+		{name: "missing file", path: filepath.Join(dir, "nope.log"), wantErr: "no such file"},
+		{name: "directory", path: dir, wantErr: "is a directory"},
+		{name: "empty file", path: writeFile(t, "empty.log", nil), lines: 0},
+		{name: "csv is not a log", path: writeFile(t, "users.csv", []byte("id,username\n1,alice\n2,bob\n")), wantErr: "cannot tell the log format"},
+		{name: "binary garbage", path: writeFile(t, "x.bin", bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 0, 1, 2, '\n', 0xff}, 300)), wantErr: "cannot tell the log format"},
+		{name: "all lines fail the given format", path: writeFile(t, "x.json", []byte("{\"a\":1}\n{\"b\":2}\n")), opts: LogOptions{Format: "combined"}, wantErr: "none of its 2 lines parsed"},
+		{name: "1 MiB line", path: writeFile(t, "long.log", []byte(long+"\n"+combinedLines(2)[1]+"\n")), lines: 2},
+		{name: "only blank lines then log", path: writeFile(t, "blank.log", []byte("\n\n"+combinedLines(1)[0]+"\n")), lines: 3, rejects: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Logs(context.Background(), c, tc.path, tc.opts)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCounts(t, c, res, tc.lines, tc.rejects)
+		})
+	}
+}
+
+func TestLogsOverlongLineRejectedNotBuffered(t *testing.T) {
+	defer func(b, m int) { blockSize, maxLine = b, m }(blockSize, maxLine)
+	blockSize, maxLine = 1024, 8192
+	lines := combinedLines(10)
+	lines[3] = strings.Repeat("x", 50000)
+	c := openCase(t)
+	res, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(strings.Join(lines, "\n")+"\n")), LogOptions{Format: "combined"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 10, 1)
+	var raw string
+	var rawBytes int64
+	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes)
+	if len(raw) > rawKeepMax || rawBytes != 50000 {
+		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000)", len(raw), rawKeepMax, rawBytes)
+	}
+}
+
+func TestLogsInterruptedLeavesNothing(t *testing.T) {
+	defer func(b, r int) { blockSize, roundBlocks = b, r }(blockSize, roundBlocks)
+	blockSize, roundBlocks = 8192, 2 // many statements, so cancellation lands mid-file
+	c := openCase(t)
+	path := writeFile(t, "a.log", []byte(strings.Join(combinedLines(60000), "\n")+"\n"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := Logs(ctx, c, path, LogOptions{})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err == nil {
+		t.Skip("ingest finished before it could be interrupted")
+	}
+	if n := queryInt(t, c, "SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM sources)"); n != 0 {
+		t.Fatalf("case holds %d rows of an interrupted ingest", n)
+	}
+	res, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 60000, 0)
+}
