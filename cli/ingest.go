@@ -136,7 +136,7 @@ func (e *env) ingestLogs(cmd *cobra.Command, c *casefile.Case, files []string, o
 		total.Rejected += res.Rejected
 		total.Elapsed += res.Elapsed
 	}
-	fmt.Fprintf(tw, "total\t\t\t%d\t%d\t%d\t\t%.2f\t\n", total.LinesRead, total.Parsed, total.Rejected, total.Elapsed.Seconds())
+	fmt.Fprintf(tw, "total\t-\t-\t%d\t%d\t%d\t-\t%.2f\t-\n", total.LinesRead, total.Parsed, total.Rejected, total.Elapsed.Seconds())
 	tw.Flush()
 	if len(failed) > 0 {
 		return fmt.Errorf("%s failed; the case holds nothing of %s", plural(int64(len(failed)), "file", "files"), strings.Join(failed, ", "))

@@ -60,10 +60,23 @@ func lookupHandle[T any](args []any) (T, error) {
 	return v, nil
 }
 
+// registered remembers the connections that have the table functions.
+var registered sync.Map
+
 // registerTableFunctions makes ff_requests_round(h) and ff_rejects_batch(h)
-// available on conn. DuckDB keeps them in the database's catalog, so doing it
-// again on a new connection to the same database is harmless.
+// available on conn, once.
 func registerTableFunctions(conn *sql.Conn) error {
+	if _, done := registered.Load(conn); done {
+		return nil
+	}
+	if err := registerOn(conn); err != nil {
+		return err
+	}
+	registered.Store(conn, true)
+	return nil
+}
+
+func registerOn(conn *sql.Conn) error {
 	bigint, err := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
 	if err != nil {
 		return err

@@ -1,0 +1,68 @@
+package casefile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOpenCreatesThenReopens(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.duckdb")
+	if _, err := Open(ctx, path, ReadOnly); !errors.Is(err, ErrNoCase) {
+		t.Fatalf("read-only open of a missing case: %v, want ErrNoCase", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("read-only open created %s", path)
+	}
+	c, err := Open(ctx, path, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables int
+	c.Conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('sources', 'requests', 'rejects', 'case_meta')").Scan(&tables)
+	if tables != 4 {
+		t.Errorf("new case has %d of the 4 core tables", tables)
+	}
+	// The tool never reaches the network for extensions, and shows UTC.
+	for setting, want := range map[string]string{
+		"autoinstall_known_extensions": "false", "autoload_known_extensions": "false", "TimeZone": "UTC",
+	} {
+		var got string
+		c.Conn.QueryRowContext(ctx, "SELECT current_setting('"+setting+"')::VARCHAR").Scan(&got)
+		if got != want {
+			t.Errorf("%s = %q, want %q", setting, got, want)
+		}
+	}
+	c.Close()
+
+	ro, err := Open(ctx, path, ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.Exec(ctx, "INSERT INTO case_meta VALUES ('x', 'y')"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("write to a read-only case: %v, want a read-only error", err)
+	}
+}
+
+func TestOpenRefusesOtherDatabases(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := Open(ctx, dir, ReadWrite); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("directory as case: %v", err)
+	}
+	other := filepath.Join(dir, "other.duckdb")
+	c, err := Open(ctx, other, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Exec(ctx, "DROP TABLE case_meta")
+	c.Close()
+	if _, err := Open(ctx, other, ReadWrite); err == nil || !strings.Contains(err.Error(), "not a freezeframe case") {
+		t.Errorf("DuckDB file without case_meta: %v", err)
+	}
+}
