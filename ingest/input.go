@@ -22,8 +22,6 @@ type input struct {
 	path        string // as given; "-" is standard input
 	file        *os.File
 	stdin       bool
-	size        int64  // bytes of the file; for stdin, known only at the end
-	preHash     string // SHA-256 computed before reading, for regular files
 	hasher      hash.Hash
 	raw         *countingReader
 	compression string
@@ -66,29 +64,31 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// statInput checks that path names a readable regular file (or is "-") and
-// returns its size, with a message that says what is wrong otherwise.
-func statInput(path string) (int64, error) {
+// statInput checks that path names a readable file (or is "-"), with a
+// message that says what is wrong otherwise. It returns the file's details
+// for a regular file, and nil for stdin, a pipe or a device, which can be
+// read only once.
+func statInput(path string) (os.FileInfo, error) {
 	if path == "-" {
-		return -1, nil
+		return nil, nil
 	}
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return 0, fmt.Errorf("%s: no such file", path)
+		return nil, fmt.Errorf("%s: no such file", path)
 	case err != nil:
-		return 0, err
+		return nil, err
 	case st.IsDir():
-		return 0, fmt.Errorf("%s is a directory; name the log files in it (for example %s/*.log)", path, path)
+		return nil, fmt.Errorf("%s is a directory; name the log files in it (for example %s/*.log)", path, path)
 	case !st.Mode().IsRegular():
-		return -1, nil // a pipe or device: read it once, like stdin
+		return nil, nil
 	}
-	return st.Size(), nil
+	return st, nil
 }
 
 // openInput opens path for reading. The caller closes it.
-func openInput(path string, preHash string, onRead func(int)) (*input, error) {
-	in := &input{path: path, preHash: preHash, hasher: sha256.New()}
+func openInput(path string, onRead func(int)) (*input, error) {
+	in := &input{path: path, hasher: sha256.New()}
 	if path == "-" {
 		in.stdin = true
 		in.file = os.Stdin

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -63,15 +64,20 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if log == nil {
 		log = slog.Default()
 	}
-	size, err := statInput(path)
+	before, err := statInput(path)
 	if err != nil {
 		return nil, err
 	}
-	// Hash regular files first: a file already in the case is skipped
-	// without being parsed, and the hash taken while reading must match.
+	size := int64(-1)
+	if before != nil {
+		size = before.Size()
+	}
+	// A regular file as large as one already in the case may be the same
+	// file: hash it first, so a file already in is skipped without being
+	// parsed. Otherwise the hash taken while reading is the file's.
 	var preHash string
 	var existing int32
-	if size >= 0 {
+	if size >= 0 && queryCount(ctx, c, "SELECT count(*) FROM sources WHERE kind = 'log' AND size = ?", size) > 0 {
 		if preHash, _, err = hashFile(path); err != nil {
 			return nil, err
 		}
@@ -90,7 +96,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		onRead = add
 		defer done()
 	}
-	in, err := openInput(path, preHash, onRead)
+	in, err := openInput(path, onRead)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +140,8 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if err != nil {
 		return nil, err
 	}
-	if preHash != "" && res.SHA256 != preHash {
-		return nil, fmt.Errorf("%s changed while it was being ingested (SHA-256 %s before, %s after); ingest a copy that nothing writes to", path, preHash, res.SHA256)
+	if err := unchanged(path, before, res.Size, preHash, res.SHA256); err != nil {
+		return nil, err
 	}
 	if preHash == "" {
 		if existing, err = sourceBySHA(ctx, c, res.SHA256); err != nil {
@@ -168,6 +174,31 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	res.Elapsed = time.Since(start)
 	log.Debug("committed", "path", path, "seconds", res.Elapsed.Seconds())
 	return res, nil
+}
+
+// unchanged checks that a regular file is as it was when the ingest began:
+// same size and modification time, all of it read, and the same SHA-256 as
+// hashed beforehand if it was.
+func unchanged(path string, before os.FileInfo, read int64, preHash, sha string) error {
+	if before == nil {
+		return nil
+	}
+	after, err := os.Stat(path)
+	changed := err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) ||
+		read != before.Size() || (preHash != "" && sha != preHash)
+	if changed {
+		return fmt.Errorf("%s changed while it was being ingested (size %d, %d bytes read, SHA-256 %s); ingest a copy that nothing writes to",
+			path, before.Size(), read, sha)
+	}
+	return nil
+}
+
+func queryCount(ctx context.Context, c *casefile.Case, q string, args ...any) int64 {
+	var n int64
+	if err := c.Conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return -1 // unknown: callers treat it as "maybe", which is safe
+	}
+	return n
 }
 
 func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, error) {

@@ -366,3 +366,24 @@ func TestLogsInterruptedLeavesNothing(t *testing.T) {
 	}
 	checkCounts(t, c, res, 60000, 0)
 }
+
+func TestUnchangedNoticesAGrowingFile(t *testing.T) {
+	path := writeFile(t, "live.log", []byte(combinedLines(1)[0]+"\n"))
+	before, err := statInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unchanged(path, before, before.Size(), "", "x"); err != nil {
+		t.Fatalf("untouched file reported changed: %v", err)
+	}
+	if err := unchanged(path, before, before.Size(), "abc", "def"); err == nil {
+		t.Error("a hash that differs from the one taken before reading went unnoticed")
+	}
+	os.Chmod(path, 0o644)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(combinedLines(2)[1] + "\n")
+	f.Close()
+	if err := unchanged(path, before, before.Size(), "", "x"); err == nil || !strings.Contains(err.Error(), "changed while") {
+		t.Errorf("appended file: %v, want a 'changed while it was being ingested' error", err)
+	}
+}
