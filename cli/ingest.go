@@ -19,7 +19,7 @@ func newIngestCmd(e *env) *cobra.Command {
 		Use:   "ingest",
 		Short: "Read evidence files into the case",
 	}
-	cmd.AddCommand(newIngestLogsCmd(e))
+	cmd.AddCommand(newIngestLogsCmd(e), newIngestSnapshotCmd(e))
 	return cmd
 }
 

@@ -15,3 +15,9 @@ var Schema embed.FS
 //
 //go:embed ingest/*.sql
 var Ingest embed.FS
+
+// Snapshot holds the statements that turn staged snapshot tables into the
+// case's canonical tables, one file per table, run in lexical order.
+//
+//go:embed snapshot/*.sql
+var Snapshot embed.FS

@@ -54,11 +54,17 @@ CREATE TABLE requests (
     extra           JSON                  -- other fields of the format, by name
 );
 
--- Input lines that could not be parsed, with the reason. Nothing is dropped.
+-- Input lines or rows that could not be loaded, with the reason. Nothing is
+-- dropped. For a log, line_no is the line; for a snapshot table, the data
+-- row number (header excluded), except for rows DuckDB's CSV reader or a
+-- pg_dump COPY block could not split into fields, where it is the file's
+-- line (the reason says "line N").
 CREATE TABLE rejects (
-    source_id INTEGER NOT NULL,
-    line_no   BIGINT  NOT NULL,
-    reason    VARCHAR NOT NULL,
-    raw       VARCHAR NOT NULL, -- the line, cut at 4 KiB; invalid UTF-8 and NUL bytes escaped as \xNN
-    raw_bytes BIGINT  NOT NULL  -- the line's full length in bytes
+    source_id  INTEGER NOT NULL,
+    line_no    BIGINT  NOT NULL,
+    reason     VARCHAR NOT NULL,
+    raw        VARCHAR NOT NULL, -- the line or row, cut at 4 KiB; invalid UTF-8 and NUL escaped as \xNN;
+                                 -- for snapshot tables with secrets, the row without them or a placeholder
+    raw_bytes  BIGINT  NOT NULL, -- the line's full length in bytes
+    table_name VARCHAR           -- the snapshot table, NULL for logs
 );

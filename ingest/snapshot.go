@@ -1,0 +1,293 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
+)
+
+// SnapshotOptions says how to ingest a database snapshot.
+type SnapshotOptions struct {
+	Force       bool // replace a different snapshot already in the case
+	ToolVersion string
+	Logger      *slog.Logger
+}
+
+// TableResult is what happened to one table of a snapshot.
+type TableResult struct {
+	Table    string
+	Path     string // file it came from ("" if the snapshot lacks it)
+	Format   string
+	SourceID int32
+	Read     int64
+	Loaded   int64
+	Rejected int64
+}
+
+// SnapshotResult is what ingesting a snapshot did.
+type SnapshotResult struct {
+	Path     string
+	Tables   []TableResult
+	Missing  []string // optional tables the snapshot lacks
+	Skipped  bool     // the same snapshot is already in the case
+	Replaced bool     // --force replaced another snapshot
+	Elapsed  time.Duration
+}
+
+// snapshotFile is one input file of a snapshot and the tables it holds.
+type snapshotFile struct {
+	path   string
+	format string // csv, parquet, jsonl, pg_dump
+	tables []tableSpec
+	sha256 string
+	size   int64
+	id     int32
+	read   int64 // rows over all its tables
+	loaded int64
+	reject int64
+}
+
+// exportExts maps a table file's ending to its format.
+var exportExts = []struct{ ext, format string }{
+	{".csv", "csv"}, {".csv.gz", "csv"}, {".csv.zst", "csv"},
+	{".parquet", "parquet"},
+	{".jsonl", "jsonl"}, {".jsonl.gz", "jsonl"}, {".jsonl.zst", "jsonl"},
+}
+
+// findSnapshotFiles lists the files of the snapshot at path: a directory of
+// table exports, or one pg_dump file.
+func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s: no such file or directory", path)
+		}
+		return nil, err
+	}
+	if !st.IsDir() {
+		for _, ext := range []string{".sql", ".sql.gz", ".sql.zst"} {
+			if strings.HasSuffix(path, ext) {
+				return []*snapshotFile{{path: path, format: "pg_dump", tables: snapshotTables}}, nil
+			}
+		}
+		return nil, fmt.Errorf("%s: a snapshot is a directory of table exports (users.csv, user_events.parquet, ...) or a plain pg_dump file (.sql, .sql.gz, .sql.zst)", path)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var files []*snapshotFile
+	used := map[string]bool{}
+	for _, t := range snapshotTables {
+		var found []string
+		var format string
+		for _, e := range entries {
+			for _, x := range exportExts {
+				if e.Name() == t.name+x.ext && e.Type().IsRegular() {
+					found = append(found, e.Name())
+					format = x.format
+				}
+			}
+		}
+		switch {
+		case len(found) > 1:
+			return nil, fmt.Errorf("%s holds the %s table twice (%s); keep one", path, t.name, strings.Join(found, ", "))
+		case len(found) == 0 && t.needed:
+			return nil, fmt.Errorf("%s has no %s table: it needs %s.csv (or .csv.gz, .csv.zst, .parquet, .jsonl, .jsonl.gz)", path, t.name, t.name)
+		case len(found) == 0:
+			continue
+		}
+		used[found[0]] = true
+		files = append(files, &snapshotFile{path: filepath.Join(path, found[0]), format: format, tables: []tableSpec{t}})
+	}
+	for _, e := range entries {
+		if !used[e.Name()] {
+			log.Info("not a snapshot table; ignored", "file", filepath.Join(path, e.Name()))
+		}
+	}
+	return files, nil
+}
+
+// Snapshot ingests a Warehouse snapshot into the case in one transaction.
+// A case holds one snapshot: the same snapshot again is a no-op, another
+// one needs Force, which replaces it.
+func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotOptions) (*SnapshotResult, error) {
+	start := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	files, err := findSnapshotFiles(path, log)
+	if err != nil {
+		return nil, err
+	}
+	res := &SnapshotResult{Path: path}
+	var hashes []string
+	for _, f := range files {
+		if f.sha256, f.size, err = hashFile(f.path); err != nil {
+			return nil, err
+		}
+		hashes = append(hashes, f.sha256)
+	}
+	sort.Strings(hashes)
+	var held []string
+	rows, err := c.Conn.QueryContext(ctx, "SELECT sha256 FROM sources WHERE kind = 'snapshot' ORDER BY sha256")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var h string
+		rows.Scan(&h)
+		held = append(held, h)
+	}
+	rows.Close()
+	switch {
+	case slices.Equal(held, hashes):
+		res.Skipped = true
+		return res, nil
+	case len(held) > 0 && !opts.Force:
+		return nil, fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
+	}
+
+	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		dropStages(context.WithoutCancel(ctx), c)
+	}()
+	if len(held) > 0 {
+		if err := runScript(ctx, c, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
+			return nil, err
+		}
+		res.Replaced = true
+	}
+	if err := runScript(ctx, c, ffsql.Snapshot, "snapshot/00_macros.sql"); err != nil {
+		return nil, err
+	}
+	tableFile := map[string]*snapshotFile{}
+	structural := map[string]int64{} // rows rejected while staging, per table
+	for _, f := range files {
+		if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
+			return nil, err
+		}
+		log.Info("staging", "file", f.path, "format", f.format)
+		var rej map[string]int64
+		if f.format == "pg_dump" {
+			rej, err = stagePgDump(ctx, c, f, log)
+		} else {
+			var n int64
+			n, err = stageExport(ctx, c, f)
+			rej = map[string]int64{f.tables[0].name: n}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.path, err)
+		}
+		for t, n := range rej {
+			structural[t] += n
+		}
+		for _, t := range f.tables {
+			tableFile[t.name] = f
+		}
+	}
+	// Tables the snapshot lacks are staged empty so every load runs.
+	for _, t := range snapshotTables {
+		if err := createStage(ctx, c, t); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range snapshotTables {
+		f := tableFile[t.name]
+		if f == nil {
+			res.Missing = append(res.Missing, t.name)
+			continue
+		}
+		staged := queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name))
+		before := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name)
+		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
+			return nil, err
+		}
+		if err := c.Exec(ctx, "SET VARIABLE table_name = "+quoteString(t.name)); err != nil {
+			return nil, err
+		}
+		if err := runScript(ctx, c, ffsql.Snapshot, "snapshot/"+t.sqlFile); err != nil {
+			return nil, fmt.Errorf("load %s: %w", t.name, err)
+		}
+		valueRejects := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name) - before
+		tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
+			Read: staged + structural[t.name], Loaded: staged - valueRejects, Rejected: valueRejects + structural[t.name]}
+		if err := c.Exec(ctx, "INSERT INTO snapshot_tables VALUES (?, ?, ?, ?, ?)", f.id, t.name, tr.Read, tr.Loaded, tr.Rejected); err != nil {
+			return nil, err
+		}
+		f.read, f.loaded, f.reject = f.read+tr.Read, f.loaded+tr.Loaded, f.reject+tr.Rejected
+		res.Tables = append(res.Tables, tr)
+	}
+	for _, f := range files {
+		if err := c.Exec(ctx, stmtInsertSource, f.id, "snapshot", f.path, f.size, f.sha256, f.format, compressionOf(f.path),
+			f.read, f.loaded, f.reject, start.UTC(), time.Now().UTC(), opts.ToolVersion); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Exec(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	committed = true
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func compressionOf(path string) string {
+	switch {
+	case strings.HasSuffix(path, ".gz"):
+		return "gzip"
+	case strings.HasSuffix(path, ".zst"):
+		return "zstd"
+	}
+	return "none"
+}
+
+// runScript runs the statements of an embedded .sql file in order.
+func runScript(ctx context.Context, c *casefile.Case, fsys fs.FS, name string) error {
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range splitStatements(string(body)) {
+		if err := c.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// createStage creates the staging table of t if the snapshot did not.
+func createStage(ctx context.Context, c *casefile.Case, t tableSpec) error {
+	cols := []string{"row_no BIGINT"}
+	for _, col := range t.stageColumns() {
+		cols = append(cols, quoteIdent(col)+" VARCHAR")
+	}
+	return c.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS stage_%s (%s)", t.name, strings.Join(cols, ", ")))
+}
+
+func dropStages(ctx context.Context, c *casefile.Case) {
+	for _, t := range snapshotTables {
+		c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_"+t.name)
+	}
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

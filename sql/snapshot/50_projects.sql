@@ -1,0 +1,13 @@
+-- projects. Rejected: a missing or malformed id, a missing name, a created
+-- that is not a timestamp.
+CREATE OR REPLACE TEMP VIEW checked AS
+SELECT s.*, to_json(s)::VARCHAR AS raw,
+       ff_reason(ff_need_uuid('id', id), ff_need('name', name), ff_opt_ts('created', created)) AS reason
+FROM stage_projects s;
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name') FROM checked WHERE reason IS NOT NULL;
+
+INSERT INTO projects
+SELECT id::UUID, name, NULLIF(normalized_name, ''), ff_ts(created), getvariable('source_id'), row_no
+FROM checked WHERE reason IS NULL;
