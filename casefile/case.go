@@ -25,6 +25,9 @@ import (
 // SchemaVersion is the layout of the case this build reads and writes.
 const SchemaVersion = 1
 
+// MemoryLimit is DuckDB's memory_limit for every case opened.
+var MemoryLimit = "1GB"
+
 // Mode says whether a case is opened for reading only or may be written,
 // and created if it does not exist yet.
 type Mode int
@@ -61,7 +64,10 @@ func Open(ctx context.Context, path string, mode Mode) (*Case, error) {
 		return nil, fmt.Errorf("%w at %s: ingest some input first (freezeframe --case %s ingest ...)", ErrNoCase, path, path)
 	}
 
-	opts := []string{"autoinstall_known_extensions=false", "autoload_known_extensions=false"}
+	// DuckDB may use this much memory before it spills to <case>.tmp; the
+	// tool's own buffers come on top. It keeps a large ingest within a
+	// couple of GiB whatever the input's size.
+	opts := []string{"autoinstall_known_extensions=false", "autoload_known_extensions=false", "memory_limit=" + MemoryLimit}
 	if mode == ReadOnly {
 		opts = append(opts, "access_mode=read_only")
 	}

@@ -143,8 +143,7 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 			return err
 		}
 		defer app.Close()
-		row := make([]driver.Value, len(staged)+1)
-		var rowNo int64
+		row := make([]driver.Value, len(staged))
 		for {
 			line, err := readLine(r)
 			if err != nil {
@@ -154,7 +153,6 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 			if string(line) == `\.` {
 				return nil
 			}
-			rowNo++
 			fields := bytes.Split(line, []byte{'\t'})
 			if len(fields) != len(cols) {
 				raw := withheld
@@ -165,7 +163,6 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 				rejected++
 				continue
 			}
-			row[0] = rowNo
 			for i, col := range staged {
 				src := col
 				flag := strings.HasSuffix(col, "_set") && t.isSecret(strings.TrimSuffix(col, "_set"))
@@ -175,13 +172,13 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 				j, ok := index[src]
 				switch {
 				case !ok:
-					row[i+1] = nil
+					row[i] = nil
 				case flag:
-					row[i+1] = map[bool]string{true: "f", false: "t"}[string(fields[j]) == `\N` || len(fields[j]) == 0]
+					row[i] = map[bool]string{true: "f", false: "t"}[string(fields[j]) == `\N` || len(fields[j]) == 0]
 				case string(fields[j]) == `\N`:
-					row[i+1] = nil
+					row[i] = nil
 				default:
-					row[i+1] = copyUnescape(fields[j])
+					row[i] = copyUnescape(fields[j])
 				}
 			}
 			if err := app.AppendRow(row...); err != nil {
@@ -193,7 +190,7 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 		return 0, lineNo, err
 	}
 	for _, rj := range rejects {
-		if err := c.Exec(ctx, "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?)", rj...); err != nil {
+		if err := c.Exec(ctx, "INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?, ?)", rj...); err != nil {
 			return 0, lineNo, err
 		}
 	}

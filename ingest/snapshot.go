@@ -159,23 +159,8 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		return nil, fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
 	}
 
-	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-		dropStages(context.WithoutCancel(ctx), c)
-	}()
-	if len(held) > 0 {
-		if err := runScript(ctx, c, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
-			return nil, err
-		}
-		res.Replaced = true
-	}
-	if err := runScript(ctx, c, ffsql.Snapshot, "snapshot/00_macros.sql"); err != nil {
+	defer dropStages(context.WithoutCancel(ctx), c)
+	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0"); err != nil {
 		return nil, err
 	}
 	tableFile := map[string]*snapshotFile{}
@@ -185,6 +170,7 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 			return nil, err
 		}
 		log.Info("staging", "file", f.path, "format", f.format)
+		began := time.Now()
 		var rej map[string]int64
 		if f.format == "pg_dump" {
 			rej, err = stagePgDump(ctx, c, f, log)
@@ -199,15 +185,41 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		for t, n := range rej {
 			structural[t] += n
 		}
+		log.Debug("staged", "file", f.path, "seconds", time.Since(began).Seconds())
 		for _, t := range f.tables {
 			tableFile[t.name] = f
 		}
 	}
 	// Tables the snapshot lacks are staged empty so every load runs.
 	for _, t := range snapshotTables {
+		if tableFile[t.name] != nil {
+			continue
+		}
 		if err := createStage(ctx, c, t); err != nil {
 			return nil, err
 		}
+	}
+
+	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if len(held) > 0 {
+		if err := runScript(ctx, c, log, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
+			return nil, err
+		}
+		res.Replaced = true
+	}
+	if err := runScript(ctx, c, log, ffsql.Snapshot, "snapshot/00_macros.sql"); err != nil {
+		return nil, err
+	}
+	if err := c.Exec(ctx, "INSERT INTO rejects SELECT * FROM stage_rejects"); err != nil {
+		return nil, err
 	}
 	for _, t := range snapshotTables {
 		f := tableFile[t.name]
@@ -223,9 +235,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		if err := c.Exec(ctx, "SET VARIABLE table_name = "+quoteString(t.name)); err != nil {
 			return nil, err
 		}
-		if err := runScript(ctx, c, ffsql.Snapshot, "snapshot/"+t.sqlFile); err != nil {
+		began := time.Now()
+		if err := runScript(ctx, c, log, ffsql.Snapshot, "snapshot/"+t.sqlFile); err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.name, err)
 		}
+		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
 		valueRejects := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name) - before
 		tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
 			Read: staged + structural[t.name], Loaded: staged - valueRejects, Rejected: valueRejects + structural[t.name]}
@@ -259,23 +273,31 @@ func compressionOf(path string) string {
 	return "none"
 }
 
-// runScript runs the statements of an embedded .sql file in order.
-func runScript(ctx context.Context, c *casefile.Case, fsys fs.FS, name string) error {
+// runScript runs the statements of an embedded .sql file in order. In a
+// table's load file, the statement that inserts into rejects runs only when
+// the view `checked` has a rejected row (see sql/snapshot/00_macros.sql).
+func runScript(ctx context.Context, c *casefile.Case, log *slog.Logger, fsys fs.FS, name string) error {
 	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
-	for _, stmt := range splitStatements(string(body)) {
+	for i, stmt := range splitStatements(string(body)) {
+		if strings.HasPrefix(stmt, "INSERT INTO rejects") &&
+			queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL") == 0 {
+			continue
+		}
+		began := time.Now()
 		if err := c.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		log.Debug("statement", "file", name, "n", i+1, "seconds", time.Since(began).Seconds())
 	}
 	return nil
 }
 
 // createStage creates the staging table of t if the snapshot did not.
 func createStage(ctx context.Context, c *casefile.Case, t tableSpec) error {
-	cols := []string{"row_no BIGINT"}
+	var cols []string
 	for _, col := range t.stageColumns() {
 		cols = append(cols, quoteIdent(col)+" VARCHAR")
 	}
@@ -284,8 +306,10 @@ func createStage(ctx context.Context, c *casefile.Case, t tableSpec) error {
 
 func dropStages(ctx context.Context, c *casefile.Case) {
 	for _, t := range snapshotTables {
+		c.Conn.ExecContext(ctx, "DROP VIEW IF EXISTS temp.stage_"+t.name)
 		c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_"+t.name)
 	}
+	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_rejects")
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

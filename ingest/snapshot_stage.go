@@ -10,12 +10,16 @@ import (
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
-// Staging reads one table export into a temporary table stage_<table> of text
-// columns named as in tableSpec, with row_no the data row's number in the
-// file. DuckDB's own readers do the reading. Rows too malformed to stage (a
-// CSV line with the wrong number of fields, a JSON line that is not an
-// object) go straight to rejects; a table with secrets never has its raw
-// text kept there.
+// Staging makes one table export readable as stage_<table>: text columns
+// named as in tableSpec, rows in file order. DuckDB's own readers do the
+// reading; CSV and Parquet stages are views over the file, JSON lines and
+// pg_dump rows are copied into a temporary table.
+// Rows too malformed to stage (a CSV line with the wrong number of fields, a
+// JSON line that is not an object) go to stage_rejects, copied into rejects
+// when the snapshot is loaded; a table with secrets never has its raw text
+// kept there. Staging happens outside the snapshot's transaction: temporary
+// tables are not part of the case, and DuckDB scans them faster once
+// committed.
 
 const withheld = "[withheld: rows of this table hold secrets]"
 
@@ -105,8 +109,13 @@ func stageCSV(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpe
 	if err != nil {
 		return 0, err
 	}
-	if err := c.Exec(ctx, fmt.Sprintf(
-		"CREATE TEMP TABLE stage_%s AS SELECT row_number() OVER () AS row_no, %s FROM %s, store_rejects = true, rejects_table = 'ff_csv_errors', rejects_scan = 'ff_csv_scans')",
+	// One pass records the lines the reader cannot split; the stage is a view
+	// that skips them, read again by each statement that uses it, so a large
+	// table is never copied into memory or spilled to disk.
+	if err := c.Exec(ctx, fmt.Sprintf("SELECT count(*) FROM %s, store_rejects = true, rejects_table = 'ff_csv_errors', rejects_scan = 'ff_csv_scans')", reader)); err != nil {
+		return 0, err
+	}
+	if err := c.Exec(ctx, fmt.Sprintf("CREATE TEMP VIEW stage_%s AS SELECT %s FROM %s, ignore_errors = true)",
 		t.name, strings.Join(list, ", "), reader)); err != nil {
 		return 0, err
 	}
@@ -136,8 +145,8 @@ func csvRejects(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 	if len(t.secrets)+len(t.flagged) > 0 {
 		raw = quoteString(withheld)
 	}
-	before := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ?", f.id)
-	err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO rejects
+	before := queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id)
+	err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO stage_rejects
 		SELECT %d, line, 'line ' || line || ': ' || string_agg(DISTINCT error_type || ' (' || error_message || ')', '; '),
 		       any_value(%s), any_value(length(csv_line)), %s
 		FROM ff_csv_errors GROUP BY line`, f.id, raw, quoteString(t.name)))
@@ -146,16 +155,15 @@ func csvRejects(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 	}
 	c.Exec(ctx, "DROP TABLE IF EXISTS ff_csv_errors")
 	c.Exec(ctx, "DROP TABLE IF EXISTS ff_csv_scans")
-	return queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ?", f.id) - before, nil
+	return queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id) - before, nil
 }
 
 func stageParquet(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpec) error {
-	reader := fmt.Sprintf("read_parquet(%s, file_row_number = true)", quoteString(f.path))
+	reader := fmt.Sprintf("read_parquet(%s)", quoteString(f.path))
 	have, err := columnsOf(ctx, c, "SELECT * FROM "+reader)
 	if err != nil {
 		return err
 	}
-	delete(have, "file_row_number")
 	list, err := stageSelect(t, have, f.path, func(col string) string {
 		typ := have[col]
 		if strings.HasPrefix(typ, "STRUCT") || strings.HasPrefix(typ, "MAP") || strings.HasSuffix(typ, "]") {
@@ -168,7 +176,7 @@ func stageParquet(ctx context.Context, c *casefile.Case, f *snapshotFile, t tabl
 	if err != nil {
 		return err
 	}
-	return c.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE stage_%s AS SELECT file_row_number + 1 AS row_no, %s FROM %s",
+	return c.Exec(ctx, fmt.Sprintf("CREATE TEMP VIEW stage_%s AS SELECT %s FROM %s",
 		t.name, strings.Join(list, ", "), reader))
 }
 
@@ -207,13 +215,13 @@ func stageJSONL(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 		return 0, err
 	}
 	defer c.Exec(ctx, "DROP TABLE IF EXISTS ff_jsonl")
-	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO rejects
+	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO stage_rejects
 		SELECT %d, row_no, CASE WHEN json_valid(line) THEN 'row is JSON but not an object' ELSE 'row is not valid JSON' END,
 		       %s, length(line), %s
 		FROM ff_jsonl WHERE NOT (%s)`, f.id, raw, quoteString(t.name), valid)); err != nil {
 		return 0, err
 	}
-	if err := c.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE stage_%s AS SELECT row_no, %s FROM ff_jsonl WHERE %s",
+	if err := c.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE stage_%s AS SELECT %s FROM ff_jsonl WHERE %s ORDER BY row_no",
 		t.name, strings.Join(list, ", "), valid)); err != nil {
 		return 0, err
 	}

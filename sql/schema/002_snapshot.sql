@@ -2,8 +2,8 @@
 -- form. One snapshot per case. Secrets of the source tables (password
 -- hashes, TOTP secrets and last values, recovery-code hashes, WebAuthn
 -- credential ids and public keys) are never copied: only whether they exist.
--- Every row keeps (source_id, row_no): the file it came from and its data row
--- number there (1-based, header excluded).
+-- Every row keeps source_id, the file it came from; with the row's id (the
+-- table's primary key) that finds it in the export.
 
 -- Per table of a snapshot: where it came from and how many rows went where.
 -- rows_read = rows_loaded + rows_rejected.
@@ -30,8 +30,7 @@ CREATE TABLE accounts (
     recovery_codes_total    INTEGER NOT NULL,
     recovery_codes_unburned INTEGER NOT NULL,
     has_2fa                 BOOLEAN NOT NULL, -- TOTP or at least one WebAuthn key
-    source_id               INTEGER NOT NULL,
-    row_no                  BIGINT  NOT NULL
+    source_id               INTEGER NOT NULL
 );
 
 -- user_emails.
@@ -43,8 +42,7 @@ CREATE TABLE emails (
     "primary"       BOOLEAN,
     verified        BOOLEAN,
     unverify_reason VARCHAR,
-    source_id       INTEGER NOT NULL,
-    row_no          BIGINT  NOT NULL
+    source_id       INTEGER NOT NULL
 );
 
 -- ip_addresses, with geoip_info unpacked. geoip_info is overwritten on every
@@ -64,8 +62,7 @@ CREATE TABLE ips (
     ban_reason     VARCHAR,
     ban_date       TIMESTAMPTZ,
     geoip_info     JSON,
-    source_id      INTEGER NOT NULL,
-    row_no         BIGINT  NOT NULL
+    source_id      INTEGER NOT NULL
 );
 
 -- user_events, with the fields of `additional` that matter pulled out.
@@ -86,8 +83,7 @@ CREATE TABLE account_events (
     ua_os             VARCHAR,
     ua_family         VARCHAR,              -- browser or implementation family
     additional        JSON,
-    source_id         INTEGER     NOT NULL,
-    row_no            BIGINT      NOT NULL
+    source_id         INTEGER     NOT NULL
 );
 
 -- project_events and file_events together (kind tells them apart).
@@ -105,8 +101,7 @@ CREATE TABLE project_events (
     ip                VARCHAR,
     hashed_ip         VARCHAR,
     additional        JSON,
-    source_id         INTEGER     NOT NULL,
-    row_no            BIGINT      NOT NULL
+    source_id         INTEGER     NOT NULL
 );
 
 CREATE TABLE projects (
@@ -114,8 +109,7 @@ CREATE TABLE projects (
     name            VARCHAR NOT NULL,
     normalized_name VARCHAR,
     created         TIMESTAMPTZ,
-    source_id       INTEGER NOT NULL,
-    row_no          BIGINT  NOT NULL
+    source_id       INTEGER NOT NULL
 );
 
 CREATE TABLE roles (
@@ -123,8 +117,7 @@ CREATE TABLE roles (
     role_name VARCHAR,
     account   UUID    NOT NULL,
     project   UUID    NOT NULL,
-    source_id INTEGER NOT NULL,
-    row_no    BIGINT  NOT NULL
+    source_id INTEGER NOT NULL
 );
 
 -- Requests with the client's ips row, whichever way the log identified the

@@ -1,6 +1,13 @@
--- Helpers for checking and converting staged snapshot values. Staging tables
--- hold every value as text (as psql's CSV export writes it); these macros
--- say why a value does not convert, for the rejects table.
+-- Helpers for checking and converting staged snapshot values. Stages hold
+-- every value as text (as psql's CSV export writes it); these macros say why
+-- a value does not convert, for the rejects table.
+--
+-- Each of the other files loads one table from its stage, stage_<table>:
+-- a view `checked` adds each row's reject reason (NULL when it loads), an
+-- INSERT INTO rejects records the rejected rows, numbered by their order in
+-- the stage, and an INSERT loads the rest. freezeframe runs the rejects
+-- statement only when `checked` has a rejected row: numbering rows needs
+-- one ordered pass, which a clean table is spared.
 CREATE OR REPLACE TEMP MACRO ff_q(v) AS '''' || CASE WHEN length(v) > 60 THEN left(v, 60) || '…' ELSE v END || '''';
 CREATE OR REPLACE TEMP MACRO ff_bool(v) AS CASE lower(trim(v))
     WHEN 't' THEN true WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
@@ -29,9 +36,3 @@ CREATE OR REPLACE TEMP MACRO ff_reason(a, b := NULL, c := NULL, d := NULL, e := 
     NULLIF(concat_ws('; ', a, b, c, d, e, f), '');
 -- An address without the /32 or /128 that inet columns may print.
 CREATE OR REPLACE TEMP MACRO ff_ip(v) AS regexp_replace(v, '/(32|128)$', '');
--- Which user_agent_info shape: browsers carry installer/os/user_agent as
--- family names, other clients nested objects with a name.
--- (json_extract, not ->, which DuckDB reads as a lambda inside a call.)
-CREATE OR REPLACE TEMP MACRO ff_name(j, k) AS coalesce(
-    CASE WHEN json_type(json_extract(j, k)) = 'VARCHAR' THEN json_extract_string(j, k) END,
-    json_extract_string(json_extract(j, k), 'name'), json_extract_string(json_extract(j, k), 'family'));

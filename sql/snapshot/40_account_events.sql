@@ -3,22 +3,33 @@
 -- Rejected: malformed ids, a missing tag, a time that is not a timestamp,
 -- `additional` that is not JSON.
 CREATE OR REPLACE TEMP VIEW checked AS
-SELECT s.*, to_json(s)::VARCHAR AS raw,
+SELECT s.*,
        ff_reason(ff_need_uuid('id', id), ff_need_uuid('source_id', source_id), ff_need('tag', tag),
                  ff_need_ts('time', time), ff_opt_json('additional', additional),
                  ff_opt_uuid('ip_address_id', ip_address_id)) AS reason
 FROM stage_user_events s;
 
 INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name') FROM checked WHERE reason IS NOT NULL;
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;
 
 INSERT INTO account_events
 SELECT e.id::UUID, ff_ts(e.time), e.source_id::UUID, e.tag,
-       a ->> 'reason', a ->> 'two_factor_method', a ->> 'method', a ->> 'subject',
-       i.id, i.ip, i.hashed_ip, json_extract_string(a, '$.geoip_info.country_code'),
-       ff_name(json_extract(a, 'user_agent_info'), 'installer'),
-       coalesce(ff_name(json_extract(a, 'user_agent_info'), 'os'), ff_name(json_extract(a, 'user_agent_info'), 'system')),
-       coalesce(ff_name(json_extract(a, 'user_agent_info'), 'user_agent'), ff_name(json_extract(a, 'user_agent_info'), 'implementation')),
-       a, getvariable('source_id'), e.row_no
-FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL) e
+       x[1], x[2], x[3], x[4], i.id, i.ip, i.hashed_ip, x[5],
+       coalesce(x[6], x[7]),      -- installer: a name, or an object with one
+       coalesce(x[8], x[9], x[10]),
+       coalesce(x[11], x[12], x[13]),
+       a, getvariable('source_id')
+FROM (
+    -- One parse of `additional` for every field pulled out of it. For
+    -- user_agent_info, browsers carry family names as strings and other
+    -- clients objects with a name: a path into a string yields NULL.
+    SELECT *, json_extract_string(a, [
+        '$.reason', '$.two_factor_method', '$.method', '$.subject', '$.geoip_info.country_code',
+        '$.user_agent_info.installer.name', '$.user_agent_info.installer',
+        '$.user_agent_info.os.family', '$.user_agent_info.os', '$.user_agent_info.system.name',
+        '$.user_agent_info.user_agent.family', '$.user_agent_info.user_agent', '$.user_agent_info.implementation.name']) AS x
+    FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL)
+) e
 LEFT JOIN ips i ON i.id = TRY_CAST(e.ip_address_id AS UUID);
