@@ -262,3 +262,40 @@ func TestIngestFromStdin(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestSnapshotCommand(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"users.csv":        "id,username,password,totp_secret,is_active\n5b0b7a9e-0000-4000-8000-000000000001,alice,$argon2id$x,\\x3132,t\nbad-id,bob,$2b$y,,t\n",
+		"ip_addresses.csv": "id,ip_address,hashed_ip_address,geoip_info\n1b0b7a9e-0000-4000-8000-000000000001,203.0.113.9,,\"{\"\"country_code\"\": \"\"US\"\"}\"\n",
+		"user_events.csv": "id,source_id,tag,time,additional,ip_address_id\n" +
+			"7b0b7a9e-0000-4000-8000-000000000001,5b0b7a9e-0000-4000-8000-000000000001,account:login:success,2024-03-30 20:00:01,\"{}\",1b0b7a9e-0000-4000-8000-000000000001\n",
+		"notes.txt": "not a table",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	casePath := filepath.Join(t.TempDir(), "c.duckdb")
+	out, errOut, code := runCLI(t, "--case", casePath, "ingest", "snapshot", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if row := fields(t, out, "users"); row[3] != "2" || row[4] != "1" || row[5] != "1" {
+		t.Errorf("users row %q: want 2 rows, 1 loaded, 1 rejected", row)
+	}
+	for _, want := range []string{"table=user_emails", "table=projects", "notes.txt", "rejected=1"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q: %s", want, errOut)
+		}
+	}
+	_, errOut, code = runCLI(t, "--case", casePath, "ingest", "snapshot", dir)
+	if code != 0 || !strings.Contains(errOut, "already in the case") {
+		t.Errorf("second ingest: exit %d, stderr %q", code, errOut)
+	}
+	out, _, _ = runCLI(t, "--case", casePath, "query", "SELECT username, has_totp, has_2fa FROM accounts")
+	if out != "username,has_totp,has_2fa\nalice,true,true\n" {
+		t.Errorf("accounts: %q", out)
+	}
+}

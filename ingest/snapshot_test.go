@@ -322,3 +322,29 @@ func TestRequestsJoinIPsWhicheverWayTheLogNamesTheClient(t *testing.T) {
 		t.Errorf("requests_ips = %v, want [raw:US hashed:DE]", got)
 	}
 }
+
+func TestSnapshotPgDumpRejectsMalformedRows(t *testing.T) {
+	dump := writePgDump(fixture())
+	// A row with a field missing, in a table with secrets and one without.
+	dump = bytes.Replace(dump, []byte("COPY public.projects (id, name, normalized_name, created, has_docs) FROM stdin;\n"),
+		[]byte("COPY public.projects (id, name, normalized_name, created, has_docs) FROM stdin;\n2b0b7a9e-0000-4000-8000-0000000000ee\tshort\n"), 1)
+	dump = bytes.Replace(dump, []byte("FROM stdin;\n"+uAlice), []byte("FROM stdin;\nnot\tenough\tSECRETPW-x\n"+uAlice), 1)
+	p := writeFile(t, "dump.sql", dump)
+	c := openCase(t)
+	res := ingestSnapshot(t, c, p)
+	got := map[string][3]int64{}
+	for _, tr := range res.Tables {
+		got[tr.Table] = [3]int64{tr.Read, tr.Loaded, tr.Rejected}
+	}
+	if got["projects"] != [3]int64{2, 1, 1} || got["users"] != [3]int64{7, 4, 3} {
+		t.Errorf("projects %v, users %v: want read/loaded/rejected [2 1 1] and [7 4 3]", got["projects"], got["users"])
+	}
+	var raw string
+	c.Conn.QueryRowContext(context.Background(), "SELECT raw FROM rejects WHERE table_name = 'users' AND reason LIKE 'line %'").Scan(&raw)
+	if raw != withheld {
+		t.Errorf("malformed users row kept as %q, want it withheld", raw)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM rejects WHERE table_name = 'projects' AND contains(reason, '2 fields where the COPY header names 5 columns')"); n != 1 {
+		t.Errorf("projects' short row not rejected with a reason naming the field counts")
+	}
+}
