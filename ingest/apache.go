@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -40,7 +41,7 @@ type field struct {
 	name   string  // key in extra
 	layout string  // Go layout, for fTimeLayout
 	scale  float64 // for fTimeEpoch, fTimeFrac and fDurationScaled
-	spaces int     // spaces the value itself contains (time layouts)
+	spaces int     // times the next literal's first byte occurs in the value (time layouts)
 }
 
 // item is a literal run of text, or a directive.
@@ -77,7 +78,8 @@ func CompileLogFormat(spec string) (*LogFormat, error) {
 			lit.Reset()
 		}
 	}
-	hasA := strings.Contains(spec, "%a")
+	var hosts []*field // %h fields, which become remote_host if %a gives the client
+	hasA := false
 	for i := 0; i < len(spec); i++ {
 		c := spec[i]
 		if c == '\\' && i+1 < len(spec) {
@@ -118,17 +120,39 @@ func CompileLogFormat(spec string) (*LogFormat, error) {
 		if i >= len(spec) {
 			return nil, fmt.Errorf("log format %q ends inside a directive", spec)
 		}
-		f, err := directive(spec[i], arg, hasA)
+		f, err := directive(spec[i], arg)
 		if err != nil {
 			return nil, fmt.Errorf("log format %q: %w", spec, err)
 		}
+		switch {
+		case spec[i] == 'h':
+			hosts = append(hosts, f)
+		case spec[i] == 'a' && f.kind == fClient:
+			hasA = true
+		}
 		flush()
 		if n := len(lf.items); n > 0 && lf.items[n-1].f != nil {
+			if prev := lf.items[n-1].f; prev.kind == fPath && f.kind == fQuery {
+				prev.kind = fURL // %U%q: the query starts at the first '?'
+				continue
+			}
 			return nil, fmt.Errorf("log format %q: two directives with nothing between them cannot be told apart", spec)
 		}
 		lf.items = append(lf.items, item{f: f})
 	}
 	flush()
+	if hasA {
+		for _, f := range hosts {
+			f.kind, f.name = fExtra, "remote_host"
+		}
+	}
+	for i, it := range lf.items {
+		// A strftime time ends at the first occurrence of the next literal's
+		// first byte that is not part of the time itself.
+		if it.f != nil && it.f.kind == fTimeLayout && i+1 < len(lf.items) {
+			it.f.spaces = strings.Count(it.f.layout, string(lf.items[i+1].lit[0]))
+		}
+	}
 	if len(lf.items) == 0 {
 		return nil, fmt.Errorf("log format %q has no directives", spec)
 	}
@@ -144,12 +168,9 @@ func CompileLogFormat(spec string) (*LogFormat, error) {
 	return lf, nil
 }
 
-func directive(c byte, arg string, hasA bool) (*field, error) {
+func directive(c byte, arg string) (*field, error) {
 	switch c {
 	case 'h':
-		if hasA {
-			return &field{kind: fExtra, name: "remote_host"}, nil
-		}
 		return &field{kind: fClient}, nil
 	case 'a':
 		if arg == "c" {
@@ -329,7 +350,7 @@ func timeDirective(arg string) (*field, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &field{kind: fTimeLayout, layout: layout, spaces: strings.Count(layout, " ")}, nil
+	return &field{kind: fTimeLayout, layout: layout}, nil
 }
 
 // Spec returns the LogFormat string the parser was compiled from.
@@ -360,7 +381,7 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 		rest := line[pos:]
 		switch {
 		case len(next) == 0:
-			end = len(rest)
+			end = len(bytes.TrimRight(rest, " \t"))
 		case it.f.kind == fTimeCLF && len(rest) > 0 && rest[0] == '[':
 			if j := bytes.IndexByte(rest, ']'); j >= 0 {
 				end = j + 1
@@ -398,6 +419,9 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 		return fmt.Errorf("no time in line")
 	}
 	rec.Time += frac
+	if !timeInRange(rec.Time) {
+		return fmt.Errorf("time is outside the years 1970 to 9999")
+	}
 	if lf.hashedClient && !rec.ClientHashed {
 		return fmt.Errorf("client %q is not a 64-hex hashed IP, as gunicorn-pypi logs have", snippet([]byte(rec.Client)))
 	}
@@ -428,11 +452,14 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 		if !ok {
 			return fmt.Errorf("epoch time %q is not a whole number", snippet(val))
 		}
+		if n >= maxMicros/int64(f.scale) {
+			return fmt.Errorf("epoch time %q is after the year 9999", snippet(val))
+		}
 		rec.Time = n * int64(f.scale)
 	case fTimeFrac:
 		n, ok := atoi(val)
-		if !ok {
-			return fmt.Errorf("time fraction %q is not a number", snippet(val))
+		if !ok || n >= 1e6/int64(f.scale) {
+			return fmt.Errorf("time fraction %q is not a number below one second", snippet(val))
 		}
 		*frac = n * int64(f.scale)
 	case fStatus:
@@ -461,7 +488,7 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 			return nil
 		}
 		d, ok := parseFloat(val)
-		if !ok || d < 0 {
+		if !ok || !(d >= 0) || math.IsInf(d, 1) {
 			return fmt.Errorf("duration %q is not a number", snippet(val))
 		}
 		rec.Duration = d * f.scale

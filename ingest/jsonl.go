@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ type JSONLines struct {
 	remap    JSONFields
 	keys     map[string]string // canonical name -> key
 	timeKeys []string
-	mapped   map[string]bool // top-level keys consumed by canonical fields
+	mapped   map[string]bool // top-level keys consumed by canonical fields other than time
 }
 
 // NewJSONLines builds a JSON-lines parser; remap overrides default keys.
@@ -78,20 +79,13 @@ func NewJSONLines(remap JSONFields) (*JSONLines, error) {
 			p.keys[name] = key
 		}
 	}
+	// Only a literal top-level key is left out of extra: an object that a
+	// dotted path reaches into stays whole, so its other members are kept.
+	// Of the time keys, only the one a line's time came from is left out.
 	for _, k := range p.keys {
-		p.mapped[topKey(k)] = true
-	}
-	for _, k := range p.timeKeys {
-		p.mapped[topKey(k)] = true
+		p.mapped[k] = true
 	}
 	return p, nil
-}
-
-func topKey(k string) string {
-	if i := strings.IndexByte(k, '.'); i > 0 {
-		return k[:i]
-	}
-	return k
 }
 
 // Spec names the format and its remapped keys, for the sources table.
@@ -140,6 +134,7 @@ func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
 	}
 	var err error
 	timeFound := false
+	timeKey := ""
 	for _, k := range p.timeKeys {
 		v, ok := lookup(obj, k)
 		if !ok || isJSONNull(v) {
@@ -148,7 +143,7 @@ func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
 		if rec.Time, err = jsonTime(v); err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
-		timeFound = true
+		timeFound, timeKey = true, k
 		break
 	}
 	if !timeFound {
@@ -163,7 +158,7 @@ func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", p.keys[name], err)
 		}
-		return a.bytes([]byte(s)), nil
+		return a.bytes(escapeIfNeeded([]byte(s))), nil // a \u0000 is stored as \x00
 	}
 	num := func(name string) (float64, bool, error) {
 		s, err := str(name)
@@ -201,17 +196,22 @@ func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
 	if f, ok, err := num("bytes"); err != nil {
 		return err
 	} else if ok {
+		if f < 0 || f > 1e18 || f != math.Trunc(f) {
+			return fmt.Errorf("%s: %v is not a byte count", p.keys["bytes"], f)
+		}
 		rec.Bytes = int64(f)
 	}
 	if f, ok, err := num("duration_ms"); err != nil {
 		return err
+	} else if ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return fmt.Errorf("%s: %v is not a duration", p.keys["duration_ms"], f)
 	} else if ok && f >= 0 {
 		rec.Duration = f / 1000
 	}
 	// Everything else goes to extra, keys sorted so output is deterministic.
 	var rest []string
 	for k := range obj {
-		if !p.mapped[k] {
+		if !p.mapped[k] && k != timeKey {
 			rest = append(rest, k)
 		}
 	}

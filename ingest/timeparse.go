@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -31,17 +32,24 @@ func digits(b []byte) (int, bool) {
 	return n, len(b) > 0
 }
 
-// civilMicros converts a UTC civil time to microseconds since the epoch,
-// rejecting out-of-range fields instead of normalising them as time.Date does.
+// maxMicros is 10000-01-01T00:00:00Z: accepted times fall in the years 1970 to 9999.
+const maxMicros = 253402300800 * 1e6
+
+func timeInRange(us int64) bool { return 0 <= us && us < maxMicros }
+
+// civilMicros converts a civil time at offsetSec east of UTC to microseconds
+// since the epoch, rejecting out-of-range fields instead of normalising them
+// as time.Date does. A leap second (:60) counts as the next second.
 func civilMicros(y int, mo time.Month, d, h, mi, s, offsetSec int) (int64, bool) {
 	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970 || y > 9999 {
 		return 0, false
 	}
-	t := time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+	t := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 	if t.Day() != d {
 		return 0, false // 31 Feb and the like
 	}
-	return (t.Unix() - int64(offsetSec)) * 1e6, true
+	us := (t.Unix() + int64(h*3600+mi*60+s-offsetSec)) * 1e6
+	return us, timeInRange(us)
 }
 
 // zoneOffset parses "+hhmm" / "-hhmm" (or "+hh:mm") into seconds east of UTC.
@@ -112,7 +120,10 @@ func parseRFC1123(b []byte) (int64, error) {
 	}
 	for _, layout := range []string{time.RFC1123, time.RFC1123Z} {
 		if t, err := time.Parse(layout, string(b)); err == nil {
-			return t.UnixMicro(), nil
+			if us := t.UnixMicro(); timeInRange(us) {
+				return us, nil
+			}
+			return 0, fmt.Errorf("time %q is outside the years 1970 to 9999", b)
 		}
 	}
 	return 0, fmt.Errorf("time %q is not RFC 1123 (Sat, 30 Mar 2024 20:00:01 GMT)", b)
@@ -131,7 +142,10 @@ var isoLayouts = []string{
 func parseISO8601(s string) (int64, error) {
 	for _, layout := range isoLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UnixMicro(), nil
+			if us := t.UnixMicro(); timeInRange(us) {
+				return us, nil
+			}
+			return 0, fmt.Errorf("time %q is outside the years 1970 to 9999", s)
 		}
 	}
 	return 0, fmt.Errorf("time %q is not ISO 8601 (2024-03-31T10:20:00Z)", s)
@@ -145,9 +159,9 @@ func epochMicros(f float64) (int64, error) {
 	case f < 1e8:
 		return 0, fmt.Errorf("epoch time %v is before 1973", f)
 	case f < 1e11:
-		return int64(f * 1e6), nil
+		return int64(math.Round(f * 1e6)), nil // rounded: 2147483648.003988 is just below in binary
 	case f < 1e14:
-		return int64(f * 1e3), nil
+		return int64(math.Round(f * 1e3)), nil
 	case f < 1e17:
 		return int64(f), nil
 	case f < 1e20:
