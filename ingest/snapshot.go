@@ -52,7 +52,8 @@ type snapshotFile struct {
 	sha256 string
 	size   int64
 	id     int32
-	read   int64 // rows over all its tables
+	staged map[string]int64 // rows staged per table, where staging counted them
+	read   int64            // rows over all its tables
 	loaded int64
 	reject int64
 }
@@ -227,7 +228,10 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 			res.Missing = append(res.Missing, t.name)
 			continue
 		}
-		staged := queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name))
+		staged, counted := f.staged[t.name]
+		if !counted {
+			staged = queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name))
+		}
 		before := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name)
 		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
 			return nil, err
@@ -236,7 +240,7 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 			return nil, err
 		}
 		began := time.Now()
-		if err := runScript(ctx, c, log, ffsql.Snapshot, "snapshot/"+t.sqlFile); err != nil {
+		if err := loadTable(ctx, c, log, "snapshot/"+t.sqlFile, staged); err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.name, err)
 		}
 		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
@@ -273,22 +277,48 @@ func compressionOf(path string) string {
 	return "none"
 }
 
-// runScript runs the statements of an embedded .sql file in order. In a
-// table's load file, the statement that inserts into rejects runs only when
-// the view `checked` has a rejected row (see sql/snapshot/00_macros.sql).
+// runScript runs the statements of an embedded .sql file in order.
 func runScript(ctx context.Context, c *casefile.Case, log *slog.Logger, fsys fs.FS, name string) error {
 	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
 	for i, stmt := range splitStatements(string(body)) {
-		if strings.HasPrefix(stmt, "INSERT INTO rejects") &&
-			queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL") == 0 {
-			continue
-		}
 		began := time.Now()
 		if err := c.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		log.Debug("statement", "file", name, "n", i+1, "seconds", time.Since(began).Seconds())
+	}
+	return nil
+}
+
+// loadTable runs a table's load file (see sql/snapshot/00_macros.sql). Its
+// INSERT INTO rejects, which numbers rows in one ordered pass, runs only if
+// some of the staged rows did not load: fewer than staged were inserted by
+// the file's load statement, or, in a file without one, `checked` has a
+// rejected row.
+func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name string, staged int64) error {
+	body, err := fs.ReadFile(ffsql.Snapshot, name)
+	if err != nil {
+		return err
+	}
+	loaded := int64(-1)
+	for i, stmt := range splitStatements(string(body)) {
+		isRejects := strings.HasPrefix(stmt, "INSERT INTO rejects")
+		if isRejects && (loaded == staged ||
+			loaded < 0 && queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL") == 0) {
+			continue
+		}
+		began := time.Now()
+		res, err := c.Conn.ExecContext(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if strings.HasPrefix(stmt, "INSERT INTO") && !isRejects {
+			if loaded, err = res.RowsAffected(); err != nil {
+				return err
+			}
 		}
 		log.Debug("statement", "file", name, "n", i+1, "seconds", time.Since(began).Seconds())
 	}

@@ -112,9 +112,11 @@ func stageCSV(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpe
 	// One pass records the lines the reader cannot split; the stage is a view
 	// that skips them, read again by each statement that uses it, so a large
 	// table is never copied into memory or spilled to disk.
-	if err := c.Exec(ctx, fmt.Sprintf("SELECT count(*) FROM %s, store_rejects = true, rejects_table = 'ff_csv_errors', rejects_scan = 'ff_csv_scans')", reader)); err != nil {
-		return 0, err
+	var rows int64
+	if err := c.Conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s, store_rejects = true, rejects_table = 'ff_csv_errors', rejects_scan = 'ff_csv_scans')", reader)).Scan(&rows); err != nil {
+		return 0, fmt.Errorf("case %s: %w", c.Path, err)
 	}
+	f.staged = map[string]int64{t.name: rows} // spares counting the view again
 	if err := c.Exec(ctx, fmt.Sprintf("CREATE TEMP VIEW stage_%s AS SELECT %s FROM %s, ignore_errors = true)",
 		t.name, strings.Join(list, ", "), reader)); err != nil {
 		return 0, err

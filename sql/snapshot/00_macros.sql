@@ -4,10 +4,10 @@
 --
 -- Each of the other files loads one table from its stage, stage_<table>:
 -- a view `checked` adds each row's reject reason (NULL when it loads), an
--- INSERT INTO rejects records the rejected rows, numbered by their order in
--- the stage, and an INSERT loads the rest. freezeframe runs the rejects
--- statement only when `checked` has a rejected row: numbering rows needs
--- one ordered pass, which a clean table is spared.
+-- INSERT loads the rows without one, and an INSERT INTO rejects records the
+-- others, numbered by their order in the stage. freezeframe runs the rejects
+-- statement only when some staged row did not load: numbering rows needs one
+-- ordered pass, which a clean table is spared.
 CREATE OR REPLACE TEMP MACRO ff_q(v) AS '''' || CASE WHEN length(v) > 60 THEN left(v, 60) || '…' ELSE v END || '''';
 CREATE OR REPLACE TEMP MACRO ff_bool(v) AS CASE lower(trim(v))
     WHEN 't' THEN true WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true

@@ -6,11 +6,6 @@ SELECT s.*,
                  ff_opt_bool('is_banned', is_banned), ff_opt_ts('ban_date', ban_date)) AS reason
 FROM stage_ip_addresses s;
 
-INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
-WHERE reason IS NOT NULL;
-
 INSERT INTO ips
 SELECT id::UUID, NULLIF(ff_ip(ip_address), ''), NULLIF(lower(hashed_ip_address), ''),
        g ->> 'continent_code', g ->> 'country_code', g ->> 'country_name', g ->> 'region', g ->> 'city',
@@ -18,3 +13,8 @@ SELECT id::UUID, NULLIF(ff_ip(ip_address), ''), NULLIF(lower(hashed_ip_address),
        ff_bool(is_banned), NULLIF(ban_reason, ''), ff_ts(ban_date), g,
        getvariable('source_id')
 FROM (SELECT *, NULLIF(geoip_info, '')::JSON AS g FROM checked WHERE reason IS NULL);
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;

@@ -9,11 +9,6 @@ SELECT s.*,
                  ff_opt_bool('is_active', is_active), ff_opt_bool('is_frozen', is_frozen)) AS reason
 FROM stage_users s;
 
-INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
-WHERE reason IS NOT NULL;
-
 INSERT INTO accounts
 WITH keys AS (
     SELECT TRY_CAST(user_id AS UUID) AS account, count(*) AS n
@@ -36,3 +31,8 @@ FROM checked u
 LEFT JOIN keys k ON k.account = TRY_CAST(u.id AS UUID)
 LEFT JOIN codes c ON c.account = TRY_CAST(u.id AS UUID)
 WHERE u.reason IS NULL;
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;

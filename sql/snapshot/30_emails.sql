@@ -6,13 +6,13 @@ SELECT s.*,
                  ff_opt_bool('primary', "primary"), ff_opt_bool('verified', verified)) AS reason
 FROM stage_user_emails s;
 
-INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
-WHERE reason IS NOT NULL;
-
 INSERT INTO emails
 SELECT id::BIGINT, user_id::UUID, email, NULLIF(lower(regexp_extract(email, '@([^@]+)$', 1)), ''),
        ff_bool("primary"), ff_bool(verified), NULLIF(unverify_reason, ''),
        getvariable('source_id')
 FROM checked WHERE reason IS NULL;
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;

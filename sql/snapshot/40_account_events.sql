@@ -9,11 +9,6 @@ SELECT s.*,
                  ff_opt_uuid('ip_address_id', ip_address_id)) AS reason
 FROM stage_user_events s;
 
-INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
-WHERE reason IS NOT NULL;
-
 INSERT INTO account_events
 SELECT e.id::UUID, ff_ts(e.time), e.source_id::UUID, e.tag,
        x[1], x[2], x[3], x[4], i.id, i.ip, i.hashed_ip, x[5],
@@ -33,3 +28,8 @@ FROM (
     FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL)
 ) e
 LEFT JOIN ips i ON i.id = TRY_CAST(e.ip_address_id AS UUID);
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;

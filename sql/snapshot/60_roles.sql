@@ -4,11 +4,11 @@ SELECT s.*,
        ff_reason(ff_need_uuid('id', id), ff_need_uuid('user_id', user_id), ff_need_uuid('project_id', project_id)) AS reason
 FROM stage_roles s;
 
+INSERT INTO roles
+SELECT id::UUID, NULLIF(role_name, ''), user_id::UUID, project_id::UUID, getvariable('source_id')
+FROM checked WHERE reason IS NULL;
+
 INSERT INTO rejects
 SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
 FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
 WHERE reason IS NOT NULL;
-
-INSERT INTO roles
-SELECT id::UUID, NULLIF(role_name, ''), user_id::UUID, project_id::UUID, getvariable('source_id')
-FROM checked WHERE reason IS NULL;

@@ -7,14 +7,14 @@ SELECT s.*,
                  ff_opt_uuid('ip_address_id', ip_address_id)) AS reason
 FROM stage_file_events s;
 
-INSERT INTO rejects
-SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
-WHERE reason IS NOT NULL;
-
 INSERT INTO project_events
 SELECT e.id::UUID, 'file', ff_ts(e.time), TRY_CAST(a ->> 'project_id' AS UUID), e.source_id::UUID, e.tag,
        a ->> 'submitted_by', a ->> 'canonical_version', a ->> 'filename',
        i.id, i.ip, i.hashed_ip, a, getvariable('source_id')
 FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL) e
 LEFT JOIN ips i ON i.id = TRY_CAST(e.ip_address_id AS UUID);
+
+INSERT INTO rejects
+SELECT getvariable('source_id'), row_no, reason, raw, length(raw), getvariable('table_name')
+FROM (SELECT row_number() OVER () AS row_no, reason, to_json(c)::VARCHAR AS raw FROM checked c)
+WHERE reason IS NOT NULL;
