@@ -348,3 +348,31 @@ func TestSnapshotPgDumpRejectsMalformedRows(t *testing.T) {
 		t.Errorf("projects' short row not rejected with a reason naming the field counts")
 	}
 }
+
+func TestSnapshotFailureLeavesTheCaseAsItWas(t *testing.T) {
+	c := openCase(t)
+	if _, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(combinedLines(10)[0]+"\n")), LogOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeSnapshot(t, "parquet", fixture())
+	// user_events fails while loading, after ips, accounts and emails went
+	// in: its Parquet footer is intact, so staging succeeds, but its data
+	// pages are zeroed.
+	p := filepath.Join(dir, "user_events.parquet")
+	b, _ := os.ReadFile(p)
+	clear(b[4:40])
+	os.Chmod(p, 0o644)
+	os.WriteFile(p, b, 0o444)
+	_, err := Snapshot(context.Background(), c, dir, SnapshotOptions{})
+	if err == nil || !strings.Contains(err.Error(), "load user_events") {
+		t.Fatalf("error %v, want a failure while loading user_events", err)
+	}
+	if n := queryInt(t, c, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM account_events)
+		+ (SELECT count(*) FROM snapshot_tables) + (SELECT count(*) FROM sources WHERE kind = 'snapshot')
+		+ (SELECT count(*) FROM rejects WHERE table_name IS NOT NULL)`); n != 0 {
+		t.Errorf("a failed snapshot left %d rows in the case", n)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM requests"); n != 1 {
+		t.Errorf("the logs ingested before are gone: %d requests", n)
+	}
+}

@@ -13,7 +13,7 @@ work=${1:-$(mktemp -d)}
 mkdir -p "$work"
 echo "workdir: $work" >&2
 
-go build -o "$work/freezeframe" .
+go build -buildvcs=auto -o "$work/freezeframe" .
 go build -o "$work/genlog" ./scripts/genlog
 ff="$work/freezeframe"
 
@@ -50,20 +50,17 @@ done
 # The storage ceiling: DuckDB writing the same 2M parsed rows from memory into
 # a fresh case file, with no parsing at all. The first run only loads them
 # into memory; the difference is DuckDB's cost of storing them.
-ceil() {
-	rm -f "$work/ceiling.duckdb" "$work/ceiling.duckdb.wal"
-	"$ff" --quiet --case "$work/ceiling.duckdb" query --write "
-		ATTACH '$work/case-2000000.duckdb' AS src (READ_ONLY);
-		CREATE TEMP TABLE m AS SELECT * FROM src.requests; $1"
-}
-read -r s0 _ < <(measure ceil "")
-read -r s1 rss < <(measure ceil "INSERT INTO requests SELECT * FROM m;")
+load="ATTACH '$work/case-2000000.duckdb' AS src (READ_ONLY); CREATE TEMP TABLE m AS SELECT * FROM src.requests;"
+rm -f "$work/ceiling.duckdb" "$work/ceiling.duckdb.wal"
+read -r s0 _ < <(measure "$ff" --quiet --case "$work/ceiling.duckdb" query --write "$load")
+rm -f "$work/ceiling.duckdb" "$work/ceiling.duckdb.wal"
+read -r s1 rss < <(measure "$ff" --quiet --case "$work/ceiling.duckdb" query --write "$load INSERT INTO requests SELECT * FROM m;")
 row "duckdb storing 2M parsed rows" 2000000 "$(echo "$s1 - $s0" | bc -l)" "$rss"
 
 log2m="$work/combined-2000000.log"
 if command -v goaccess >/dev/null; then
 	read -r s rss < <(measure goaccess "$log2m" --log-format=COMBINED -o "$work/goaccess.html")
-	row "goaccess $(goaccess --version | head -1 | awk '{print $3}') (2M lines)" 2000000 "$s" "$rss"
+	row "goaccess $(goaccess --version | head -1 | awk '{print $3}' | sed 's/\.$//') (2M lines)" 2000000 "$s" "$rss"
 	printf '  freezeframe is %.1fx GoAccess\n' "$(echo "$s / ${secs[2000000]}" | bc -l)"
 else
 	echo "goaccess not installed (apt-get install goaccess): comparison skipped"

@@ -12,7 +12,7 @@ users=${2:-1000000}
 events=${3:-10000000}
 mkdir -p "$work"
 echo "workdir: $work" >&2
-go build -o "$work/freezeframe" .
+go build -buildvcs=auto -o "$work/freezeframe" .
 go build -o "$work/gensnapshot" ./scripts/gensnapshot
 snap="$work/snapshot-$users-$events"
 [ -s "$snap/user_events.csv" ] || "$work/gensnapshot" -users "$users" -events "$events" -ips $((users * 3 / 10)) -out "$snap"
