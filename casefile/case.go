@@ -175,3 +175,39 @@ func (c *Case) Exec(ctx context.Context, query string, args ...any) error {
 	}
 	return nil
 }
+
+// Txn is an explicit transaction on the case's connection, for work that
+// must land whole or not at all (one input file, one snapshot).
+type Txn struct {
+	c    *Case
+	ctx  context.Context
+	done bool
+}
+
+// Begin starts a transaction. Close it with Commit, and defer Rollback,
+// which does nothing once committed.
+func (c *Case) Begin(ctx context.Context) (*Txn, error) {
+	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	return &Txn{c: c, ctx: ctx}, nil
+}
+
+// Commit makes the transaction's work part of the case.
+func (t *Txn) Commit() error {
+	if err := t.c.Exec(t.ctx, "COMMIT"); err != nil {
+		return err
+	}
+	t.done = true
+	return nil
+}
+
+// Rollback discards the transaction's work unless it was committed. It does
+// not depend on the caller's context, which may be the very cancellation
+// that ended the work.
+func (t *Txn) Rollback() {
+	if !t.done {
+		t.c.Conn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK")
+		t.done = true
+	}
+}

@@ -110,17 +110,11 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&sourceID); err != nil {
 		return nil, err
 	}
-	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+	tx, err := c.Begin(ctx)
+	if err != nil {
 		return nil, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			// Rolling back must not depend on the caller's context, which
-			// may be the very cancellation that got us here.
-			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
+	defer tx.Rollback()
 
 	format, stats, err := pipeline(ctx, c.Conn, in, sourceID, opts, log)
 	if err != nil {
@@ -150,7 +144,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		if existing != 0 && !opts.Force {
 			res.Skipped, res.SourceID = true, existing
 			res.LinesRead, res.Parsed, res.Rejected = 0, 0, 0
-			return res, nil // the deferred rollback discards what was read
+			return res, nil // the rollback discards what was read
 		}
 	}
 	if existing != 0 {
@@ -167,10 +161,9 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		res.Compression, res.LinesRead, res.Parsed, res.Rejected, start.UTC(), time.Now().UTC(), opts.ToolVersion); err != nil {
 		return nil, err
 	}
-	if err := c.Exec(ctx, "COMMIT"); err != nil {
+	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	committed = true
 	res.Elapsed = time.Since(start)
 	log.Debug("committed", "path", path, "seconds", res.Elapsed.Seconds())
 	return res, nil

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
@@ -184,13 +181,7 @@ func TestLogsAcrossBlocksAndRounds(t *testing.T) {
 
 func TestLogsCompressedMatchesPlain(t *testing.T) {
 	data := []byte(strings.Join(combinedLines(3000), "\n") + "\n")
-	var gz, zs bytes.Buffer
-	gw := gzip.NewWriter(&gz)
-	gw.Write(data)
-	gw.Close()
-	zw, _ := zstd.NewWriter(&zs)
-	zw.Write(data)
-	zw.Close()
+	gzData, zsData := gz(data), zst(data)
 
 	c := openCase(t)
 	ids := map[string]int32{}
@@ -198,8 +189,8 @@ func TestLogsCompressedMatchesPlain(t *testing.T) {
 		name, compression string
 		data              []byte
 	}{
-		{"a.log", "none", data}, {"a.log.gz", "gzip", gz.Bytes()}, {"a.log.zst", "zstd", zs.Bytes()},
-		{"renamed.txt", "gzip", gz.Bytes()[:len(gz.Bytes()):len(gz.Bytes())]}, // content decides, not the name
+		{"a.log", "none", data}, {"a.log.gz", "gzip", gzData}, {"a.log.zst", "zstd", zsData},
+		{"renamed.txt", "gzip", gzData}, // content decides, not the name
 	} {
 		res, err := Logs(context.Background(), c, writeFile(t, f.name, f.data), LogOptions{})
 		if err != nil {
@@ -232,15 +223,9 @@ func TestLogsCompressedMatchesPlain(t *testing.T) {
 
 func TestLogsTruncatedCompressionLeavesNothing(t *testing.T) {
 	data := []byte(strings.Join(combinedLines(20000), "\n") + "\n")
-	var gz, zs bytes.Buffer
-	gw := gzip.NewWriter(&gz)
-	gw.Write(data)
-	gw.Close()
-	zw, _ := zstd.NewWriter(&zs)
-	zw.Write(data)
-	zw.Close()
+	gzData, zsData := gz(data), zst(data)
 	c := openCase(t)
-	for name, b := range map[string][]byte{"cut.log.gz": gz.Bytes()[:gz.Len()/2], "cut.log.zst": zs.Bytes()[:zs.Len()/2]} {
+	for name, b := range map[string][]byte{"cut.log.gz": gzData[:len(gzData)/2], "cut.log.zst": zsData[:len(zsData)/2]} {
 		_, err := Logs(context.Background(), c, writeFile(t, name, b), LogOptions{})
 		if err == nil {
 			t.Fatalf("%s: truncated stream ingested without error", name)

@@ -201,15 +201,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		}
 	}
 
-	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+	tx, err := c.Begin(ctx)
+	if err != nil {
 		return nil, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			c.Conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
+	defer tx.Rollback()
 	if len(held) > 0 {
 		if err := runScript(ctx, c, log, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
 			return nil, err
@@ -259,10 +255,9 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 			return nil, err
 		}
 	}
-	if err := c.Exec(ctx, "COMMIT"); err != nil {
+	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	committed = true
 	res.Elapsed = time.Since(start)
 	return res, nil
 }

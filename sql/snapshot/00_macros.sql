@@ -34,5 +34,10 @@ CREATE OR REPLACE TEMP MACRO ff_opt_json(name, v) AS CASE
 -- The reason a row is rejected: its problems joined, or NULL when it has none.
 CREATE OR REPLACE TEMP MACRO ff_reason(a, b := NULL, c := NULL, d := NULL, e := NULL, f := NULL) AS
     NULLIF(concat_ws('; ', a, b, c, d, e, f), '');
+-- The reject reason of a user, project or file event row.
+CREATE OR REPLACE TEMP MACRO ff_event_reason(id, source_id, tag, t, additional, ip_address_id) AS
+    ff_reason(ff_need_uuid('id', id), ff_need_uuid('source_id', source_id), ff_need('tag', tag),
+              ff_need_ts('time', t), ff_opt_json('additional', additional),
+              ff_opt_uuid('ip_address_id', ip_address_id));
 -- An address without the /32 or /128 that inet columns may print.
 CREATE OR REPLACE TEMP MACRO ff_ip(v) AS regexp_replace(v, '/(32|128)$', '');

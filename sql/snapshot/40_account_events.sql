@@ -4,9 +4,7 @@
 -- `additional` that is not JSON.
 CREATE OR REPLACE TEMP VIEW checked AS
 SELECT s.*,
-       ff_reason(ff_need_uuid('id', id), ff_need_uuid('source_id', source_id), ff_need('tag', tag),
-                 ff_need_ts('time', time), ff_opt_json('additional', additional),
-                 ff_opt_uuid('ip_address_id', ip_address_id)) AS reason
+       ff_event_reason(id, source_id, tag, time, additional, ip_address_id) AS reason
 FROM stage_user_events s;
 
 INSERT INTO account_events

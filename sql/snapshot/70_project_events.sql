@@ -1,9 +1,7 @@
 -- project_events -> project_events (kind 'project'). Rejected as for user_events.
 CREATE OR REPLACE TEMP VIEW checked AS
 SELECT s.*,
-       ff_reason(ff_need_uuid('id', id), ff_need_uuid('source_id', source_id), ff_need('tag', tag),
-                 ff_need_ts('time', time), ff_opt_json('additional', additional),
-                 ff_opt_uuid('ip_address_id', ip_address_id)) AS reason
+       ff_event_reason(id, source_id, tag, time, additional, ip_address_id) AS reason
 FROM stage_project_events s;
 
 INSERT INTO project_events
