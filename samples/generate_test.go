@@ -1,0 +1,253 @@
+package samples_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/samples"
+)
+
+func generate(t *testing.T, name string, seed uint64, format string) (string, *samples.Facts) {
+	t.Helper()
+	s, err := samples.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f, err := samples.Generate(samples.Options{Scenario: s, Seed: seed, Scale: 0.5, Out: dir, LogFormat: format})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, f
+}
+
+// load ingests a generated incident into a new case.
+func load(t *testing.T, dir string) *casefile.Case {
+	t.Helper()
+	ctx := context.Background()
+	c, err := casefile.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"), casefile.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
+	for _, l := range logs {
+		res, err := ingest.Logs(ctx, c, l, ingest.LogOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rejected != 0 {
+			t.Errorf("%s: %d generated log lines rejected", l, res.Rejected)
+		}
+	}
+	res, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range res.Tables {
+		if tr.Rejected != 0 {
+			t.Errorf("%s: %d generated rows rejected", tr.Table, tr.Rejected)
+		}
+	}
+	return c
+}
+
+func count(t *testing.T, c *casefile.Case, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := c.Conn.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func readTruth(t *testing.T, dir string) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != "user_id,username,label,evidence" {
+		t.Fatalf("truth.csv header %q", rows[0])
+	}
+	return rows[1:]
+}
+
+func TestSameSeedSameFiles(t *testing.T) {
+	a, _ := generate(t, "pypi-2024-03", 7, "gunicorn-pypi")
+	b, _ := generate(t, "pypi-2024-03", 7, "gunicorn-pypi")
+	c, _ := generate(t, "pypi-2024-03", 8, "gunicorn-pypi")
+	files := 0
+	differs := false
+	filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs with the same seed", rel)
+		}
+		z, _ := os.ReadFile(filepath.Join(c, rel))
+		differs = differs || !bytes.Equal(x, z)
+		files++
+		return nil
+	})
+	if files < 12 || !differs {
+		t.Errorf("%d files compared; another seed changed something: %v", files, differs)
+	}
+}
+
+// TestTruthIsBackedByEvents checks every label against the snapshot and
+// the logs, through freezeframe's own ingestion, and the facts against both.
+func TestTruthIsBackedByEvents(t *testing.T) {
+	for _, sc := range []string{"pypi-2024-03", "datacenter", "tamper"} {
+		t.Run(sc, func(t *testing.T) {
+			dir, facts := generate(t, sc, 3, "fastly-pypi")
+			c := load(t, dir)
+			truth := readTruth(t, dir)
+			labels := map[string]int{}
+			for _, row := range truth {
+				id, label := row[0], row[2]
+				labels[label]++
+				// The attacker's first contact with the account, in the campaign.
+				success := count(t, c, `SELECT count(*) FROM account_events WHERE account = ?::UUID AND tag = 'account:login:success'
+					AND time BETWEEN ?::TIMESTAMPTZ AND ?::TIMESTAMPTZ AND ip = split_part(split_part(?, ' from ', 2), ',', 1)`,
+					id, facts.AttackStart, facts.AttackEnd.Add(3600e9), row[3])
+				failures := count(t, c, `SELECT count(*) FROM account_events WHERE account = ?::UUID AND tag = 'account:login:failure'
+					AND time BETWEEN ?::TIMESTAMPTZ AND ?::TIMESTAMPTZ`, id, facts.AttackStart, facts.AttackEnd)
+				switch label {
+				case "compromised":
+					if success != 1 {
+						t.Errorf("%s compromised, but %d logins from the attacker's address %q", row[1], success, row[3])
+					}
+					if strings.Contains(row[3], "TOTP enrolled") && count(t, c, `SELECT count(*) FROM account_events WHERE account = ?::UUID
+						AND tag = 'account:two_factor:method_added' AND time > ?::TIMESTAMPTZ`, id, facts.AttackStart) == 0 {
+						t.Errorf("%s: evidence says TOTP enrolled, no method_added event", row[1])
+					}
+				case "exposed":
+					ip := strings.Split(strings.Split(row[3], " from ")[1], ",")[0]
+					if count(t, c, `SELECT count(*) FROM requests WHERE client = ? AND method = 'POST' AND path = '/account/login/' AND status = 303`, ip) == 0 ||
+						count(t, c, `SELECT count(*) FROM requests WHERE client = ? AND path = '/account/two-factor/'`, ip) == 0 {
+						t.Errorf("%s exposed, but no accepted password and 2FA page for %s in the logs", row[1], ip)
+					}
+					if count(t, c, "SELECT count(*) FROM accounts WHERE id = ?::UUID AND has_2fa", id) != 1 {
+						t.Errorf("%s exposed without 2FA", row[1])
+					}
+				case "targeted":
+					if failures == 0 {
+						t.Errorf("%s targeted, but no failed login in the campaign", row[1])
+					}
+				default:
+					t.Errorf("%s: unknown label %q", row[1], label)
+				}
+			}
+			if labels["compromised"] != facts.Compromised || labels["exposed"] != facts.Exposed || labels["targeted"] != facts.Targeted {
+				t.Errorf("truth.csv has %v, facts.json says %d/%d/%d", labels, facts.Compromised, facts.Exposed, facts.Targeted)
+			}
+			if facts.Compromised == 0 || facts.Exposed == 0 || facts.Targeted == 0 {
+				t.Errorf("a campaign with no compromised, exposed or targeted account: %+v", facts)
+			}
+			if got := count(t, c, "SELECT count(*) FROM accounts WHERE NOT has_2fa"); got != int64(facts.AccountsWithout2FA) {
+				t.Errorf("accounts without 2FA: case %d, facts %d", got, facts.AccountsWithout2FA)
+			}
+			if got := count(t, c, "SELECT count(*) FROM emails e JOIN accounts a ON a.id = e.account WHERE e.verified AND NOT a.has_2fa"); got != int64(facts.VerifiedEmailsWithout2FA) {
+				t.Errorf("verified emails of accounts without 2FA: case %d, facts %d", got, facts.VerifiedEmailsWithout2FA)
+			}
+			tampered := count(t, c, `SELECT count(DISTINCT pe.project) FROM project_events pe JOIN roles r ON r.project = pe.project
+				JOIN accounts a ON a.id = r.account WHERE pe.kind = 'project' AND pe.time > ?::TIMESTAMPTZ
+				AND pe.ip IN (SELECT ip FROM account_events WHERE tag = 'account:login:success' AND account = a.id AND time > ?::TIMESTAMPTZ)
+				AND a.id IN (SELECT user_id::UUID FROM read_csv(?, all_varchar = true) WHERE label = 'compromised')`,
+				facts.AttackStart, facts.AttackStart, filepath.Join(dir, "truth.csv"))
+			if tampered != int64(facts.TamperedProjects) {
+				t.Errorf("projects uploaded to from the attacker's addresses: %d, facts say %d", tampered, facts.TamperedProjects)
+			}
+		})
+	}
+}
+
+// TestAttackHidesInTheLoginRate: the campaign's hourly login POSTs stay
+// within the normal variation of the hours before it, as in PyPI's incident,
+// where the login rate was normal: the campaign's mean hourly rate is below
+// the 95th percentile of the earlier hours, and its busiest hour at most a
+// tenth above the busiest earlier hour.
+func TestAttackHidesInTheLoginRate(t *testing.T) {
+	for _, name := range samples.ScenarioNames() {
+		if !samples.Scenarios[name].Attack {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			dir, facts := generate(t, name, 5, "combined")
+			c := load(t, dir)
+			var inMean, inMax, baseP95, baseMax float64
+			err := c.Conn.QueryRowContext(context.Background(), `
+				WITH hourly AS (
+					SELECT date_trunc('hour', time) AS h, count(*) AS n FROM requests
+					WHERE method = 'POST' AND path = '/account/login/' GROUP BY h),
+				inside AS (SELECT n FROM hourly WHERE h >= date_trunc('hour', $1::TIMESTAMPTZ) AND h < $2::TIMESTAMPTZ),
+				before AS (SELECT n FROM hourly WHERE h < date_trunc('hour', $1::TIMESTAMPTZ))
+				SELECT (SELECT avg(n) FROM inside), (SELECT max(n) FROM inside),
+				       (SELECT quantile_cont(n, 0.95) FROM before), (SELECT max(n) FROM before)`,
+				facts.AttackStart, facts.AttackEnd).Scan(&inMean, &inMax, &baseP95, &baseMax)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inMean > baseP95 || inMax > 1.1*baseMax {
+				t.Errorf("campaign hours: mean %.1f, max %.0f login POSTs; before: p95 %.1f, max %.0f: the attack would stand out",
+					inMean, inMax, baseP95, baseMax)
+			}
+			if facts.Attempts < 100 {
+				t.Errorf("only %d attempts", facts.Attempts)
+			}
+		})
+	}
+}
+
+func TestNoAttackHasEmptyTruth(t *testing.T) {
+	dir, facts := generate(t, "no-attack", 1, "jsonl")
+	if rows := readTruth(t, dir); len(rows) != 0 || facts.Compromised+facts.Exposed+facts.Targeted+facts.Attempts != 0 {
+		t.Errorf("no-attack scenario: %d truth rows, facts %+v", len(rows), facts)
+	}
+	c := load(t, dir)
+	// The confounders are there: 2FA enrolled right after login, shared NAT.
+	if count(t, c, "SELECT count(*) FROM account_events WHERE tag = 'account:two_factor:method_added' AND time > now() - INTERVAL 10 YEAR") == 0 {
+		t.Error("nobody enrolled 2FA during the week")
+	}
+	if count(t, c, `SELECT count(*) FROM (SELECT ip FROM account_events WHERE tag = 'account:login:success'
+		GROUP BY ip HAVING count(DISTINCT account) >= 5)`) == 0 {
+		t.Error("no address shared by many accounts")
+	}
+}
+
+func TestEveryScenarioIsDescribed(t *testing.T) {
+	heldOut := 0
+	for _, name := range samples.ScenarioNames() {
+		s := samples.Scenarios[name]
+		if s.Name != name || s.Description == "" {
+			t.Errorf("scenario %q: name %q, description %q", name, s.Name, s.Description)
+		}
+		if s.HeldOut {
+			heldOut++
+		}
+	}
+	if len(samples.Scenarios) < 5 || heldOut == 0 || samples.Scenarios["no-attack"].Attack {
+		t.Errorf("%d scenarios, %d held out", len(samples.Scenarios), heldOut)
+	}
+	if _, err := samples.Lookup("nope"); err == nil || !strings.Contains(err.Error(), "pypi-2024-03") {
+		t.Errorf("unknown scenario error %v should list the scenarios", err)
+	}
+}
