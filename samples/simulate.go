@@ -79,7 +79,7 @@ func (g *gen) makeUsers() {
 // logins, so every account has a usual address, country and browser.
 func (g *gen) history() {
 	for i, u := range g.users {
-		n := []int{12, 4, 2}[u.activity]
+		n := []int{14, 5, 2}[u.activity]
 		for k := 0; k < n; k++ {
 			t := u.joined.Add(time.Duration(g.r.Int64N(int64(g.facts.LogsFrom.Sub(u.joined)))))
 			ip := u.homeIP

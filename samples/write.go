@@ -63,7 +63,7 @@ func (g *gen) openStreams() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	zw, _ := gzip.NewWriterLevel(lf, gzip.BestCompression)
+	zw := gzip.NewWriter(lf)
 	g.logW = bufio.NewWriterSize(zw, 1<<20)
 	closers = append(closers, func() error {
 		if err := g.logW.Flush(); err != nil {
@@ -144,17 +144,26 @@ func hashedOf(ip string, ips map[string]*ipRow) string {
 }
 
 // writeSnapshot writes the tables as they stand at the end of the week,
-// and truth.csv.
+// one row at a time, and truth.csv.
 func (g *gen) writeSnapshot() error {
 	dir := filepath.Join(g.opt.Out, "snapshot")
-	tables := map[string][][]string{}
-	add := func(table string, row ...string) { tables[table] = append(tables[table], row) }
-	add("users", "id", "username", "name", "password", "is_active", "is_frozen", "date_joined", "last_login", "totp_secret", "last_totp_value")
-	add("user_emails", "id", "user_id", "email", "primary", "verified", "public", "unverify_reason", "transient_bounces")
-	add("user_security_keys", "id", "user_id", "label", "credential_id", "public_key", "sign_count")
-	add("user_recovery_codes", "id", "user_id", "code", "generated", "burned")
-	add("projects", "id", "name", "normalized_name", "created")
-	add("roles", "id", "role_name", "user_id", "project_id")
+	tables := map[string]*csvFile{}
+	for name, header := range map[string][]string{
+		"users":               {"id", "username", "name", "password", "is_active", "is_frozen", "date_joined", "last_login", "totp_secret", "last_totp_value"},
+		"user_emails":         {"id", "user_id", "email", "primary", "verified", "public", "unverify_reason", "transient_bounces"},
+		"user_security_keys":  {"id", "user_id", "label", "credential_id", "public_key", "sign_count"},
+		"user_recovery_codes": {"id", "user_id", "code", "generated", "burned"},
+		"projects":            {"id", "name", "normalized_name", "created"},
+		"roles":               {"id", "role_name", "user_id", "project_id"},
+		"ip_addresses":        {"id", "ip_address", "hashed_ip_address", "geoip_info", "is_banned", "ban_reason", "ban_date"},
+	} {
+		f, err := createCSV(filepath.Join(dir, name+".csv"), header)
+		if err != nil {
+			return err
+		}
+		tables[name] = f
+	}
+	add := func(table string, row ...string) { tables[table].w.Write(row) }
 	for i, u := range g.users {
 		totp, last := "", ""
 		if u.totp {
@@ -185,19 +194,17 @@ func (g *gen) writeSnapshot() error {
 		add("projects", p.id, p.name, p.name, ts(g.users[p.owner].joined.Add(24*time.Hour)))
 		add("roles", g.uuid(), "Owner", g.users[p.owner].id, p.id)
 	}
-	add("ip_addresses", "id", "ip_address", "hashed_ip_address", "geoip_info", "is_banned", "ban_reason", "ban_date")
 	for _, ip := range g.ipSeq {
 		row := g.ips[ip]
 		c := countries[row.country]
 		geo, _ := json.Marshal(map[string]any{"continent_code": c.continent, "country_code": c.code, "country_name": c.name, "region": c.region, "city": c.city})
 		add("ip_addresses", row.id, ip, row.hashed, string(geo), "f", "", "")
 	}
-	for name, rows := range tables {
-		if err := writeCSV(filepath.Join(dir, name+".csv"), rows); err != nil {
+	for _, f := range tables {
+		if err := f.close(); err != nil {
 			return err
 		}
 	}
-	truth := [][]string{{"user_id", "username", "label", "evidence"}}
 	var labelled []*user
 	for _, u := range g.users {
 		if u.label != "" {
@@ -205,22 +212,44 @@ func (g *gen) writeSnapshot() error {
 		}
 	}
 	sort.Slice(labelled, func(a, b int) bool { return labelled[a].username < labelled[b].username })
-	for _, u := range labelled {
-		truth = append(truth, []string{u.id, u.username, u.label, u.evidence})
-	}
-	return writeCSV(filepath.Join(g.opt.Out, "truth.csv"), truth)
-}
-
-// writeCSV writes rows as psql's CSV export does: an empty field is NULL.
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
+	truth, err := createCSV(filepath.Join(g.opt.Out, "truth.csv"), []string{"user_id", "username", "label", "evidence"})
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
+	for _, u := range labelled {
+		truth.w.Write([]string{u.id, u.username, u.label, u.evidence})
+	}
+	return truth.close()
+}
+
+// csvFile is a CSV file written as psql's CSV export does: an empty field
+// is NULL.
+type csvFile struct {
+	f *os.File
+	b *bufio.Writer
+	w *csv.Writer
+}
+
+func createCSV(path string, header []string) (*csvFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	b := bufio.NewWriterSize(f, 1<<20)
+	c := &csvFile{f: f, b: b, w: csv.NewWriter(b)}
+	c.w.Write(header)
+	return c, nil
+}
+
+func (c *csvFile) close() error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		c.f.Close()
 		return err
 	}
-	return f.Close()
+	if err := c.b.Flush(); err != nil {
+		c.f.Close()
+		return err
+	}
+	return c.f.Close()
 }
