@@ -21,7 +21,6 @@ var (
 
 // rawBatch is a block of whole lines read from the file.
 type rawBatch struct {
-	seq       int
 	firstLine int64
 	data      []byte
 	buf       []byte // backing buffer, returned to the pool once written
@@ -35,13 +34,14 @@ type rejectRow struct {
 	rawBytes int64
 }
 
-var blockPool = sync.Pool{New: func() any { return make([]byte, 0, blockSize) }}
+var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
 
-func getBlock() []byte { return blockPool.Get().([]byte)[:0] }
+func getBlock() []byte { return (*blockPool.Get().(*[]byte))[:0] }
 
 func putBlock(b []byte) {
 	if cap(b) == blockSize {
-		blockPool.Put(b[:0]) //nolint:staticcheck // a slice header is small
+		b = b[:0]
+		blockPool.Put(&b)
 	}
 }
 
@@ -66,10 +66,7 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, 
 	defer close(out)
 	buf := getBlock()
 	line := int64(1)
-	seq := 0
 	send := func(b *rawBatch) error {
-		b.seq = seq
-		seq++
 		select {
 		case out <- b:
 			return nil

@@ -148,7 +148,7 @@ type ipRow struct {
 // request is one access-log line; event one user_events row.
 type request struct {
 	t                         time.Time
-	ip, method, path, query   string
+	ip, method, path          string
 	status, size              int
 	referrer, ua, lang, ctype string
 }
