@@ -294,10 +294,13 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		linesRead = n
 		readErr <- err
 	}()
+	// fail stops the reader; a read failure, if there was one, is the cause.
 	fail := func(err error) (string, pipelineStats, error) {
 		cancel()
 		drain(blocks)
-		<-readErr
+		if rerr := <-readErr; rerr != nil && !errors.Is(rerr, context.Canceled) {
+			err = rerr
+		}
 		return "", st, err
 	}
 
@@ -323,9 +326,6 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 			blocks: blocks, first: first, budget: roundBlocks}
 		first = nil
 		if err := execRound(ctx, conn, r); err != nil {
-			if rerr := <-readErrOrNil(readErr); rerr != nil {
-				err = rerr // the read failure is the cause
-			}
 			return fail(err)
 		}
 		st.parsed += r.parsed
@@ -342,19 +342,6 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 	}
 	st.lines = linesRead
 	return format.Name, st, nil
-}
-
-// readErrOrNil returns the reader's error if it has already failed.
-func readErrOrNil(ch chan error) chan error {
-	out := make(chan error, 1)
-	select {
-	case err := <-ch:
-		out <- err
-		ch <- err
-	default:
-		out <- nil
-	}
-	return out
 }
 
 // setInsertOrder lets DuckDB insert from several threads at once; rows keep
