@@ -253,8 +253,9 @@ func TestDetectErrors(t *testing.T) {
 	// Every line fits some format, but no format fits most of them.
 	mixed := append(slices.Clone(ptSample("common", 10)), ptSample("jsonl", 10)...)
 	var de *DetectError
-	if _, err := Detect(ptBytes(mixed), 1); !errors.As(err, &de) {
-		t.Errorf("common and jsonl half and half: %v, want a *DetectError", err)
+	if _, err := Detect(ptBytes(mixed), 1); !errors.As(err, &de) || !de.Mixed || de.BestFits != 10 || de.Sampled != 20 ||
+		!strings.Contains(err.Error(), "may mix formats") || strings.Contains(err.Error(), "fitted none") {
+		t.Errorf("common and jsonl half and half: %v, want a *DetectError saying the lines fit different formats", err)
 	}
 
 	for _, lines := range [][]string{nil, {}, {"", " ", "\r", "\t\r"}} {

@@ -58,11 +58,20 @@ const detectSample = 50
 // DetectError says no known format fits the start of a file.
 type DetectError struct {
 	Tried  []string
-	LineNo int64
+	LineNo int64  // the first sampled line that fits no format, or the first line when all fit one
 	Line   string
+	// When every sampled line fits some format but no format fits most:
+	Mixed    bool
+	Best     string // the format that fits the most lines
+	BestFits int
+	Sampled  int
 }
 
 func (e *DetectError) Error() string {
+	if e.Mixed {
+		return fmt.Sprintf("cannot tell the log format: every one of the first %d lines fits one of %s, but no one format fits most of them (%s fits %d); the file may mix formats: give --format NAME or an Apache LogFormat string",
+			e.Sampled, strings.Join(e.Tried, ", "), e.Best, e.BestFits)
+	}
 	return fmt.Sprintf("cannot tell the log format: tried %s, and line %d fitted none of them: %q; give --format NAME or an Apache LogFormat string",
 		strings.Join(e.Tried, ", "), e.LineNo, e.Line)
 }
@@ -120,7 +129,8 @@ func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
 		}
 	}
 	// Every line fitted some format but no format fitted most lines.
-	return nil, &DetectError{Tried: detectOrder, LineNo: nums[0], Line: snippet(sample[0])}
+	return nil, &DetectError{Tried: detectOrder, LineNo: nums[0], Line: snippet(sample[0]),
+		Mixed: true, Best: best.Name, BestFits: bestFits, Sampled: len(sample)}
 }
 
 func escapeIfNeeded(l []byte) []byte {
