@@ -42,6 +42,7 @@ type field struct {
 	layout string  // Go layout, for fTimeLayout
 	scale  float64 // for fTimeEpoch, fTimeFrac and fDurationScaled
 	spaces int     // times the next literal's first byte occurs in the value (time layouts)
+	padded bool    // the layout has a space-padded day (%e), one space longer for days 1-9
 }
 
 // item is a literal run of text, or a directive.
@@ -350,7 +351,7 @@ func timeDirective(arg string) (*field, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &field{kind: fTimeLayout, layout: layout}, nil
+	return &field{kind: fTimeLayout, layout: layout, padded: strings.Contains(layout, "_2")}, nil
 }
 
 // Spec returns the LogFormat string the parser was compiled from.
@@ -396,6 +397,14 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 			}
 		default:
 			end = nthIndexByte(rest, next[0], it.f.spaces)
+			if it.f.padded && next[0] == ' ' && end >= 0 {
+				// " 5" for a day below 10: the time holds one more space.
+				if _, err := time.Parse(it.f.layout, string(rest[:end])); err != nil {
+					if longer := nthIndexByte(rest, ' ', it.f.spaces+1); longer >= 0 {
+						end = longer
+					}
+				}
+			}
 		}
 		if end < 0 {
 			return fmt.Errorf("field %d ends early: expected %q after byte %d", i/2+1, next, pos+1)

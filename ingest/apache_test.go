@@ -696,3 +696,24 @@ func TestParseReusesRecordAndArena(t *testing.T) {
 		}
 	}
 }
+
+// TestSpacePaddedDay: %e renders days 1-9 with a leading space, so such a
+// time holds one more space than the layout's own.
+func TestSpacePaddedDay(t *testing.T) {
+	lf := ptCompile(t, `%h %{%b %e %H:%M:%S %Y}t "%r" %>s`)
+	for line, want := range map[string]int64{
+		`203.0.113.9 Mar  5 10:00:00 2024 "GET / HTTP/1.1" 200`: ptUTC(2024, 3, 5, 10, 0, 0, 0),
+		`203.0.113.9 Mar 15 10:00:00 2024 "GET / HTTP/1.1" 200`: ptUTC(2024, 3, 15, 10, 0, 0, 0),
+	} {
+		var rec Record
+		var a arena
+		rec.reset()
+		if err := lf.Parse([]byte(line), &rec, &a); err != nil {
+			t.Errorf("%q: %v", line, err)
+			continue
+		}
+		if rec.Time != want || rec.Client != "203.0.113.9" || rec.Path != "/" || rec.Status != 200 {
+			t.Errorf("%q: time %d client %q path %q status %d; want time %d", line, rec.Time, rec.Client, rec.Path, rec.Status, want)
+		}
+	}
+}
