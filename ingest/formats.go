@@ -58,7 +58,7 @@ const detectSample = 50
 // DetectError says no known format fits the start of a file.
 type DetectError struct {
 	Tried  []string
-	LineNo int64  // the first sampled line that fits no format, or the first line when all fit one
+	LineNo int64 // the first sampled line that fits no format, or the first line when all fit one
 	Line   string
 	// When every sampled line fits some format but no format fits most:
 	Mixed    bool
