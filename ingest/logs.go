@@ -47,12 +47,11 @@ type LogResult struct {
 
 // parsedBatch is a block of lines parsed into records and rejects.
 type parsedBatch struct {
-	sourceID int32
-	raw      *rawBatch
-	recs     []Record
-	lineNos  []int64
-	rejects  []rejectRow
-	arena    arena
+	raw     *rawBatch
+	recs    []Record
+	lineNos []int64
+	rejects []rejectRow
+	arena   arena
 }
 
 // Logs ingests one access-log file into the case, in one transaction: on any
@@ -156,7 +155,6 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		res.Replaced = existing
 	}
 	res.SourceID = sourceID
-	res.Elapsed = time.Since(start)
 	if err := c.Exec(ctx, stmtInsertSource, sourceID, "log", path, res.Size, res.SHA256, res.Format,
 		res.Compression, res.LinesRead, res.Parsed, res.Rejected, start.UTC(), time.Now().UTC(), opts.ToolVersion); err != nil {
 		return nil, err
@@ -268,7 +266,7 @@ func (r *round) take() *rawBatch {
 
 // parse parses a block and keeps its rejects for the round.
 func (r *round) parse(rb *rawBatch) *parsedBatch {
-	pb := parseBlock(rb, r.parser, r.sourceID)
+	pb := parseBlock(rb, r.parser)
 	r.mu.Lock()
 	r.parsed += int64(len(pb.recs))
 	if r.firstReject == "" && len(pb.rejects) > 0 {
@@ -409,9 +407,9 @@ func release(pb *parsedBatch) {
 }
 
 // parseBlock parses every line of a block. Line terminators are \n or \r\n.
-func parseBlock(rb *rawBatch, p Parser, sourceID int32) *parsedBatch {
+func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
 	pb := newParsedBatch()
-	pb.sourceID, pb.raw = sourceID, rb
+	pb.raw = rb
 	if rb.oversize != nil {
 		pb.rejects = append(pb.rejects, *rb.oversize)
 		return pb
