@@ -76,7 +76,13 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	// parsed. Otherwise the hash taken while reading is the file's.
 	var preHash string
 	var existing int32
-	if size >= 0 && queryCount(ctx, c, "SELECT count(*) FROM sources WHERE kind = 'log' AND size = ?", size) > 0 {
+	var sameSize int64
+	if size >= 0 {
+		if sameSize, err = queryCount(ctx, c, "SELECT count(*) FROM sources WHERE kind = 'log' AND size = ?", size); err != nil {
+			return nil, err
+		}
+	}
+	if sameSize > 0 {
 		if preHash, _, err = hashFile(path); err != nil {
 			return nil, err
 		}
@@ -184,12 +190,13 @@ func unchanged(path string, before os.FileInfo, read int64, preHash, sha string)
 	return nil
 }
 
-func queryCount(ctx context.Context, c *casefile.Case, q string, args ...any) int64 {
+// queryCount runs a query that returns one number.
+func queryCount(ctx context.Context, c *casefile.Case, q string, args ...any) (int64, error) {
 	var n int64
 	if err := c.Conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return -1 // unknown: callers treat it as "maybe", which is safe
+		return 0, fmt.Errorf("case %s: %w", c.Path, err)
 	}
-	return n
+	return n, nil
 }
 
 func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, error) {

@@ -226,9 +226,15 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		}
 		staged, counted := f.staged[t.name]
 		if !counted {
-			staged = queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name))
+			if staged, err = queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name)); err != nil {
+				return nil, err
+			}
 		}
-		before := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name)
+		countRejects := fmt.Sprintf("SELECT count(*) FROM rejects WHERE source_id = %d AND table_name = %s", f.id, quoteString(t.name))
+		before, err := queryCount(ctx, c, countRejects)
+		if err != nil {
+			return nil, err
+		}
 		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
 			return nil, err
 		}
@@ -240,7 +246,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 			return nil, fmt.Errorf("load %s: %w", t.name, err)
 		}
 		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
-		valueRejects := queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ?", f.id, t.name) - before
+		after, err := queryCount(ctx, c, countRejects)
+		if err != nil {
+			return nil, err
+		}
+		valueRejects := after - before
 		tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
 			Read: staged + structural[t.name], Loaded: staged - valueRejects, Rejected: valueRejects + structural[t.name]}
 		if err := c.Exec(ctx, "INSERT INTO snapshot_tables VALUES (?, ?, ?, ?, ?)", f.id, t.name, tr.Read, tr.Loaded, tr.Rejected); err != nil {
@@ -301,9 +311,17 @@ func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name str
 	loaded := int64(-1)
 	for i, stmt := range splitStatements(string(body)) {
 		isRejects := strings.HasPrefix(stmt, "INSERT INTO rejects")
-		if isRejects && (loaded == staged ||
-			loaded < 0 && queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL") == 0) {
+		if isRejects && loaded == staged {
 			continue
+		}
+		if isRejects && loaded < 0 {
+			n, err := queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL")
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue
+			}
 		}
 		began := time.Now()
 		res, err := c.Conn.ExecContext(ctx, stmt)

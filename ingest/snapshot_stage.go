@@ -147,8 +147,11 @@ func csvRejects(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 	if len(t.secrets)+len(t.flagged) > 0 {
 		raw = quoteString(withheld)
 	}
-	before := queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id)
-	err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO stage_rejects
+	before, err := queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id)
+	if err != nil {
+		return 0, err
+	}
+	err = c.Exec(ctx, fmt.Sprintf(`INSERT INTO stage_rejects
 		SELECT %d, line, 'line ' || line || ': ' || string_agg(DISTINCT error_type || ' (' || error_message || ')', '; '),
 		       any_value(%s), any_value(length(csv_line)), %s
 		FROM ff_csv_errors GROUP BY line`, f.id, raw, quoteString(t.name)))
@@ -157,7 +160,8 @@ func csvRejects(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 	}
 	c.Exec(ctx, "DROP TABLE IF EXISTS ff_csv_errors")
 	c.Exec(ctx, "DROP TABLE IF EXISTS ff_csv_scans")
-	return queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id) - before, nil
+	after, err := queryCount(ctx, c, "SELECT count(*) FROM stage_rejects WHERE source_id = ?", f.id)
+	return after - before, err
 }
 
 func stageParquet(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpec) error {
@@ -227,7 +231,10 @@ func stageJSONL(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 		t.name, strings.Join(list, ", "), valid)); err != nil {
 		return 0, err
 	}
-	invalid := queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM ff_jsonl WHERE NOT (%s)", valid))
+	invalid, err := queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM ff_jsonl WHERE NOT (%s)", valid))
+	if err != nil {
+		return 0, err
+	}
 	structural, err := csvRejects(ctx, c, f, t)
 	return invalid + structural, err
 }
