@@ -133,7 +133,22 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 	if err := createStage(ctx, c, t); err != nil {
 		return 0, lineNo, err
 	}
+	// Where each staged column comes from: a COPY field (-1: absent), and
+	// whether only "is it set" is kept of it.
 	staged := t.stageColumns()
+	source := make([]int, len(staged))
+	flag := make([]bool, len(staged))
+	for i, col := range staged {
+		src := col
+		if name, ok := strings.CutSuffix(col, "_set"); ok && t.isSecret(name) {
+			src, flag[i] = name, true
+		}
+		if j, ok := index[src]; ok {
+			source[i] = j
+		} else {
+			source[i] = -1
+		}
+	}
 	secret := len(t.secrets)+len(t.flagged) > 0
 	var rejected int64
 	var rejects [][]any
@@ -163,18 +178,14 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 				rejected++
 				continue
 			}
-			for i, col := range staged {
-				src := col
-				flag := strings.HasSuffix(col, "_set") && t.isSecret(strings.TrimSuffix(col, "_set"))
-				if flag {
-					src = strings.TrimSuffix(col, "_set")
-				}
-				j, ok := index[src]
+			for i, j := range source {
 				switch {
-				case !ok:
+				case j < 0:
 					row[i] = nil
-				case flag:
-					row[i] = map[bool]string{true: "f", false: "t"}[string(fields[j]) == `\N` || len(fields[j]) == 0]
+				case flag[i] && (string(fields[j]) == `\N` || len(fields[j]) == 0):
+					row[i] = "f"
+				case flag[i]:
+					row[i] = "t"
 				case string(fields[j]) == `\N`:
 					row[i] = nil
 				default:
