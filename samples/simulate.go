@@ -3,6 +3,8 @@ package samples
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -97,8 +99,9 @@ func (g *gen) countryOf(addr string) int {
 	if row, ok := g.ips[addr]; ok {
 		return row.country
 	}
+	first, _, _ := strings.Cut(addr, ".")
 	for c := range countries {
-		if fmt.Sprint(countries[c].octet) == addr[:len(fmt.Sprint(countries[c].octet))] && addr[len(fmt.Sprint(countries[c].octet))] == '.' {
+		if strconv.Itoa(countries[c].octet) == first {
 			return c
 		}
 	}
