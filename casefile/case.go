@@ -23,7 +23,7 @@ import (
 )
 
 // SchemaVersion is the layout of the case this build reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // MemoryLimit is DuckDB's memory_limit for every case opened. 600MB keeps
 // ingesting a 27M-line Fastly log under 0.8 GiB of peak RSS (1.3 GiB at

@@ -49,13 +49,17 @@ open the case file as well; this command needs nothing but freezeframe.`,
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
+			types, err := rows.ColumnTypes()
+			if err != nil {
+				return err
+			}
 			rec := make([]string, len(cols))
 			for rows.Next() {
 				if err := rows.Scan(ptrs...); err != nil {
 					return err
 				}
 				for i, v := range vals {
-					rec[i] = formatValue(v)
+					rec[i] = formatValue(v, types[i].DatabaseTypeName())
 				}
 				w.Write(rec)
 			}
@@ -70,13 +74,17 @@ open the case file as well; this command needs nothing but freezeframe.`,
 	return cmd
 }
 
-func formatValue(v any) string {
+// formatValue writes a value for CSV; typeName is its column's DuckDB type.
+func formatValue(v any, typeName string) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
 	case []byte:
+		if typeName == "UUID" && len(x) == 16 {
+			return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+		}
 		return fmt.Sprintf("%x", x)
 	case map[string]any, []any:
 		b, err := json.Marshal(x) // JSON columns come back decoded

@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
 )
 
 // LogOptions says how to ingest access logs.
@@ -153,7 +153,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		}
 	}
 	if existing != 0 {
-		for _, stmt := range splitStatements(stmtDeleteSource) {
+		for _, stmt := range ffsql.Statements(stmtDeleteSource) {
 			if err := c.Exec(ctx, stmt, existing); err != nil {
 				return nil, err
 			}
@@ -206,23 +206,6 @@ func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, erro
 		return 0, nil
 	}
 	return id, err
-}
-
-// splitStatements splits a .sql file into statements at semicolons that end a line.
-func splitStatements(script string) []string {
-	var out []string
-	for _, s := range strings.Split(script, ";\n") {
-		var body []string
-		for _, l := range strings.Split(s, "\n") {
-			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
-				body = append(body, l)
-			}
-		}
-		if len(body) > 0 {
-			out = append(out, strings.Join(body, "\n"))
-		}
-	}
-	return out
 }
 
 type pipelineStats struct {

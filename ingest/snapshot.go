@@ -288,7 +288,7 @@ func runScript(ctx context.Context, c *casefile.Case, log *slog.Logger, fsys fs.
 	if err != nil {
 		return err
 	}
-	for i, stmt := range splitStatements(string(body)) {
+	for i, stmt := range ffsql.Statements(string(body)) {
 		began := time.Now()
 		if err := c.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -309,7 +309,7 @@ func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name str
 		return err
 	}
 	loaded := int64(-1)
-	for i, stmt := range splitStatements(string(body)) {
+	for i, stmt := range ffsql.Statements(string(body)) {
 		isRejects := strings.HasPrefix(stmt, "INSERT INTO rejects")
 		if isRejects && loaded == staged {
 			continue

@@ -3,7 +3,10 @@
 // investigator read exactly what ran against the case.
 package sql
 
-import "embed"
+import (
+	"embed"
+	"strings"
+)
 
 // Schema holds the case schema, one file per schema version step, applied in
 // lexical order to a new case.
@@ -21,3 +24,29 @@ var Ingest embed.FS
 //
 //go:embed snapshot/*.sql
 var Snapshot embed.FS
+
+// Analyze holds the analysis: stages that build tables, heuristics that
+// write findings, the clustering links and the classification, run in
+// lexical order. Each file starts with a header saying what it does, what
+// it catches, its known false positives and its parameters.
+//
+//go:embed analyze/*.sql
+var Analyze embed.FS
+
+// Statements splits a .sql file into statements at semicolons that end a
+// line, dropping comment lines.
+func Statements(script string) []string {
+	var out []string
+	for _, s := range strings.Split(script, ";\n") {
+		var body []string
+		for _, l := range strings.Split(s, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				body = append(body, l)
+			}
+		}
+		if len(body) > 0 {
+			out = append(out, strings.Join(body, "\n"))
+		}
+	}
+	return out
+}

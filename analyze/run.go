@@ -1,0 +1,347 @@
+package analyze
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
+)
+
+// Window is an incident window given by the user: [From, To).
+type Window struct {
+	From, To time.Time
+}
+
+// Previous is an earlier freeze list, for waves.
+type Previous struct {
+	Path      string
+	SHA256    string
+	Usernames []string
+	UserIDs   []string // parallel to Usernames; empty where the list had none
+}
+
+// Options say how to run the analysis.
+type Options struct {
+	Window      *Window   // nil: find it
+	Settings    Settings  // parameters that differ from the defaults
+	Previous    *Previous // nil: no earlier wave
+	ToolVersion string
+	Logger      *slog.Logger
+}
+
+// Result is what a run recorded in analysis_runs.
+type Result struct {
+	RunID                                int64
+	WindowFrom, WindowTo                 sql.NullTime
+	WindowSource                         string
+	Attempts                             int64
+	Campaigns                            int
+	Compromised, Exposed, Targeted       int
+	Benign, NewToFreeze, Dropped         int
+	ResultsSHA256                        string
+	Started, Finished                    time.Time
+	HostileAttempts, CampaignLikeAttempt int64
+}
+
+// ErrNoSnapshot says the case has no login events to analyse.
+var ErrNoSnapshot = errors.New("the case has no account login events: ingest a snapshot first (freezeframe ingest snapshot)")
+
+// Run runs every step against the case in one transaction, so a failed or
+// interrupted run leaves the previous results in place, and records the run.
+func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	steps, err := Steps()
+	if err != nil {
+		return nil, err
+	}
+	var events int64
+	if err := c.Conn.QueryRowContext(ctx, "SELECT count(*) FROM account_events WHERE tag LIKE 'account:login:%'").Scan(&events); err != nil {
+		return nil, err
+	}
+	if events == 0 {
+		return nil, ErrNoSnapshot
+	}
+	res := &Result{Started: time.Now().UTC()}
+
+	vars := map[string]any{"window_from": nil, "window_to": nil}
+	if opts.Window != nil {
+		vars["window_from"], vars["window_to"] = opts.Window.From.UTC(), opts.Window.To.UTC()
+	}
+	if err := loadPrevious(ctx, c, opts.Previous); err != nil {
+		return nil, err
+	}
+	params := map[string]any{}
+	for _, st := range steps {
+		t0 := time.Now()
+		for _, p := range st.Params {
+			v := opts.Settings.value(st, p)
+			params[st.ID+"."+p.Name] = v
+			vars[p.Name] = v
+		}
+		for i, stmt := range ffsql.Statements(bind(st.SQL, vars)) {
+			ts := time.Now()
+			_, err := c.Conn.ExecContext(ctx, stmt)
+			log.Debug("statement", "step", st.ID, "n", i+1, "elapsed", time.Since(ts).Round(time.Millisecond))
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, fmt.Errorf("analysis step %s (%s), statement %d: %w", st.ID, st.File, i+1, err)
+			}
+		}
+		if st.Kind == KindClustering {
+			if err := cluster(ctx, c); err != nil {
+				return nil, fmt.Errorf("clustering campaigns: %w", err)
+			}
+		}
+		log.Debug("analysis step", "step", st.ID, "kind", st.Kind, "elapsed", time.Since(t0).Round(time.Millisecond))
+	}
+	// The steps wrote temporary tables only, outside any transaction
+	// (DuckDB's ASOF joins over tables created inside one ran ten times
+	// slower). Now the results replace the previous run's, and the run is
+	// recorded, in one transaction: an interrupted run changes nothing.
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := publish(ctx, c, steps); err != nil {
+		return nil, err
+	}
+	if err := record(ctx, c, opts, params, res); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// publish copies the steps' result tables from the temporary schema into
+// the case, replacing the previous run's.
+func publish(ctx context.Context, c *casefile.Case, steps []Step) error {
+	var db string
+	if err := c.Conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&db); err != nil {
+		return err
+	}
+	for _, st := range steps {
+		for _, t := range st.Results {
+			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s.main.%s AS SELECT * FROM temp.main.%s", quoteIdent(db), t, t)
+			if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("saving %s (step %s): %w", t, st.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// bind writes each getvariable('name') of a step as the literal value of
+// that variable. DuckDB plans a statement with literals far better than one
+// reading variables (ASOF joins on getvariable ran a hundred times slower),
+// and the values are typed: numbers are written as numbers, strings and
+// times quoted, so nothing from the command line becomes SQL.
+func bind(sqlText string, vars map[string]any) string {
+	return variable.ReplaceAllStringFunc(sqlText, func(m string) string {
+		return literal(vars[variable.FindStringSubmatch(m)[1]])
+	})
+}
+
+func literal(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case time.Time:
+		return "'" + x.UTC().Format(time.RFC3339Nano) + "'"
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	}
+	panic(fmt.Sprintf("analyze: no SQL literal for %T", v))
+}
+
+// loadPrevious puts the earlier freeze list, if any, in the temporary table
+// previous_list that stage waves reads.
+func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
+	if _, err := c.Conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE previous_list (username VARCHAR, user_id VARCHAR)"); err != nil {
+		return err
+	}
+	if p == nil || len(p.Usernames) == 0 {
+		return nil
+	}
+	_, err := c.Conn.ExecContext(ctx, "INSERT INTO previous_list SELECT unnest(?::VARCHAR[]), nullif(unnest(?::VARCHAR[]), '')", p.Usernames, p.UserIDs)
+	return err
+}
+
+// cluster joins the attempts of campaign_links that share a link into
+// components (union-find) and writes them to campaign_components, each
+// component named by its smallest attempt_id.
+func cluster(ctx context.Context, c *casefile.Case) error {
+	rows, err := c.Conn.QueryContext(ctx, "SELECT attempt_id, link FROM campaign_links ORDER BY attempt_id, link")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	parent := map[int64]int64{}
+	var find func(int64) int64
+	find = func(x int64) int64 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	union := func(a, b int64) {
+		ra, rb := find(a), find(b)
+		if ra == rb {
+			return
+		}
+		if rb < ra {
+			ra, rb = rb, ra
+		}
+		parent[rb] = ra // the root is always the smallest id
+	}
+	first := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var link string
+		if err := rows.Scan(&id, &link); err != nil {
+			return err
+		}
+		if _, ok := parent[id]; !ok {
+			parent[id] = id
+		}
+		if other, ok := first[link]; ok {
+			union(id, other)
+		} else {
+			first[link] = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(parent))
+	for id := range parent {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	comps := make([]int64, len(ids))
+	for i, id := range ids {
+		comps[i] = find(id)
+	}
+	if _, err := c.Conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE campaign_components (attempt_id BIGINT, component BIGINT)"); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = c.Conn.ExecContext(ctx, "INSERT INTO campaign_components SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])", ids, comps)
+	return err
+}
+
+// record counts the results, digests them and appends the run to
+// analysis_runs and its accounts to analysis_run_accounts.
+func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
+	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, hostile_attempts, campaign_like_attempts FROM analysis_window`)
+	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.HostileAttempts, &res.CampaignLikeAttempt); err != nil {
+		return fmt.Errorf("reading the window: %w", err)
+	}
+	q = c.Conn.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM attempts),
+		(SELECT count(*) FROM campaigns),
+		count(*) FILTER (WHERE classification = 'compromised'),
+		count(*) FILTER (WHERE classification = 'exposed'),
+		count(*) FILTER (WHERE classification = 'targeted'),
+		count(*) FILTER (WHERE classification = 'benign'),
+		count(*) FILTER (WHERE classification = 'compromised' AND wave = 'new'),
+		(SELECT count(*) FROM previous_dropped)
+		FROM account_verdicts`)
+	if err := q.Scan(&res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Benign,
+		&res.NewToFreeze, &res.Dropped); err != nil {
+		return fmt.Errorf("counting the results: %w", err)
+	}
+	digest, err := resultsDigest(ctx, c)
+	if err != nil {
+		return err
+	}
+	res.ResultsSHA256 = digest
+	paramJSON, err := json.Marshal(params) // map keys are sorted
+	if err != nil {
+		return err
+	}
+	var prevPath, prevSHA any
+	if opts.Previous != nil {
+		prevPath, prevSHA = opts.Previous.Path, opts.Previous.SHA256
+	}
+	if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('analysis_run_seq')").Scan(&res.RunID); err != nil {
+		return err
+	}
+	res.Finished = time.Now().UTC()
+	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_runs
+		SELECT ?, ?, ?, ?, ?::JSON, w.window_from, w.window_to, w.source,
+		       (SELECT coalesce(to_json(list({'source_id': id, 'kind': kind, 'path': path, 'sha256': sha256} ORDER BY id)), '[]') FROM sources),
+		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM analysis_window w`,
+		res.RunID, res.Started, res.Finished, opts.ToolVersion, string(paramJSON), prevPath, prevSHA,
+		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256)
+	if err != nil {
+		return fmt.Errorf("recording the run: %w", err)
+	}
+	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_run_accounts
+		SELECT ?, account, username, classification, score, wave FROM account_verdicts ORDER BY account`, res.RunID)
+	return err
+}
+
+// resultsDigest hashes what the run decided, in a fixed order: the window,
+// the campaigns and every verdict with its reasons.
+func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
+	h := sha256.New()
+	for _, q := range []string{
+		"SELECT window_from::VARCHAR, window_to::VARCHAR, source FROM analysis_window",
+		"SELECT campaign_id, first_seen::VARCHAR, last_seen::VARCHAR, attempts, accounts FROM campaigns ORDER BY campaign_id",
+		"SELECT account::VARCHAR, classification, score, campaign_id, reasons, wave FROM account_verdicts ORDER BY account",
+	} {
+		rows, err := c.Conn.QueryContext(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		cols, _ := rows.Columns()
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return "", err
+			}
+			for _, v := range vals {
+				fmt.Fprintf(h, "%q\t", v.String)
+			}
+			h.Write([]byte{'\n'})
+		}
+		if err := rows.Close(); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

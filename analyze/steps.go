@@ -1,0 +1,171 @@
+// Package analyze runs freezeframe's detection against a case: the SQL steps
+// embedded from sql/analyze (stages that build tables, heuristics that write
+// findings, the links that campaigns are clustered by, the classification),
+// with their parameters, plus the one step SQL is poor at, joining linked
+// attempts into campaigns. Each run replaces the result tables and is
+// recorded in analysis_runs.
+package analyze
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	ffsql "github.com/freezeframe/freezeframe/sql"
+)
+
+// Kinds of step.
+const (
+	KindStage      = "stage"      // builds tables the other steps read
+	KindHeuristic  = "heuristic"  // writes findings
+	KindClustering = "clustering" // writes campaign_links, which Go joins into components
+)
+
+// Param is a step's parameter: its name, default value and meaning.
+type Param struct {
+	Name, Default, Doc string
+}
+
+// Step is one .sql file of the analysis, described by its header.
+type Step struct {
+	File           string // e.g. analyze/51_novel_login.sql
+	ID             string
+	Kind           string
+	Title          string
+	Catches        string
+	FalsePositives string
+	References     string
+	Params         []Param
+	Results        []string // tables it leaves in the case for investigators and reports
+	SQL            string   // the file without its header
+}
+
+// Param returns the parameter called name.
+func (s Step) Param(name string) (Param, bool) {
+	i := slices.IndexFunc(s.Params, func(p Param) bool { return p.Name == name })
+	if i < 0 {
+		return Param{}, false
+	}
+	return s.Params[i], true
+}
+
+// Steps parses the embedded analysis files, in the order they run.
+func Steps() ([]Step, error) {
+	return loadSteps(ffsql.Analyze, "analyze")
+}
+
+func loadSteps(fsys fs.FS, dir string) ([]Step, error) {
+	files, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(files)
+	var steps []Step
+	ids := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		s, err := parseStep(f, string(b))
+		if err != nil {
+			return nil, err
+		}
+		if other, ok := ids[s.ID]; ok {
+			return nil, fmt.Errorf("%s: id %q is already used by %s", f, s.ID, other)
+		}
+		ids[s.ID] = f
+		steps = append(steps, s)
+	}
+	return steps, nil
+}
+
+var (
+	headerKey = regexp.MustCompile(`^-- ([a-z][a-z ]*):(.*)$`)
+	paramLine = regexp.MustCompile(`^--   ([a-z][a-z0-9_]*) = ([^:]+?): (.+)$`)
+	variable  = regexp.MustCompile(`getvariable\('([a-z0-9_]+)'\)`)
+)
+
+// Variables every step may read besides its own parameters: set by the
+// runner from --window.
+var globalVariables = []string{"window_from", "window_to"}
+
+// parseStep reads a step's header: "-- key: value" lines, continued by lines
+// indented two more spaces, up to the first line that is not a comment.
+// Parameters are listed under "-- parameters:" as "--   name = default: meaning".
+func parseStep(file, text string) (Step, error) {
+	s := Step{File: file}
+	lines := strings.Split(text, "\n")
+	var key, results string
+	fields := map[string]*string{
+		"results": &results,
+		"id":      &s.ID, "kind": &s.Kind, "title": &s.Title, "catches": &s.Catches,
+		"false positives": &s.FalsePositives, "references": &s.References,
+	}
+	i := 0
+	for ; i < len(lines) && strings.HasPrefix(lines[i], "--"); i++ {
+		l := lines[i]
+		if key == "parameters" {
+			if m := paramLine.FindStringSubmatch(l); m != nil {
+				s.Params = append(s.Params, Param{Name: m[1], Default: strings.TrimSpace(m[2]), Doc: m[3]})
+				continue
+			}
+		}
+		if m := headerKey.FindStringSubmatch(l); m != nil {
+			key = m[1]
+			if key == "parameters" {
+				continue
+			}
+			f, ok := fields[key]
+			if !ok {
+				return Step{}, fmt.Errorf("%s line %d: unknown header key %q", file, i+1, key)
+			}
+			*f = strings.TrimSpace(m[2])
+			continue
+		}
+		if strings.HasPrefix(l, "--   ") && key != "" && key != "parameters" {
+			*fields[key] += " " + strings.TrimSpace(l[2:])
+			continue
+		}
+		return Step{}, fmt.Errorf("%s line %d: header line %q is neither \"-- key: value\", a continuation nor a parameter", file, i+1, l)
+	}
+	s.SQL = strings.Join(lines[i:], "\n")
+	s.Results = strings.Fields(results)
+	switch {
+	case s.ID == "" || s.Title == "":
+		return Step{}, fmt.Errorf("%s: the header needs an id and a title", file)
+	case s.Kind != KindStage && s.Kind != KindHeuristic && s.Kind != KindClustering:
+		return Step{}, fmt.Errorf("%s: kind %q; want stage, heuristic or clustering", file, s.Kind)
+	case s.Kind == KindHeuristic && (s.Catches == "" || s.FalsePositives == "" || s.References == ""):
+		return Step{}, fmt.Errorf("%s: a heuristic's header must say what it catches, its false positives and its references", file)
+	}
+	for _, p := range s.Params {
+		if _, err := parseValue(p.Default); err != nil {
+			return Step{}, fmt.Errorf("%s: parameter %s: %v", file, p.Name, err)
+		}
+	}
+	for _, m := range variable.FindAllStringSubmatch(s.SQL, -1) {
+		if _, ok := s.Param(m[1]); !ok && !slices.Contains(globalVariables, m[1]) {
+			return Step{}, fmt.Errorf("%s reads getvariable('%s'), which is not one of its parameters", file, m[1])
+		}
+	}
+	return s, nil
+}
+
+// parseValue types a parameter value: a number if it reads as one,
+// otherwise a string.
+func parseValue(v string) (any, error) {
+	if v == "" {
+		return nil, fmt.Errorf("empty value")
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n, nil
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f, nil
+	}
+	return v, nil
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/eval"
+)
+
+func newAnalyzeCmd(e *env) *cobra.Command {
+	var window, configPath, previousPath string
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "analyze",
+		Short: "Find the campaigns and classify every implicated account",
+		Long: `Run the detection against the case: build login attempts from the snapshot's
+events and the access log, find the incident window, run every heuristic
+(freezeframe heuristics lists them), cluster suspicious attempts into campaigns
+and classify each implicated account as compromised (to freeze), exposed,
+targeted or benign, with its score and the evidence.
+
+Results replace the previous run's tables in the case (attempts, findings,
+campaigns, account_verdicts, ...); every run is recorded in analysis_runs with
+its parameters, tool version, the inputs' SHA-256 and its counts. The same case
+and parameters give the same results.
+
+--window FROM..TO overrides the window found automatically; times are RFC 3339
+or "YYYY-MM-DD[ HH:MM[:SS]]" in UTC. --set STEP.PARAM=VALUE (repeatable) and
+--config FILE (lines of STEP.PARAM = VALUE) change parameters; --set wins.
+--previous FREEZE_LIST marks each account to freeze as new or already listed
+and lists the ones that dropped out.`,
+		Example: `  freezeframe analyze
+  freezeframe analyze --window 2024-03-29T18:00Z..2024-03-31T12:00Z
+  freezeframe analyze --set classify.freeze_score=9 --previous wave1/freeze-list.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			steps, err := analyze.Steps()
+			if err != nil {
+				return err
+			}
+			settings := analyze.Settings{}
+			if configPath != "" {
+				f, err := os.Open(configPath)
+				if err != nil {
+					return usageError{fmt.Errorf("--config: %w", err)}
+				}
+				err = settings.ReadConfig(steps, f, configPath)
+				f.Close()
+				if err != nil {
+					return usageError{err}
+				}
+			}
+			for _, s := range sets {
+				k, v, ok := strings.Cut(s, "=")
+				if !ok {
+					return usageError{fmt.Errorf("--set %q: want STEP.PARAM=VALUE", s)}
+				}
+				if err := settings.Set(steps, k, v); err != nil {
+					return usageError{err}
+				}
+			}
+			opts := analyze.Options{Settings: settings, ToolVersion: toolVersion(), Logger: e.log}
+			if window != "" {
+				w, err := parseWindow(window)
+				if err != nil {
+					return usageError{err}
+				}
+				opts.Window = w
+			}
+			if previousPath != "" {
+				p, err := readPrevious(previousPath)
+				if err != nil {
+					return err
+				}
+				opts.Previous = p
+			}
+			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := analyze.Run(cmd.Context(), c, opts)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintf(tw, "run\t%d\n", res.RunID)
+			if res.WindowSource == "none" {
+				fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempt)
+			} else {
+				fmt.Fprintf(tw, "window\t%s .. %s (%s)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource)
+			}
+			fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)
+			fmt.Fprintf(tw, "campaigns\t%d\n", res.Campaigns)
+			fmt.Fprintf(tw, "compromised (to freeze)\t%d\n", res.Compromised)
+			if opts.Previous != nil {
+				fmt.Fprintf(tw, "  new since %s\t%d\n", previousPath, res.NewToFreeze)
+				fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)
+			}
+			fmt.Fprintf(tw, "exposed\t%d\n", res.Exposed)
+			fmt.Fprintf(tw, "targeted\t%d\n", res.Targeted)
+			fmt.Fprintf(tw, "benign (scored, not enough)\t%d\n", res.Benign)
+			fmt.Fprintf(tw, "results sha256\t%s\n", res.ResultsSHA256)
+			return tw.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&window, "window", "", "incident window FROM..TO (UTC unless the times carry an offset); default: found from the data")
+	f.StringArrayVar(&sets, "set", nil, "set a parameter: STEP.PARAM=VALUE (repeatable)")
+	f.StringVar(&configPath, "config", "", "file of parameters, one STEP.PARAM = VALUE a line")
+	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
+	return cmd
+}
+
+// parseWindow reads FROM..TO.
+func parseWindow(s string) (*analyze.Window, error) {
+	a, b, ok := strings.Cut(s, "..")
+	if !ok {
+		return nil, fmt.Errorf("--window %q: want FROM..TO, e.g. 2024-03-29T18:00Z..2024-03-31T12:00Z", s)
+	}
+	from, err := parseTime(a)
+	if err != nil {
+		return nil, fmt.Errorf("--window: %v", err)
+	}
+	to, err := parseTime(b)
+	if err != nil {
+		return nil, fmt.Errorf("--window: %v", err)
+	}
+	if !to.After(from) {
+		return nil, fmt.Errorf("--window %q: the end must be after the start", s)
+	}
+	return &analyze.Window{From: from, To: to}, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05",
+		"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: want RFC 3339 (2024-03-29T18:00:00Z) or YYYY-MM-DD[ HH:MM[:SS]] in UTC", s)
+}
+
+// readPrevious reads an earlier freeze list and hashes it.
+func readPrevious(path string) (*analyze.Previous, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--previous: %w", err)
+	}
+	list, err := eval.ParseFreezeList(strings.NewReader(string(data)), path)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p := &analyze.Previous{Path: path, SHA256: hex.EncodeToString(sum[:])}
+	for _, en := range list.Entries {
+		p.Usernames = append(p.Usernames, en.Username)
+		p.UserIDs = append(p.UserIDs, en.UserID)
+	}
+	return p, nil
+}

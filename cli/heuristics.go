@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/analyze"
+)
+
+func newHeuristicsCmd(e *env) *cobra.Command {
+	var all, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "heuristics [ID...]",
+		Short: "List the heuristics analyze runs, with their parameters",
+		Long: `List the heuristics freezeframe analyze runs: id, title and parameters with
+their defaults. With IDs, show those steps in full: what they catch, their known
+false positives, parameters and references. --all includes the stages
+(attempts, window, campaigns, classification), whose parameters can be set too.
+Each is one .sql file under sql/analyze in the source; the SQL that runs is the
+file itself.`,
+		Example: `  freezeframe heuristics
+  freezeframe heuristics unexpected-2fa classify
+  freezeframe heuristics --all --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			steps, err := analyze.Steps()
+			if err != nil {
+				return err
+			}
+			var shown []analyze.Step
+			for _, st := range steps {
+				if len(args) > 0 {
+					for _, a := range args {
+						if a == st.ID {
+							shown = append(shown, st)
+						}
+					}
+				} else if all || st.Kind == analyze.KindHeuristic {
+					shown = append(shown, st)
+				}
+			}
+			if len(args) > len(shown) {
+				return usageError{fmt.Errorf("no such step among %s; freezeframe heuristics --all lists them", strings.Join(args, ", "))}
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(stepJSON(shown))
+			}
+			if len(args) > 0 {
+				for i, st := range shown {
+					if i > 0 {
+						fmt.Fprintln(e.stdout)
+					}
+					printStep(e, st)
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tTITLE\tPARAMETERS")
+			for _, st := range shown {
+				var ps []string
+				for _, p := range st.Params {
+					ps = append(ps, p.Name+"="+p.Default)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.ID, st.Kind, st.Title, strings.Join(ps, " "))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "include the stages, not only the heuristics")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printStep(e *env, st analyze.Step) {
+	w := e.stdout
+	fmt.Fprintf(w, "%s (%s, %s)\n  %s\n", st.ID, st.Kind, st.File, st.Title)
+	for _, f := range []struct{ name, v string }{{"Catches", st.Catches}, {"False positives", st.FalsePositives}, {"References", st.References}} {
+		if f.v != "" {
+			fmt.Fprintf(w, "%s:\n  %s\n", f.name, f.v)
+		}
+	}
+	if len(st.Params) > 0 {
+		fmt.Fprintln(w, "Parameters (--set "+st.ID+".NAME=VALUE):")
+		for _, p := range st.Params {
+			fmt.Fprintf(w, "  %s = %s\t%s\n", p.Name, p.Default, p.Doc)
+		}
+	}
+}
+
+type stepDoc struct {
+	ID             string          `json:"id"`
+	Kind           string          `json:"kind"`
+	File           string          `json:"file"`
+	Title          string          `json:"title"`
+	Catches        string          `json:"catches,omitempty"`
+	FalsePositives string          `json:"false_positives,omitempty"`
+	References     string          `json:"references,omitempty"`
+	Params         []analyze.Param `json:"parameters"`
+}
+
+func stepJSON(steps []analyze.Step) []stepDoc {
+	out := []stepDoc{}
+	for _, st := range steps {
+		out = append(out, stepDoc{st.ID, st.Kind, st.File, st.Title, st.Catches, st.FalsePositives, st.References, st.Params})
+	}
+	return out
+}

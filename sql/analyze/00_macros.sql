@@ -1,0 +1,52 @@
+-- id: macros
+-- kind: stage
+-- title: Helpers the analysis steps share
+-- catches: Network prefixes of addresses, user-agent families and classes,
+--   great-circle distances.
+-- references: RFC 4632 (CIDR), RFC 4291 (IPv6 text form)
+
+-- The network an address belongs to, as CIDR text (IPv4 /24, IPv6 /48); NULL for a hashed or
+-- unparsable address. IPv6 addresses written with '::' in their first three
+-- groups are expanded only as far as those groups.
+CREATE OR REPLACE TEMP MACRO ff_prefix(addr) AS
+    CASE
+        WHEN regexp_matches(addr, '^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$') THEN
+            regexp_extract(addr, '^(\d+\.\d+\.\d+)\.', 1) || '.0/24'
+        WHEN contains(addr, ':') AND length(addr) <= 45 THEN
+            array_to_string(list_transform((string_split(split_part(addr, '::', 1), ':') || ['0', '0', '0'])[1:3],
+                                           x -> coalesce(nullif(lower(ltrim(x, '0')), ''), '0')), ':')
+            || '::/48'
+    END;
+
+-- A user agent's family, as ua-parser names it in Warehouse's events, for
+-- the common ones; 'Other' otherwise.
+CREATE OR REPLACE TEMP MACRO ff_ua_family(ua) AS
+    CASE
+        WHEN ua IS NULL THEN NULL
+        WHEN contains(ua, 'HeadlessChrome') THEN 'HeadlessChrome'
+        WHEN contains(ua, 'Edg/') THEN 'Edge'
+        WHEN contains(ua, 'Firefox/') THEN 'Firefox'
+        WHEN contains(ua, 'Chrome/') THEN 'Chrome'
+        WHEN contains(ua, 'Mobile/') AND contains(ua, 'Safari/') THEN 'Mobile Safari'
+        WHEN contains(ua, 'Safari/') THEN 'Safari'
+        WHEN starts_with(ua, 'python-requests/') THEN 'Python Requests'
+        WHEN starts_with(ua, 'curl/') THEN 'curl'
+        ELSE 'Other'
+    END;
+
+-- The class of client a user agent claims to be: 'browser' for an ordinary
+-- browser (whose exact version a rotating attacker varies), otherwise the
+-- product token (HeadlessChrome, python-requests, Go-http-client, ...).
+CREATE OR REPLACE TEMP MACRO ff_ua_class(ua) AS
+    CASE
+        WHEN ua IS NULL THEN 'no user-agent'
+        WHEN regexp_matches(ua, 'HeadlessChrome|PhantomJS|Electron|puppeteer|Selenium', 'i')
+            THEN coalesce(nullif(regexp_extract(ua, '(HeadlessChrome|PhantomJS|Electron|puppeteer|Selenium)', 1, 'i'), ''), 'headless')
+        WHEN starts_with(ua, 'Mozilla/') THEN 'browser'
+        ELSE coalesce(nullif(regexp_extract(ua, '^([A-Za-z0-9._-]+)', 1), ''), 'other')
+    END;
+
+-- Great-circle distance in km between two points given in degrees.
+CREATE OR REPLACE TEMP MACRO ff_km(lat1, lon1, lat2, lon2) AS
+    2 * 6371 * asin(sqrt(pow(sin(radians(lat2 - lat1) / 2), 2)
+                       + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2)));

@@ -1,0 +1,133 @@
+-- id: attempts
+-- kind: stage
+-- title: Login attempts: account login events joined to the access log
+-- results: attempts
+-- catches: Builds `attempts`, the table every heuristic reads: one row per
+--   login event of the snapshot (success or failure, with its account), and
+--   one per login POST of the access log that no event explains (a username
+--   that does not exist, a password stopped at the second factor). Each row
+--   carries the client's behaviour around the POST: seconds since the login
+--   form was loaded, static assets fetched or not, accept-language, user
+--   agent, and a behavioural fingerprint made of them that survives IP
+--   rotation.
+-- false positives: Several users behind one NAT address posting within the
+--   same seconds can have their behaviour attributed to each other's event.
+-- parameters:
+--   login_path = /account/login/: path the login form is served on and posted to
+--   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
+--   static_prefix = /static/: path prefix of the site's static assets (CSS, JS)
+--   form_window_s = 600: a form loaded longer ago than this (seconds) does not count as loaded
+--   static_window_s = 120: static assets fetched within this many seconds before the POST count
+--   session_window_s = 900: an event is paired with the client's latest login POST at most this many seconds earlier
+--   clock_skew_s = 2: seconds an event may precede its log line (clocks of the CDN and the app differ)
+-- references: Warehouse login flow (../shared/notes/warehouse.md); Freeman et al., NDSS 2016
+
+-- The requests that describe a login: the form, its assets, the POST, the
+-- second-factor pages. The client key is the raw address, or the hashed one
+-- as gunicorn-pypi logs carry it (matching ips.hashed_ip).
+CREATE OR REPLACE TEMP TABLE login_reqs AS
+SELECT source_id, line_no, time,
+       CASE WHEN client_hashed THEN lower(client) ELSE client END AS key,
+       client_hashed AS hashed, status, user_agent, accept_language, content_type,
+       CASE WHEN path = getvariable('login_path') AND method = 'POST' THEN 'post'
+            WHEN path = getvariable('login_path') AND method = 'GET' THEN 'form'
+            WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 'second_factor'
+            WHEN starts_with(path, getvariable('static_prefix')) AND method = 'GET' THEN 'static'
+       END AS kind
+FROM requests
+WHERE client IS NOT NULL AND time IS NOT NULL
+  AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
+       OR regexp_matches(path, getvariable('second_factor_pattern')));
+
+-- Every login POST with the behaviour that led to it.
+CREATE OR REPLACE TEMP TABLE login_posts AS
+WITH post AS (
+    SELECT * EXCLUDE (kind) FROM login_reqs WHERE kind = 'post'
+), form AS (
+    SELECT key, time AS form_time FROM login_reqs WHERE kind = 'form'
+), static AS (
+    SELECT key, time AS static_time FROM login_reqs WHERE kind = 'static'
+), second AS (
+    SELECT key, time AS second_time FROM login_reqs WHERE kind = 'second_factor'
+), with_form AS (
+    SELECT p.*, f.form_time FROM post p ASOF LEFT JOIN form f ON p.key = f.key AND p.time >= f.form_time
+), with_static AS (
+    SELECT p.*, s.static_time FROM with_form p ASOF LEFT JOIN static s ON p.key = s.key AND p.time >= s.static_time
+)
+SELECT p.source_id, p.line_no, p.time, p.key, p.hashed, p.status, p.user_agent, p.accept_language, p.content_type,
+       CASE WHEN epoch(p.time) - epoch(p.form_time) <= getvariable('form_window_s')
+            THEN epoch(p.time) - epoch(p.form_time) END AS form_gap,
+       coalesce(epoch(p.time) - epoch(p.static_time) <= getvariable('static_window_s'), false) AS static,
+       s.second_time IS NOT NULL AND epoch(s.second_time) - epoch(p.time) <= 30 AS second_factor
+FROM with_static p
+ASOF LEFT JOIN second s ON p.key = s.key AND s.second_time >= p.time;
+
+-- Login events of the snapshot, once per client key they can be found under.
+CREATE OR REPLACE TEMP TABLE login_events AS
+SELECT id AS event_id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip,
+       country_code, ua_family, ip AS key
+FROM account_events
+WHERE tag IN ('account:login:success', 'account:login:failure') AND ip IS NOT NULL
+UNION ALL
+SELECT id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip,
+       country_code, ua_family, lower(hashed_ip)
+FROM account_events
+WHERE tag IN ('account:login:success', 'account:login:failure') AND hashed_ip IS NOT NULL;
+
+-- Each event with the latest login POST of its client before it, if recent.
+CREATE OR REPLACE TEMP TABLE paired AS
+WITH j AS (
+    SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap
+    FROM login_events e
+    ASOF JOIN login_posts p ON e.key = p.key AND e.time + to_seconds(getvariable('clock_skew_s')) >= p.time
+)
+SELECT event_id, source_id, line_no
+FROM j
+WHERE gap <= getvariable('session_window_s')
+QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY abs(gap), source_id, line_no) = 1;
+
+CREATE OR REPLACE TEMP TABLE attempts AS
+WITH ev AS (
+    SELECT DISTINCT ON (event_id) * EXCLUDE (key) FROM login_events ORDER BY event_id
+), from_events AS (
+    SELECT e.time, e.event_id, e.account,
+           CASE e.tag WHEN 'account:login:success' THEN 'success' ELSE 'failure' END AS outcome,
+           e.failure_reason, e.two_factor_method, e.ip, e.hashed_ip, e.country_code, e.ua_family,
+           p.key, p.source_id, p.line_no, p.status, p.user_agent, p.accept_language, p.content_type,
+           p.form_gap, p.static, p.key IS NOT NULL AS logged
+    FROM ev e
+    LEFT JOIN paired x USING (event_id)
+    LEFT JOIN login_posts p ON p.source_id = x.source_id AND p.line_no = x.line_no
+), unexplained AS (
+    SELECT p.time, NULL::UUID AS event_id, NULL::UUID AS account,
+           CASE WHEN p.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
+                WHEN p.status IN (301, 302, 303) THEN 'password_ok'
+                WHEN p.status = 429 THEN 'rate_limited'
+                WHEN p.status = 200 OR p.status BETWEEN 400 AND 499 THEN 'unknown_user'
+                ELSE 'other' END AS outcome,
+           NULL AS failure_reason, NULL AS two_factor_method,
+           CASE WHEN NOT p.hashed THEN p.key END AS ip, CASE WHEN p.hashed THEN p.key END AS hashed_ip,
+           k.country_code, ff_ua_family(p.user_agent) AS ua_family,
+           p.key, p.source_id, p.line_no, p.status, p.user_agent, p.accept_language, p.content_type,
+           p.form_gap, p.static, true AS logged
+    FROM login_posts p
+    ANTI JOIN (SELECT DISTINCT source_id, line_no FROM paired) x USING (source_id, line_no)
+    LEFT JOIN (SELECT ip AS key, any_value(country_code) AS country_code FROM ips WHERE ip IS NOT NULL GROUP BY ALL
+               UNION ALL
+               SELECT lower(hashed_ip), any_value(country_code) FROM ips WHERE hashed_ip IS NOT NULL GROUP BY ALL) k
+           ON k.key = p.key
+), a AS (
+    SELECT * FROM from_events UNION ALL SELECT * FROM unexplained
+)
+SELECT row_number() OVER (ORDER BY a.time, a.event_id NULLS LAST, a.source_id, a.line_no) AS attempt_id,
+       a.time, a.outcome, a.account, u.username, a.failure_reason, a.two_factor_method,
+       a.ip, a.hashed_ip, coalesce(a.ip, a.hashed_ip, a.key) AS client, ff_prefix(a.ip) AS prefix,
+       a.country_code, a.ua_family, a.user_agent, a.accept_language, a.content_type,
+       a.form_gap, a.static, a.status, a.logged,
+       CASE WHEN a.logged THEN concat_ws(' | ', ff_ua_class(a.user_agent), coalesce(a.accept_language, 'no accept-language'),
+            CASE WHEN a.form_gap IS NULL THEN 'form not loaded' ELSE 'form loaded' END,
+            CASE WHEN a.static THEN 'assets fetched' ELSE 'no assets' END,
+            coalesce(a.content_type, 'no content-type')) END AS fingerprint,
+       a.event_id, a.source_id, a.line_no
+FROM a
+LEFT JOIN accounts u ON u.id = a.account;
