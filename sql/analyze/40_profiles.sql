@@ -1,12 +1,16 @@
 -- id: profiles
 -- kind: stage
 -- title: What each account looked like before the incident window
--- results: account_profiles
+-- results: account_profiles home_languages
 -- catches: Per account, from every successful login before the window (the
 --   snapshot's event history, years of it, and the access log for the
 --   browser language): the addresses, networks, countries and user-agent
---   families it logged in from, how often, and when it last did. Novelty
---   heuristics compare logins in the window with this.
+--   families it logged in from, its home (the country most of those logins
+--   came from), how often, and when it last did. And, over all accounts, which
+--   browser languages the sessions of accounts from each home country sent:
+--   for an account whose own sessions the logs never saw, that is what its
+--   language should look like. Novelty heuristics compare logins in the
+--   window with these.
 
 CREATE OR REPLACE TEMP TABLE account_profiles AS
 WITH w AS (
@@ -20,12 +24,32 @@ WITH w AS (
     FROM attempts, w
     WHERE outcome = 'success' AND time < w.since AND accept_language IS NOT NULL
     GROUP BY account
+), home AS (
+    -- the country most logins came from; ties go to the first code
+    SELECT account, arg_min(country_code, (-n, country_code)) AS home_country
+    FROM (SELECT account, country_code, count(*) AS n FROM ev WHERE country_code IS NOT NULL GROUP BY ALL)
+    GROUP BY account
 )
 SELECT ev.account, count(*) AS logins, max(ev.time) AS last_login,
        list(DISTINCT ev.ip ORDER BY ev.ip) FILTER (WHERE ev.ip IS NOT NULL) AS ips,
        list(DISTINCT ev.prefix ORDER BY ev.prefix) FILTER (WHERE ev.prefix IS NOT NULL) AS prefixes,
        list(DISTINCT ev.country_code ORDER BY ev.country_code) FILTER (WHERE ev.country_code IS NOT NULL) AS countries,
        list(DISTINCT ev.ua_family ORDER BY ev.ua_family) FILTER (WHERE ev.ua_family IS NOT NULL) AS ua_families,
-       any_value(langs.langs) AS langs
-FROM ev LEFT JOIN langs USING (account)
+       any_value(langs.langs) AS langs,
+       any_value(home.home_country) AS home_country
+FROM ev LEFT JOIN langs USING (account) LEFT JOIN home USING (account)
 GROUP BY ev.account;
+
+CREATE OR REPLACE TEMP TABLE home_languages AS
+WITH w AS (
+    SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
+), s AS (
+    SELECT p.home_country, a.accept_language
+    FROM attempts a JOIN account_profiles p USING (account), w
+    WHERE a.outcome = 'success' AND a.time < w.since AND a.accept_language IS NOT NULL AND p.home_country IS NOT NULL
+)
+SELECT home_country, accept_language, count(*) AS sessions,
+       count(*) / sum(count(*)) OVER (PARTITION BY home_country) AS share
+FROM s
+GROUP BY home_country, accept_language
+ORDER BY home_country, accept_language;

@@ -8,7 +8,7 @@
 --   load the form first. API clients and cached forms (back button) can post
 --   without a fresh GET within the form window.
 -- parameters:
---   w_no_form = 2: points for a login POST with no GET of the form from the same client in the form window
+--   w_no_form = 4: points for a login POST with no GET of the form from the same client in the form window
 --   w_fast = 1: points for a POST sooner than min_think_s after the form
 --   min_think_s = 1.0: seconds from form to POST below which no person types
 -- references: F5 Labs, 2023 Identity Threat Report; Warehouse login flow

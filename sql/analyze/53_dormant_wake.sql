@@ -8,7 +8,7 @@
 --   accounts at once.
 -- parameters:
 --   dormant_days = 90: days without a login that make an account dormant
---   weight = 1: points for a dormant account's login
+--   weight = 4: points for a dormant account's login
 -- references: Thomas et al., "Protecting accounts from credential stuffing with password breach alerting", USENIX Security 2019
 
 INSERT INTO findings

@@ -6,7 +6,8 @@
 --   account rather than the address, so rotating addresses does not hide it.
 -- false positives: A user who mistypes while an attack happens to have
 --   tried their account; the success then usually comes from their usual
---   network and scores nothing else.
+--   network and scores nothing else. A typo retried from the same address
+--   does not count: only failures from other addresses (rotation) do.
 -- parameters:
 --   lookback_h = 6: hours before the success in which the failures count
 --   weight = 2: points for the success
@@ -22,7 +23,7 @@ SELECT 'success-after-attack', 'attempt', s.attempt_id, s.account, s.client, s.t
        format('{:d} failed logins with a hostile fingerprint in the {:d} h before, first at {} from {}',
               count(*), getvariable('lookback_h')::INTEGER, strftime(min(h.time), '%Y-%m-%d %H:%M:%S'), arg_min(h.client, h.time))
 FROM window_attempts s
-JOIN hostile_failures h ON h.account = s.account AND h.time < s.time
+JOIN hostile_failures h ON h.account = s.account AND h.time < s.time AND h.client IS DISTINCT FROM s.client
                         AND h.time >= s.time - to_hours(getvariable('lookback_h')::INTEGER)
 WHERE s.outcome = 'success'
 GROUP BY s.attempt_id, s.account, s.client, s.time;

@@ -13,7 +13,7 @@
 -- false positives: A real user's typo with a hostile fingerprint joins the
 --   campaign as a failure, and the account shows as targeted.
 -- parameters:
---   suspicious_score = 5: score from which a successful login joins the clustering
+--   suspicious_score = 6: score from which a successful login joins the clustering
 
 CREATE OR REPLACE TEMP TABLE attempt_scores AS
 SELECT attempt_id, any_value(account) AS account, sum(points)::INTEGER AS score,

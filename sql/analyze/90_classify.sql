@@ -13,7 +13,7 @@
 --   The score is the highest of its attempts'; the reasons are the findings
 --   of the attempt that decided, with their evidence.
 -- parameters:
---   freeze_score = 8: score from which a campaign login makes the account compromised
+--   freeze_score = 12: score from which a campaign login makes the account compromised
 
 CREATE OR REPLACE TEMP TABLE account_verdicts AS
 WITH att AS (
@@ -38,8 +38,8 @@ WITH att AS (
     FROM att GROUP BY account
 ), reasons AS (
     SELECT f.attempt_id,
-           string_agg(format('{} (+{:d}): {}', f.heuristic, f.points, f.evidence), '; '
-                      ORDER BY f.points DESC, f.heuristic, f.evidence) FILTER (WHERE f.points > 0) AS reasons,
+           string_agg(format('{} ({:+d}): {}', f.heuristic, f.points, f.evidence), '; '
+                      ORDER BY f.points DESC, f.heuristic, f.evidence) FILTER (WHERE f.points <> 0) AS reasons,
            list(DISTINCT f.heuristic ORDER BY f.heuristic) FILTER (WHERE f.points > 0) AS heuristics
     FROM findings f WHERE f.scope = 'attempt' GROUP BY f.attempt_id
 )
