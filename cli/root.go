@@ -58,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "freezeframe: interrupted; the case holds nothing of the file being ingested, rerun the command to finish")
+		fmt.Fprintln(stderr, "freezeframe: interrupted; the case holds nothing of the unfinished step (the file being ingested, the analysis run), rerun the command to finish")
 		return exitInterrupt
 	}
 	fmt.Fprintf(stderr, "freezeframe: %v\n", err)

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestAnalyzeTheCommittedSample runs the README's main job and analyze on
+// the committed sample: the accounts to freeze are exactly its compromised
+// ones, and a previous list splits them into waves.
+func TestAnalyzeTheCommittedSample(t *testing.T) {
+	casePath := filepath.Join(t.TempDir(), "sample.duckdb")
+	logs, _ := filepath.Glob("../samples/pypi-2024-03/logs/*")
+	if _, errOut, code := runCLI(t, append([]string{"--case", casePath, "ingest", "logs"}, logs...)...); code != 0 {
+		t.Fatalf("ingest logs: %s", errOut)
+	}
+	if _, errOut, code := runCLI(t, "--case", casePath, "ingest", "snapshot", "../samples/pypi-2024-03/snapshot"); code != 0 {
+		t.Fatalf("ingest snapshot: %s", errOut)
+	}
+	out, errOut, code := runCLI(t, "--case", casePath, "analyze")
+	if code != 0 {
+		t.Fatalf("analyze: exit %d: %s", code, errOut)
+	}
+	want := truthNames(t, "../samples/pypi-2024-03/truth.csv", "compromised")
+	if !strings.Contains(out, "compromised (to freeze)") || !strings.Contains(out, "campaigns                    1") {
+		t.Errorf("analyze printed:\n%s", out)
+	}
+	list, _, _ := runCLI(t, "--case", casePath, "query", "SELECT username FROM account_verdicts WHERE classification = 'compromised' ORDER BY username")
+	got := strings.Fields(list)[1:]
+	if !slices.Equal(got, want) {
+		t.Fatalf("to freeze %v\nwant      %v", got, want)
+	}
+	prev := writeTemp(t, "wave1.txt", strings.Join(want[:5], "\n")+"\n")
+	out, errOut, code = runCLI(t, "--case", casePath, "analyze", "--previous", prev)
+	if code != 0 || !strings.Contains(out, "new since") {
+		t.Fatalf("analyze --previous: exit %d: %s%s", code, out, errOut)
+	}
+	runs, _, _ := runCLI(t, "--case", casePath, "query", "SELECT run_id, compromised, new_to_freeze, previous_list IS NOT NULL FROM analysis_runs ORDER BY run_id")
+	if wantRuns := "run_id,compromised,new_to_freeze,(previous_list IS NOT NULL)\n1,12,12,false\n2,12,7,true\n"; runs != wantRuns {
+		t.Errorf("analysis_runs:\n%s\nwant\n%s", runs, wantRuns)
+	}
+}
+
+func truthNames(t *testing.T, path, label string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range recs[1:] {
+		if r[2] == label {
+			names = append(names, r[1])
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestAnalyzeRefusesBadParametersAndWindows(t *testing.T) {
+	casePath := filepath.Join(t.TempDir(), "c.duckdb")
+	config := writeTemp(t, "params.conf", "# thresholds\nclassify.freeze_score = 14\nnovel-login.w_nothing = 3\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--set", "classify.freeze_score"}, "want STEP.PARAM=VALUE"},
+		{[]string{"--set", "nosuch.x=1"}, `no step or heuristic "nosuch"`},
+		{[]string{"--set", "classify.nosuch=1"}, "it has freeze_score"},
+		{[]string{"--set", "classify.freeze_score=high"}, "want a number"},
+		{[]string{"--config", config}, "line 3"},
+		{[]string{"--window", "2024-03-30"}, "want FROM..TO"},
+		{[]string{"--window", "2024-03-30..yesterday"}, `time "yesterday"`},
+		{[]string{"--window", "2024-03-31..2024-03-30"}, "the end must be after the start"},
+	} {
+		_, errOut, code := runCLI(t, append([]string{"--case", casePath, "analyze"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("analyze %v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	_, errOut, code := runCLI(t, "--case", casePath, "analyze")
+	if code != exitError || !strings.Contains(errOut, "ingest a snapshot first") {
+		t.Errorf("analyze of an empty case: exit %d, %q", code, errOut)
+	}
+}
+
+func TestHeuristicsListsEveryHeuristicWithItsParameters(t *testing.T) {
+	out, _, code := runCLI(t, "heuristics")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, id := range []string{"hostile-fingerprint", "novel-login", "bot-speed", "dormant-wake", "success-after-attack",
+		"unexpected-2fa", "fanout", "impossible-travel", "takeover-actions", "failure-rate", "unknown-username"} {
+		if !strings.Contains(out, "\n"+id+" ") {
+			t.Errorf("heuristics does not list %s:\n%s", id, out)
+		}
+	}
+	if strings.Contains(out, "classify") || !strings.Contains(out, "max_delay_s=900") {
+		t.Errorf("heuristics without --all lists stages, or lacks parameters:\n%s", out)
+	}
+	out, _, _ = runCLI(t, "heuristics", "unexpected-2fa")
+	for _, want := range []string{"False positives:", "2FA mandate", "Parameters (--set unexpected-2fa.NAME=VALUE):", "bot_delay_s = 20"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("heuristics unexpected-2fa lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errOut, code := runCLI(t, "heuristics", "nosuch"); code != exitUsage || !strings.Contains(errOut, "--all lists them") {
+		t.Errorf("heuristics nosuch: exit %d %q", code, errOut)
+	}
+}
