@@ -76,6 +76,12 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		return nil, ErrNoSnapshot
 	}
 	res := &Result{Started: time.Now().UTC()}
+	// Result tables are sets (readers order them), and DuckDB keeping
+	// insertion order costs memory the big joins need.
+	if _, err := c.Conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+		return nil, err
+	}
+	defer c.Conn.ExecContext(context.WithoutCancel(ctx), "RESET preserve_insertion_order")
 
 	vars := map[string]any{"window_from": nil, "window_to": nil}
 	if opts.Window != nil {

@@ -10,8 +10,9 @@
 -- groups are expanded only as far as those groups.
 CREATE OR REPLACE TEMP MACRO ff_prefix(addr) AS
     CASE
-        WHEN regexp_matches(addr, '^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$') THEN
-            regexp_extract(addr, '^(\d+\.\d+\.\d+)\.', 1) || '.0/24'
+        WHEN length(addr) - length(replace(addr, '.', '')) = 3 AND NOT contains(addr, ':') THEN
+            -- string functions, not a regular expression: this runs on every login of the history
+            left(addr, length(addr) - length(split_part(addr, '.', 4)) - 1) || '.0/24'
         WHEN contains(addr, ':') AND length(addr) <= 45 THEN
             array_to_string(list_transform((string_split(split_part(addr, '::', 1), ':') || ['0', '0', '0'])[1:3],
                                            x -> coalesce(nullif(lower(ltrim(x, '0')), ''), '0')), ':')

@@ -9,7 +9,7 @@
 --   carries the client's behaviour around the POST: seconds since the login
 --   form was loaded, static assets fetched or not, accept-language, user
 --   agent, and a behavioural fingerprint made of them that survives IP
---   rotation.
+--   rotation. Only events in the span of the access logs are attempts.
 -- false positives: Several users behind one NAT address posting within the
 --   same seconds can have their behaviour attributed to each other's event.
 -- parameters:
@@ -20,35 +20,35 @@
 --   static_window_s = 120: static assets fetched within this many seconds before the POST count
 --   session_window_s = 900: an event is paired with the client's latest login POST at most this many seconds earlier
 --   clock_skew_s = 2: seconds an event may precede its log line (clocks of the CDN and the app differ)
+--   history_days = 14: with no access log, days of login events before the last one to analyse
 -- references: Warehouse login flow (../shared/notes/warehouse.md); Freeman et al., NDSS 2016
 
--- The requests that describe a login: the form, its assets, the POST, the
--- second-factor pages. The client key is the raw address, or the hashed one
--- as gunicorn-pypi logs carry it (matching ips.hashed_ip).
-CREATE OR REPLACE TEMP TABLE login_reqs AS
-SELECT source_id, line_no, time,
-       CASE WHEN client_hashed THEN lower(client) ELSE client END AS key,
-       client_hashed AS hashed, status, user_agent, accept_language, content_type,
-       CASE WHEN path = getvariable('login_path') AND method = 'POST' THEN 'post'
-            WHEN path = getvariable('login_path') AND method = 'GET' THEN 'form'
+-- The requests around a login POST: the form, its assets, the second-factor
+-- pages; only when and from whom. The client key is the raw address, or the
+-- hashed one as gunicorn-pypi logs carry it (matching ips.hashed_ip).
+CREATE OR REPLACE TEMP TABLE login_marks AS
+SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time,
+       CASE WHEN path = getvariable('login_path') THEN 'form'
             WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 'second_factor'
-            WHEN starts_with(path, getvariable('static_prefix')) AND method = 'GET' THEN 'static'
-       END AS kind
+            ELSE 'static' END AS kind
 FROM requests
-WHERE client IS NOT NULL AND time IS NOT NULL
+WHERE client IS NOT NULL AND time IS NOT NULL AND method = 'GET'
   AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
        OR regexp_matches(path, getvariable('second_factor_pattern')));
 
 -- Every login POST with the behaviour that led to it.
 CREATE OR REPLACE TEMP TABLE login_posts AS
 WITH post AS (
-    SELECT * EXCLUDE (kind) FROM login_reqs WHERE kind = 'post'
+    SELECT source_id, line_no, time, CASE WHEN client_hashed THEN lower(client) ELSE client END AS key,
+           client_hashed AS hashed, status, user_agent, accept_language, content_type
+    FROM requests
+    WHERE client IS NOT NULL AND time IS NOT NULL AND method = 'POST' AND path = getvariable('login_path')
 ), form AS (
-    SELECT key, time AS form_time FROM login_reqs WHERE kind = 'form'
+    SELECT key, time AS form_time FROM login_marks WHERE kind = 'form'
 ), static AS (
-    SELECT key, time AS static_time FROM login_reqs WHERE kind = 'static'
+    SELECT key, time AS static_time FROM login_marks WHERE kind = 'static'
 ), second AS (
-    SELECT key, time AS second_time FROM login_reqs WHERE kind = 'second_factor'
+    SELECT key, time AS second_time FROM login_marks WHERE kind = 'second_factor'
 ), with_form AS (
     SELECT p.*, f.form_time FROM post p ASOF LEFT JOIN form f ON p.key = f.key AND p.time >= f.form_time
 ), with_static AS (
@@ -62,17 +62,27 @@ SELECT p.source_id, p.line_no, p.time, p.key, p.hashed, p.status, p.user_agent, 
 FROM with_static p
 ASOF LEFT JOIN second s ON p.key = s.key AND s.second_time >= p.time;
 
--- Login events of the snapshot, once per client key they can be found under.
+-- Temporary tables live in memory: free each one as soon as it is used.
+DROP TABLE login_marks;
+
+-- Login events of the snapshot in the span the access logs cover (years of
+-- history before it are for the profiles, which read account_events), or
+-- in the last history_days with no logs; once per client key they can be
+-- found under.
 CREATE OR REPLACE TEMP TABLE login_events AS
-SELECT id AS event_id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip,
-       country_code, ua_family, ip AS key
-FROM account_events
-WHERE tag IN ('account:login:success', 'account:login:failure') AND ip IS NOT NULL
+WITH span AS (
+    SELECT coalesce((SELECT min(time) FROM login_posts) - to_seconds(getvariable('session_window_s')),
+                    (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo
+), e AS (
+    SELECT id AS event_id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip, country_code, ua_family
+    FROM account_events, span
+    WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo
+)
+SELECT *, ip AS key FROM e WHERE ip IS NOT NULL AND EXISTS (SELECT 1 FROM login_posts WHERE NOT hashed)
 UNION ALL
-SELECT id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip,
-       country_code, ua_family, lower(hashed_ip)
-FROM account_events
-WHERE tag IN ('account:login:success', 'account:login:failure') AND hashed_ip IS NOT NULL;
+SELECT *, lower(hashed_ip) FROM e WHERE hashed_ip IS NOT NULL AND EXISTS (SELECT 1 FROM login_posts WHERE hashed)
+UNION ALL
+SELECT *, NULL FROM e WHERE NOT EXISTS (SELECT 1 FROM login_posts);
 
 -- Each event with the latest login POST of its client before it, if recent.
 CREATE OR REPLACE TEMP TABLE paired AS
@@ -86,7 +96,7 @@ FROM j
 WHERE gap <= getvariable('session_window_s')
 QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY abs(gap), source_id, line_no) = 1;
 
-CREATE OR REPLACE TEMP TABLE attempts AS
+CREATE OR REPLACE TEMP TABLE attempts_unnumbered AS
 WITH ev AS (
     SELECT DISTINCT ON (event_id) * EXCLUDE (key) FROM login_events ORDER BY event_id
 ), from_events AS (
@@ -116,9 +126,17 @@ WITH ev AS (
                UNION ALL
                SELECT lower(hashed_ip), any_value(country_code) FROM ips WHERE hashed_ip IS NOT NULL GROUP BY ALL) k
            ON k.key = p.key
-), a AS (
-    SELECT * FROM from_events UNION ALL SELECT * FROM unexplained
 )
+SELECT * FROM from_events UNION ALL SELECT * FROM unexplained;
+
+DROP TABLE login_posts;
+
+DROP TABLE login_events;
+
+DROP TABLE paired;
+
+-- Attempts numbered in time order (the same inputs, the same numbers).
+CREATE OR REPLACE TEMP TABLE attempts AS
 SELECT row_number() OVER (ORDER BY a.time, a.event_id NULLS LAST, a.source_id, a.line_no) AS attempt_id,
        a.time, a.outcome, a.account, u.username, a.failure_reason, a.two_factor_method,
        a.ip, a.hashed_ip, coalesce(a.ip, a.hashed_ip, a.key) AS client, ff_prefix(a.ip) AS prefix,
@@ -129,5 +147,7 @@ SELECT row_number() OVER (ORDER BY a.time, a.event_id NULLS LAST, a.source_id, a
             CASE WHEN a.static THEN 'assets fetched' ELSE 'no assets' END,
             coalesce(a.content_type, 'no content-type')) END AS fingerprint,
        a.event_id, a.source_id, a.line_no
-FROM a
+FROM attempts_unnumbered a
 LEFT JOIN accounts u ON u.id = a.account;
+
+DROP TABLE attempts_unnumbered;

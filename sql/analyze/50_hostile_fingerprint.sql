@@ -17,7 +17,7 @@
 --   against the account's history to reach the freeze threshold.
 -- parameters:
 --   weight = 2: points for a success with a hostile fingerprint that real users share
---   w_exclusive = 6: points for a success with a hostile fingerprint real users (almost) never have
+--   w_exclusive = 12: points for a success with a hostile fingerprint real users (almost) never have (none of ~6,500 real successes per tuning window had one: a ratio of 2^12 or more)
 --   max_legit_share = 0.1: expected real-user share of the window's successes below which the fingerprint is exclusive
 -- references: Splunk "Detect Distributed Password Spray Attempts" (grouped by user agent, not IP);
 --   F5 2023 credential stuffing report. Points are about log2 likelihood ratios measured on the tuning scenarios.
