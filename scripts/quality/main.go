@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,9 @@ func main() {
 			tp, fp, fn, listed = tp+r.res.TP, fp+r.res.FP, fn+r.res.FN, listed+r.res.Listed
 			truthN += r.facts.Compromised
 			worstP, worstR = min(worstP, r.res.Precision), min(worstR, r.res.Recall)
-			windows = append(windows, r.window)
+			if !slices.Contains(windows, r.window) {
+				windows = append(windows, r.window)
+			}
 		}
 		split := "tuning"
 		if sc.HeldOut {
