@@ -76,12 +76,27 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		return nil, ErrNoSnapshot
 	}
 	res := &Result{Started: time.Now().UTC()}
-	// Result tables are sets (readers order them), and DuckDB keeping
-	// insertion order costs memory the big joins need.
-	if _, err := c.Conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
-		return nil, err
+	// The steps create their tables in the schema ff_work of the case, not
+	// as temporary tables: DuckDB keeps those in memory, and at PyPI size
+	// they do not fit. Result tables are sets (readers order them), and
+	// keeping insertion order costs memory the big joins need.
+	for _, q := range []string{
+		"DROP SCHEMA IF EXISTS " + workSchema + " CASCADE", // left by an interrupted run
+		"CREATE SCHEMA " + workSchema,
+		"SET schema = '" + workSchema + "'",
+		"SET search_path = '" + workSchema + ",main'",
+		"SET preserve_insertion_order = false",
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+			return nil, err
+		}
 	}
-	defer c.Conn.ExecContext(context.WithoutCancel(ctx), "RESET preserve_insertion_order")
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
+			c.Conn.ExecContext(bg, q)
+		}
+	}()
 
 	vars := map[string]any{"window_from": nil, "window_to": nil}
 	if opts.Window != nil {
@@ -116,10 +131,10 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		}
 		log.Debug("analysis step", "step", st.ID, "kind", st.Kind, "elapsed", time.Since(t0).Round(time.Millisecond))
 	}
-	// The steps wrote temporary tables only, outside any transaction
-	// (DuckDB's ASOF joins over tables created inside one ran ten times
-	// slower). Now the results replace the previous run's, and the run is
-	// recorded, in one transaction: an interrupted run changes nothing.
+	// The steps ran outside any transaction (DuckDB's ASOF joins over tables
+	// created inside one ran ten times slower), in ff_work. Now the results
+	// replace the previous run's in main, and the run is recorded, in one
+	// transaction: an interrupted run changes nothing there.
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -137,8 +152,11 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// publish copies the steps' result tables from the temporary schema into
-// the case, replacing the previous run's.
+// workSchema is where a run's tables live until it publishes them.
+const workSchema = "ff_work"
+
+// publish copies the steps' result tables from the work schema into main,
+// replacing the previous run's.
 func publish(ctx context.Context, c *casefile.Case, steps []Step) error {
 	var db string
 	if err := c.Conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&db); err != nil {
@@ -146,7 +164,7 @@ func publish(ctx context.Context, c *casefile.Case, steps []Step) error {
 	}
 	for _, st := range steps {
 		for _, t := range st.Results {
-			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s.main.%s AS SELECT * FROM temp.main.%s", quoteIdent(db), t, t)
+			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s.main.%s AS SELECT * FROM %s.%s.%s", quoteIdent(db), t, quoteIdent(db), workSchema, t)
 			if _, err := c.Conn.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("saving %s (step %s): %w", t, st.ID, err)
 			}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -35,18 +37,34 @@ func (s Settings) Set(steps []Step, key, value string) error {
 		return fmt.Errorf("parameter %q: %s has no parameter %q; it has %s", key, id, name, strings.Join(names, ", "))
 	}
 	value = strings.TrimSpace(value)
-	v, err := parseValue(value)
-	if err != nil {
-		return fmt.Errorf("parameter %s: %v", key, err)
-	}
-	def, _ := parseValue(p.Default)
-	if _, isString := v.(string); isString {
-		if _, defString := def.(string); !defString {
-			return fmt.Errorf("parameter %s=%s: want a number, like its default %s", key, value, p.Default)
-		}
+	if _, err := typed(p.Default, value); err != nil {
+		return fmt.Errorf("parameter %s=%s: %v", key, value, err)
 	}
 	s[key] = value
 	return nil
+}
+
+// typed reads value as the type of the parameter's default: a whole number,
+// a finite number, or text.
+func typed(def, value string) (any, error) {
+	if value == "" {
+		return nil, fmt.Errorf("empty value")
+	}
+	switch d, _ := parseValue(def); d.(type) {
+	case int64:
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number, like its default %s", def)
+		}
+		return n, nil
+	case float64:
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("want a finite number, like its default %s", def)
+		}
+		return f, nil
+	}
+	return value, nil
 }
 
 // value is the value of a step's parameter: the setting, else the default.
@@ -55,7 +73,7 @@ func (s Settings) value(st Step, p Param) any {
 	if !ok {
 		v = p.Default
 	}
-	x, _ := parseValue(v)
+	x, _ := typed(p.Default, v) // checked by Set
 	return x
 }
 

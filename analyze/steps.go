@@ -9,6 +9,7 @@ package analyze
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -155,8 +156,8 @@ func parseStep(file, text string) (Step, error) {
 	return s, nil
 }
 
-// parseValue types a parameter value: a number if it reads as one,
-// otherwise a string.
+// parseValue types a parameter's default: a number if it reads as a finite
+// one, otherwise a string.
 func parseValue(v string) (any, error) {
 	if v == "" {
 		return nil, fmt.Errorf("empty value")
@@ -164,7 +165,7 @@ func parseValue(v string) (any, error) {
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return n, nil
 	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
+	if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 		return f, nil
 	}
 	return v, nil

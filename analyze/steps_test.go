@@ -140,8 +140,8 @@ func TestSettingsSet(t *testing.T) {
 		{"nosuch.weight", "1", `parameter "nosuch.weight": no step or heuristic "nosuch" (freezeframe heuristics lists them)`},
 		{"bot-speed.w_slow", "1", `parameter "bot-speed.w_slow": bot-speed has no parameter "w_slow"; it has w_no_form, w_fast, min_think_s`},
 		{"findings.x", "1", `parameter "findings.x": findings has no parameters`},
-		{"classify.freeze_score", "high", "parameter classify.freeze_score=high: want a number, like its default 12"},
-		{"classify.freeze_score", "  ", "parameter classify.freeze_score: empty value"},
+		{"classify.freeze_score", "high", "parameter classify.freeze_score=high: want a whole number, like its default 12"},
+		{"classify.freeze_score", "  ", "parameter classify.freeze_score=: empty value"},
 	} {
 		err := Settings{}.Set(steps, c.key, c.value)
 		if err == nil || err.Error() != c.want {
@@ -190,7 +190,7 @@ func TestReadConfig(t *testing.T) {
 		{"# comment\n\nclassify.freeze_score = 10\nbot-speed.w_slow = 1\n",
 			`wave2.conf line 4: parameter "bot-speed.w_slow": bot-speed has no parameter "w_slow"; it has w_no_form, w_fast, min_think_s`},
 		{"classify.freeze_score = 10\nfreeze everything\n", `wave2.conf line 2: "freeze everything" is not STEP.PARAM = VALUE`},
-		{"\n\n\nclassify.freeze_score = twelve\n", "wave2.conf line 4: parameter classify.freeze_score=twelve: want a number, like its default 12"},
+		{"\n\n\nclassify.freeze_score = twelve\n", "wave2.conf line 4: parameter classify.freeze_score=twelve: want a whole number, like its default 12"},
 	} {
 		err := Settings{}.ReadConfig(steps, strings.NewReader(c.text), "wave2.conf")
 		if err == nil || err.Error() != c.want {

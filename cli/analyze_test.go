@@ -75,8 +75,8 @@ func TestAnalyzeRefusesBadParametersAndWindows(t *testing.T) {
 	}{
 		{[]string{"--set", "classify.freeze_score"}, "want STEP.PARAM=VALUE"},
 		{[]string{"--set", "nosuch.x=1"}, `no step or heuristic "nosuch"`},
-		{[]string{"--set", "classify.nosuch=1"}, "it has freeze_score"},
-		{[]string{"--set", "classify.freeze_score=high"}, "want a number"},
+		{[]string{"--set", "classify.nosuch=1"}, "it has min_score, freeze_score"},
+		{[]string{"--set", "classify.freeze_score=high"}, "want a whole number"},
 		{[]string{"--config", config}, "line 3"},
 		{[]string{"--window", "2024-03-30"}, "want FROM..TO"},
 		{[]string{"--window", "2024-03-30..yesterday"}, `time "yesterday"`},
@@ -108,7 +108,7 @@ func TestHeuristicsListsEveryHeuristicWithItsParameters(t *testing.T) {
 		t.Errorf("heuristics without --all lists stages, or lacks parameters:\n%s", out)
 	}
 	out, _, _ = runCLI(t, "heuristics", "unexpected-2fa")
-	for _, want := range []string{"False positives:", "2FA mandate", "Parameters (--set unexpected-2fa.NAME=VALUE):", "bot_delay_s = 20"} {
+	for _, want := range []string{"False positives:", "2FA mandate", "Parameters (--set unexpected-2fa.NAME=VALUE):", "bot_delay_s = 10"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("heuristics unexpected-2fa lacks %q:\n%s", want, out)
 		}

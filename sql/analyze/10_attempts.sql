@@ -26,7 +26,7 @@
 -- The requests around a login POST: the form, its assets, the second-factor
 -- pages; only when and from whom. The client key is the raw address, or the
 -- hashed one as gunicorn-pypi logs carry it (matching ips.hashed_ip).
-CREATE OR REPLACE TEMP TABLE login_marks AS
+CREATE OR REPLACE TABLE login_marks AS
 SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time,
        CASE WHEN path = getvariable('login_path') THEN 'form'
             WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 'second_factor'
@@ -37,7 +37,7 @@ WHERE client IS NOT NULL AND time IS NOT NULL AND method = 'GET'
        OR regexp_matches(path, getvariable('second_factor_pattern')));
 
 -- Every login POST with the behaviour that led to it.
-CREATE OR REPLACE TEMP TABLE login_posts AS
+CREATE OR REPLACE TABLE login_posts AS
 WITH post AS (
     SELECT source_id, line_no, time, CASE WHEN client_hashed THEN lower(client) ELSE client END AS key,
            client_hashed AS hashed, status, user_agent, accept_language, content_type
@@ -69,7 +69,7 @@ DROP TABLE login_marks;
 -- history before it are for the profiles, which read account_events), or
 -- in the last history_days with no logs; once per client key they can be
 -- found under.
-CREATE OR REPLACE TEMP TABLE login_events AS
+CREATE OR REPLACE TABLE login_events AS
 WITH span AS (
     SELECT coalesce((SELECT min(time) FROM login_posts) - to_seconds(getvariable('session_window_s')),
                     (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo
@@ -84,19 +84,32 @@ SELECT *, lower(hashed_ip) FROM e WHERE hashed_ip IS NOT NULL AND EXISTS (SELECT
 UNION ALL
 SELECT *, NULL FROM e WHERE NOT EXISTS (SELECT 1 FROM login_posts);
 
--- Each event with the latest login POST of its client before it, if recent.
-CREATE OR REPLACE TEMP TABLE paired AS
-WITH j AS (
+-- Each event with its client's login POST. Log times are truncated to the
+-- second, so a POST normally comes at or before its event: the latest one
+-- in the same second is it. Failing that, a POST up to clock_skew_s after
+-- the event (the CDN's clock ahead of the app's); failing that, the latest
+-- POST before it within the session window (a second factor completed
+-- seconds later).
+CREATE OR REPLACE TABLE paired AS
+WITH before AS (
     SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap
     FROM login_events e
-    ASOF JOIN login_posts p ON e.key = p.key AND e.time + to_seconds(getvariable('clock_skew_s')) >= p.time
+    ASOF JOIN login_posts p ON e.key = p.key AND e.time >= p.time
+), after AS (
+    SELECT e.event_id, p.source_id, p.line_no, epoch(p.time) - epoch(e.time) AS gap
+    FROM login_events e
+    ASOF JOIN login_posts p ON e.key = p.key AND p.time > e.time
+), candidates AS (
+    SELECT event_id, source_id, line_no, CASE WHEN gap < 1 THEN 1 ELSE 3 END AS preference, gap FROM before
+    WHERE gap <= getvariable('session_window_s')
+    UNION ALL
+    SELECT event_id, source_id, line_no, 2, gap FROM after WHERE gap <= getvariable('clock_skew_s')
 )
 SELECT event_id, source_id, line_no
-FROM j
-WHERE gap <= getvariable('session_window_s')
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY abs(gap), source_id, line_no) = 1;
+FROM candidates
+QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY preference, gap, source_id, line_no) = 1;
 
-CREATE OR REPLACE TEMP TABLE attempts_unnumbered AS
+CREATE OR REPLACE TABLE attempts_unnumbered AS
 WITH ev AS (
     SELECT DISTINCT ON (event_id) * EXCLUDE (key) FROM login_events ORDER BY event_id
 ), from_events AS (
@@ -135,19 +148,27 @@ DROP TABLE login_events;
 
 DROP TABLE paired;
 
+-- Few distinct user agents, many attempts: classify each agent once.
+CREATE OR REPLACE TABLE user_agent_classes AS
+SELECT user_agent, ff_ua_class(user_agent) AS ua_class
+FROM (SELECT DISTINCT user_agent FROM attempts_unnumbered WHERE logged);
+
 -- Attempts numbered in time order (the same inputs, the same numbers).
-CREATE OR REPLACE TEMP TABLE attempts AS
+CREATE OR REPLACE TABLE attempts AS
 SELECT row_number() OVER (ORDER BY a.time, a.event_id NULLS LAST, a.source_id, a.line_no) AS attempt_id,
        a.time, a.outcome, a.account, u.username, a.failure_reason, a.two_factor_method,
        a.ip, a.hashed_ip, coalesce(a.ip, a.hashed_ip, a.key) AS client, ff_prefix(a.ip) AS prefix,
        a.country_code, a.ua_family, a.user_agent, a.accept_language, a.content_type,
        a.form_gap, a.static, a.status, a.logged,
-       CASE WHEN a.logged THEN concat_ws(' | ', ff_ua_class(a.user_agent), coalesce(a.accept_language, 'no accept-language'),
+       CASE WHEN a.logged THEN concat_ws(' | ', coalesce(c.ua_class, 'no user-agent'), coalesce(a.accept_language, 'no accept-language'),
             CASE WHEN a.form_gap IS NULL THEN 'form not loaded' ELSE 'form loaded' END,
             CASE WHEN a.static THEN 'assets fetched' ELSE 'no assets' END,
             coalesce(a.content_type, 'no content-type')) END AS fingerprint,
        a.event_id, a.source_id, a.line_no
 FROM attempts_unnumbered a
-LEFT JOIN accounts u ON u.id = a.account;
+LEFT JOIN accounts u ON u.id = a.account
+LEFT JOIN user_agent_classes c ON c.user_agent = a.user_agent;
 
 DROP TABLE attempts_unnumbered;
+
+DROP TABLE user_agent_classes;

@@ -20,7 +20,7 @@
 -- references: Splunk "Detect Distributed Password Spray Attempts" (grouped by user agent, not IP);
 --   Microsoft, password spray detection by shared password hash across accounts; F5 2023 credential stuffing report
 
-CREATE OR REPLACE TEMP TABLE fingerprints AS
+CREATE OR REPLACE TABLE fingerprints AS
 WITH f AS (
     SELECT fingerprint,
            count(*) AS attempts,

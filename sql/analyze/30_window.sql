@@ -18,7 +18,7 @@
 --   pad_hours = 2: hours added on each side of the densest stretch
 -- references: Kadane's maximum subarray; scan statistics for outbreak detection (Kulldorff 1997)
 
-CREATE OR REPLACE TEMP TABLE hour_counts AS
+CREATE OR REPLACE TABLE hour_counts AS
 WITH bounds AS (
     -- the span of the access logs; with none, the last two weeks of events
     SELECT date_trunc('hour', coalesce(min(time) FILTER (WHERE logged), max(time) - INTERVAL 14 DAY)) AS lo,
@@ -39,7 +39,7 @@ SELECT h.hour,
 FROM hours h LEFT JOIN a USING (hour)
 GROUP BY h.hour;
 
-CREATE OR REPLACE TEMP TABLE analysis_window AS
+CREATE OR REPLACE TABLE analysis_window AS
 WITH stats AS (
     SELECT getvariable('lambda_share') * avg(campaign_like) AS lam, sum(campaign_like) AS total,
            min(hour) AS lo, max(hour) + INTERVAL 1 HOUR AS hi
@@ -75,11 +75,11 @@ SELECT CASE WHEN getvariable('window_from') IS NOT NULL THEN getvariable('window
 FROM auto, hostile, stats;
 
 -- Attempts inside the window; empty when there is none.
-CREATE OR REPLACE TEMP VIEW window_attempts AS
+CREATE OR REPLACE VIEW window_attempts AS
 SELECT a.* FROM attempts a, analysis_window w
 WHERE a.time >= w.window_from AND a.time < w.window_to;
 
-CREATE OR REPLACE TEMP TABLE hourly AS
+CREATE OR REPLACE TABLE hourly AS
 WITH w AS (SELECT * FROM analysis_window), flagged AS (
     SELECT h.*, coalesce(h.hour >= w.window_from AND h.hour < w.window_to, false) AS in_window
     FROM hour_counts h, w

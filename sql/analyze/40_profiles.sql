@@ -12,13 +12,15 @@
 --   language should look like. Novelty heuristics compare logins in the
 --   window with these.
 
-CREATE OR REPLACE TEMP TABLE account_profiles AS
+CREATE OR REPLACE TABLE account_profiles AS
 WITH w AS (
     SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
 ), ev AS (
     SELECT e.account, e.time, e.ip, ff_prefix(e.ip) AS prefix, e.country_code, e.ua_family
     FROM account_events e, w
     WHERE e.tag = 'account:login:success' AND e.time < w.since
+      -- only the accounts the logs' span saw: the others have nothing to compare
+      AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
 ), langs AS (
     SELECT account, list(DISTINCT accept_language ORDER BY accept_language) AS langs
     FROM attempts, w
@@ -40,7 +42,7 @@ SELECT ev.account, count(*) AS logins, max(ev.time) AS last_login,
 FROM ev LEFT JOIN langs USING (account) LEFT JOIN home USING (account)
 GROUP BY ev.account;
 
-CREATE OR REPLACE TEMP TABLE home_languages AS
+CREATE OR REPLACE TABLE home_languages AS
 WITH w AS (
     SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
 ), s AS (

@@ -45,7 +45,8 @@ WITH home AS (
            logins > 0 AND coalesce(NOT list_contains(countries, country_code), false) AS new_country,
            logins > 0 AND coalesce(NOT list_contains(ua_families, ua_family), false) AS new_family,
            coalesce(list_contains(ua_families, ua_family), false) AS familiar_family,
-           coalesce(NOT list_contains(langs, accept_language), false) AS new_language,
+           -- a logged login sending no language at all, where the account's sessions always sent one, is a new language too
+           logged AND langs IS NOT NULL AND (accept_language IS NULL OR NOT list_contains(langs, accept_language)) AS new_language,
            coalesce(list_contains(langs, accept_language), false) AS familiar_language,
            langs IS NULL AND accept_language IS NOT NULL AND home_sessions >= getvariable('min_home_sessions')
                AND home_share <= getvariable('rare_share') AS rare_language
@@ -66,9 +67,10 @@ SELECT 'novel-login', 'attempt', attempt_id, account, client, time,
            CASE WHEN new_country THEN format('first login from {}; before only {}', country_code, array_to_string(countries, ', ')) END,
            CASE WHEN new_family THEN format('first login with {}; before only {}', ua_family, array_to_string(ua_families, ', ')) END,
            CASE WHEN familiar_family THEN format('usual browser family {}', ua_family) END,
-           CASE WHEN new_language THEN format('browser language "{}" never sent before (sent: {})', accept_language, array_to_string(langs, ' / ')) END,
+           CASE WHEN new_language THEN format('browser language "{}" never sent before (sent: {})', coalesce(accept_language, '(none)'), array_to_string(langs, ' / ')) END,
            CASE WHEN familiar_language THEN format('usual browser language "{}"', accept_language) END,
            CASE WHEN rare_language THEN format('browser language "{}" is sent by {:.1f}% of sessions of accounts from {}, the account''s home',
                                                accept_language, 100 * home_share, home_country) END)
 FROM n
-WHERE no_history OR new_network OR new_country OR new_family OR familiar_family OR new_language OR familiar_language OR rare_language;
+-- a login with nothing new about it has nothing to say against the owner
+WHERE no_history OR new_network OR new_country OR new_family OR new_language OR rare_language;

@@ -4,7 +4,8 @@
 -- results: fanout_sources
 -- catches: The classic per-source rules, kept because attacks do not always
 --   rotate: in the window, an address or /24 network whose login attempts
---   mostly failed across several accounts (unknown usernames count), and a
+--   mostly failed across several accounts (unknown usernames count, and
+--   attempts the site refused with 429 count as failed), and a
 --   user agent whose failures per hour far exceed its own baseline. A
 --   success from a flagged address or network scores.
 -- false positives: Shared NAT and proxies carry many users, but their
@@ -21,9 +22,9 @@
 -- references: Elastic "Potential Okta Credential Stuffing (Single Source)", "Password Spray (Single Source)";
 --   Sigma correlation "failed logins with different accounts from one source"; CrowdSec http-generic-bf
 
-CREATE OR REPLACE TEMP TABLE fanout_sources AS
+CREATE OR REPLACE TABLE fanout_sources AS
 WITH a AS (
-    SELECT *, outcome IN ('failure', 'unknown_user') AS failed,
+    SELECT *, outcome IN ('failure', 'unknown_user', 'rate_limited') AS failed,
            coalesce(account::VARCHAR, 'unknown#' || attempt_id) AS target
     FROM window_attempts
 ), src AS (

@@ -13,7 +13,7 @@
 --   weight = 2: points for the login that the actions followed
 -- references: Elastic "Stolen Credentials Used to Login After MFA Reset"; PyPI incident report (tampering check)
 
-CREATE OR REPLACE TEMP TABLE takeover_actions AS
+CREATE OR REPLACE TABLE takeover_actions AS
 WITH logins AS (
     SELECT attempt_id, account, username, client, ip, time FROM window_attempts WHERE outcome = 'success' AND ip IS NOT NULL
 ), acts AS (

@@ -15,14 +15,14 @@
 -- parameters:
 --   suspicious_score = 6: score from which a successful login joins the clustering
 
-CREATE OR REPLACE TEMP TABLE attempt_scores AS
+CREATE OR REPLACE TABLE attempt_scores AS
 SELECT attempt_id, any_value(account) AS account, sum(points)::INTEGER AS score,
        list(DISTINCT heuristic ORDER BY heuristic) FILTER (WHERE points > 0) AS heuristics
 FROM findings
 WHERE scope = 'attempt'
 GROUP BY attempt_id;
 
-CREATE OR REPLACE TEMP TABLE suspicious AS
+CREATE OR REPLACE TABLE suspicious AS
 WITH flagged AS (
     SELECT DISTINCT scope, subject FROM findings WHERE heuristic = 'fanout' AND scope IN ('ip', 'prefix')
 )
@@ -36,7 +36,7 @@ WHERE (a.outcome <> 'success'
             OR a.prefix IN (SELECT subject FROM flagged WHERE scope = 'prefix')))
    OR (a.outcome = 'success' AND coalesce(s.score, 0) >= getvariable('suspicious_score'));
 
-CREATE OR REPLACE TEMP TABLE campaign_links AS
+CREATE OR REPLACE TABLE campaign_links AS
 SELECT attempt_id, 'fingerprint ' || fingerprint AS link FROM suspicious WHERE hostile
 UNION ALL
 SELECT attempt_id, 'address ' || client FROM suspicious WHERE client IS NOT NULL

@@ -11,7 +11,7 @@
 --   min_attempts = 10: attempts a component needs to be a campaign
 --   min_targets = 5: accounts or unknown usernames it must have tried
 
-CREATE OR REPLACE TEMP TABLE campaign_attempts AS
+CREATE OR REPLACE TABLE campaign_attempts AS
 WITH comp AS (
     SELECT c.component, a.attempt_id, a.time, a.account
     FROM campaign_components c JOIN attempts a USING (attempt_id)
@@ -28,7 +28,7 @@ SELECT ids.campaign_id, comp.attempt_id
 FROM comp JOIN ids USING (component)
 ORDER BY comp.attempt_id;
 
-CREATE OR REPLACE TEMP TABLE campaigns AS
+CREATE OR REPLACE TABLE campaigns AS
 WITH a AS (
     SELECT c.campaign_id, a.*, f.hostile
     FROM campaign_attempts c JOIN attempts a USING (attempt_id) LEFT JOIN fingerprints f USING (fingerprint)

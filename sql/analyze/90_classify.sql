@@ -2,8 +2,8 @@
 -- kind: stage
 -- title: Every implicated account classified, scored and explained
 -- results: account_verdicts
--- catches: An account is implicated when a heuristic scored one of its
---   attempts in the window or a campaign tried it. Then:
+-- catches: An account is implicated when one of its attempts in the window
+--   scored at least min_score or a campaign tried it. Then:
 --   compromised: a successful login in a campaign scoring at least
 --     freeze_score: the attacker logged in. These are the accounts to freeze.
 --   exposed: a campaign attempt got the password right but a second factor
@@ -13,15 +13,16 @@
 --   The score is the highest of its attempts'; the reasons are the findings
 --   of the attempt that decided, with their evidence.
 -- parameters:
+--   min_score = 3: score from which an account outside any campaign is listed (as benign) at all
 --   freeze_score = 12: score from which a campaign login makes the account compromised
 
-CREATE OR REPLACE TEMP TABLE account_verdicts AS
+CREATE OR REPLACE TABLE account_verdicts AS
 WITH att AS (
     SELECT a.*, coalesce(s.score, 0) AS score, c.campaign_id
     FROM window_attempts a
     LEFT JOIN attempt_scores s USING (attempt_id)
     LEFT JOIN campaign_attempts c USING (attempt_id)
-    WHERE a.account IS NOT NULL AND (s.score > 0 OR c.campaign_id IS NOT NULL)
+    WHERE a.account IS NOT NULL AND (s.score >= getvariable('min_score') OR c.campaign_id IS NOT NULL)
 ), per AS (
     SELECT account,
            bool_or(outcome = 'success' AND campaign_id IS NOT NULL AND score >= getvariable('freeze_score')) AS compromised,

@@ -16,7 +16,7 @@ WHERE v.classification = 'compromised'
               WHERE (p.user_id IS NOT NULL AND lower(p.user_id) = lower(v.account::VARCHAR))
                  OR (p.user_id IS NULL AND lower(p.username) = lower(v.username)));
 
-CREATE OR REPLACE TEMP TABLE previous_dropped AS
+CREATE OR REPLACE TABLE previous_dropped AS
 SELECT p.username, coalesce(a.id::VARCHAR, p.user_id) AS user_id,
        coalesce(v.classification, CASE WHEN a.id IS NULL THEN 'not in the snapshot' ELSE 'not implicated' END) AS classification_now,
        v.score, v.reasons

@@ -1,0 +1,78 @@
+package analyze_test
+
+// Regression tests for behaviour of sql/analyze and analyze/settings.go that
+// was wrong when heuristics_test.go was written. They use the world builder
+// of world_test.go and heuristics_test.go.
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freezeframe/freezeframe/analyze"
+)
+
+// 10_attempts.sql once paired an event with the latest POST of its client up
+// to clock_skew_s AFTER the event, not with its own. A client posting
+// once a second (a single-source tool) got each event paired with the
+// next POST, and the POSTs left over became phantom unknown usernames.
+func TestRapidPostsFromOneAddressPairWithTheirOwnEvents(t *testing.T) {
+	w := buildMain()
+	for i, n := range []string{"f1", "f2", "f3", "f4"} {
+		w.post(login{u: w.u[n], at: at(2, "20:00:00").Add(time.Duration(i) * time.Second), ip: "203.0.113.9", cc: "NL",
+			family: "Python Requests", ua: uaPython, lang: "-", outcome: "failure"})
+	}
+	c, _ := w.analyse(t, analyze.Options{})
+	got := strs(t, c, `SELECT outcome, coalesce(username, '-'), line_no FROM attempts WHERE client = '203.0.113.9' ORDER BY time`)
+	// got: unknown_user - L1, failure f1 L3, unknown_user - L2, failure f2 L4, failure f3 L4, failure f4 L4
+	if len(got) != 4 || strings.Contains(strings.Join(got, "\n"), "unknown_user") {
+		t.Errorf("four wrong passwords a second apart: attempts %q, want four failures, each with its own POST", got)
+	}
+}
+
+// 56_fanout.sql: rate-limited POSTs (429) counted as attempts but not as
+// failures, so an address the site throttled looked less hostile.
+func TestRateLimitedAttemptsCountAsFailedForFanout(t *testing.T) {
+	w := buildMain()
+	for i, n := range []string{"f1", "f2", "f3"} {
+		w.post(login{u: w.u[n], at: at(3, "12:30:00").Add(time.Duration(i) * time.Minute), ip: "203.0.113.9", cc: "NL",
+			family: "Python Requests", ua: uaPython, lang: "-", outcome: "failure"})
+	}
+	for i := range 4 {
+		w.post(login{at: at(3, "12:35:00").Add(time.Duration(i) * time.Minute), ip: "203.0.113.9", cc: "NL", ua: uaPython, lang: "-", status: 429})
+	}
+	c, _ := w.analyse(t, analyze.Options{})
+	if got := strs(t, c, `SELECT subject FROM fanout_sources WHERE subject = '203.0.113.9'`); len(got) != 1 {
+		t.Errorf("an address that failed on 3 accounts and was then rate-limited 4 times is not flagged (3 of 7 failed)")
+	}
+}
+
+// 51_novel_login.sql: a login with no Accept-Language at all, on an
+// account whose own sessions always sent one, got no language points;
+// sending a wrong language costs the attacker w_language.
+func TestMissingAcceptLanguageIsANewLanguage(t *testing.T) {
+	w := buildMain()
+	w.post(login{u: w.u["gerd"], at: at(3, "13:50:00"), ip: "45.210.0.10", cc: "VN", family: "Firefox", ua: uaFirefox, lang: "-", outcome: "success"})
+	c, _ := w.analyse(t, analyze.Options{})
+	fs := findingsFor(t, c, "novel-login", "gerd")
+	last := fs[len(fs)-1]
+	if !strings.Contains(last.evidence, "language") {
+		t.Errorf("gerd's login with no Accept-Language: %d %q, want the missing language counted", last.points, last.evidence)
+	}
+}
+
+// settings.go: Set accepted values the SQL cannot bind; Run then failed
+// with a Binder Error instead of Set giving a usage error.
+func TestSettingsRefuseValuesTheSQLCannotUse(t *testing.T) {
+	steps, _ := analyze.Steps()
+	for _, kv := range [][2]string{{"classify.freeze_score", "inf"}, {"classify.freeze_score", "NaN"}, {"attempts.static_prefix", "1"}} {
+		s := analyze.Settings{}
+		if err := s.Set(steps, kv[0], kv[1]); err != nil {
+			continue // rejected: fine
+		}
+		c := buildMain().open(t)
+		if _, err := analyze.Run(t.Context(), c, analyze.Options{Settings: s, ToolVersion: "test"}); err != nil {
+			t.Errorf("Set(%s=%s) accepted, Run: %v", kv[0], kv[1], err)
+		}
+	}
+}
