@@ -32,12 +32,23 @@ WITH added AS (
     WHERE e.tag IN ('account:recovery_codes:generated', 'account:recovery_codes:regenerated')
       AND e.time >= w.window_from AND e.time < w.window_to + INTERVAL 1 HOUR
 )
+-- Plain joins on the account, not ASOF joins: few accounts enrol, and an
+-- ASOF join against every login in the window took over a minute at PyPI size.
+, latest AS (
+    SELECT a.id, arg_max(l.attempt_id, (l.login_time, l.attempt_id)) AS attempt_id, max(l.login_time) AS login_time
+    FROM added a JOIN logins l ON l.account = a.account AND l.login_time <= a.time
+                              AND l.login_time >= a.time - to_seconds(getvariable('max_delay_s'))
+    GROUP BY a.id
+), first_codes AS (
+    SELECT a.id, min(c.codes_time) AS codes_time
+    FROM added a JOIN codes c ON c.account = a.account AND c.codes_time >= a.time
+    GROUP BY a.id
+)
 SELECT a.*, l.attempt_id, l.login_time, epoch(a.time) - epoch(l.login_time) AS delay,
        epoch(c.codes_time) - epoch(a.time) AS codes_after
 FROM added a
-ASOF JOIN logins l ON a.account = l.account AND a.time >= l.login_time
-ASOF LEFT JOIN codes c ON a.account = c.account AND c.codes_time >= a.time
-WHERE epoch(a.time) - epoch(l.login_time) <= getvariable('max_delay_s');
+JOIN latest l USING (id)
+LEFT JOIN first_codes c USING (id);
 
 INSERT INTO findings
 WITH n AS (
