@@ -50,3 +50,11 @@ func Statements(script string) []string {
 	}
 	return out
 }
+
+// Baselines holds the public detection rules freezeframe is measured
+// against (freezeframe baselines), one self-describing file per rule: a
+// header with its id, title, logic, how it was adapted and its references,
+// then one SELECT that returns its alerts.
+//
+//go:embed baselines/*.sql
+var Baselines embed.FS

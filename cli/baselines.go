@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/baselines"
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+func newBaselinesCmd(e *env) *cobra.Command {
+	var outDir string
+	cmd := &cobra.Command{
+		Use:   "baselines --out DIR",
+		Short: "Run the public detection rules on the case and write their freeze lists",
+		Long: `Run the strongest public per-source rules for credential stuffing on the case's
+login attempts, so that freezeframe's detection can be compared with them on the
+same data:
+
+  elastic-stuffing-single-source  Elastic "Potential Okta Credential Stuffing (Single Source)"
+  elastic-spray-multi-source      Elastic "Potential Okta Password Spray (Multi-Source)"
+  crowdsec-http-bf                CrowdSec crowdsecurity/http-generic-bf, ban 4 h
+
+The rules read the table attempts, which freezeframe analyze builds. Their
+alerts become accounts to freeze as Elastic's "Successful Login After Credential
+Attack" pairs them: an account that logs in successfully between the first failed
+login an alert counts and 6 h after it fires, when it was one of the alert's
+attacked users or the login came from an alerted address. The rules' SQL is in
+sql/baselines, each file with a header giving the logic, how it was adapted and
+its references.
+
+For each rule, DIR/<rule>.csv is a freeze list (username, user_id,
+classification, reasons) that freezeframe eval --freeze-list reads. The case is
+only read.`,
+		Example: `  freezeframe baselines --out baselines/
+  freezeframe eval --truth truth.csv --freeze-list baselines/crowdsec-http-bf.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if outDir == "" {
+				return usageError{fmt.Errorf("baselines needs --out DIR")}
+			}
+			c, err := e.openCase(cmd.Context(), casefile.ReadOnly)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			results, err := baselines.Run(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+			for _, r := range results {
+				if err := writeBaselineList(filepath.Join(outDir, r.ID+".csv"), r.Accounts); err != nil {
+					return err
+				}
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "BASELINE\tALERTS\tACCOUNTS\tFREEZE LIST")
+			for _, r := range results {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.ID, r.Alerts, len(r.Accounts), filepath.Join(outDir, r.ID+".csv"))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&outDir, "out", "", "directory to write one freeze list per baseline into (required)")
+	return cmd
+}
+
+// writeBaselineList writes a freeze list whole or not at all: to a temporary
+// file next to it, then renamed over it.
+func writeBaselineList(path string, accounts []baselines.Account) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	w := csv.NewWriter(f)
+	w.Write([]string{"username", "user_id", "classification", "reasons"})
+	for _, a := range accounts {
+		w.Write([]string{a.Username, a.UserID, "compromised", a.Reason})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
