@@ -1,8 +1,9 @@
 // Command quality measures detection quality: for every scenario and seed it
 // generates a labelled incident (samples), ingests it into a fresh case,
 // runs freezeframe analyze with no window given, and compares the accounts
-// to freeze with the truth (eval). It prints a Markdown table per scenario,
-// tuning and held-out scenarios marked, for README.
+// to freeze with the truth (eval); then the same for the public per-source
+// baselines (freezeframe baselines) on the same case. It prints two
+// Markdown tables, tuning and held-out scenarios marked, for README.
 //
 //	go run ./scripts/quality -seeds 1,2,3 -scale 3 -work /tmp/quality
 package main
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/baselines"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
 	"github.com/freezeframe/freezeframe/ingest"
@@ -49,6 +51,9 @@ func main() {
 		*scale, int(2000**scale), *seedsFlag, *format)
 	fmt.Println("| scenario | split | compromised | listed | TP | FP | FN | precision | recall | worst seed (P / R) | window found vs attack |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	type tally struct{ tp, fp, fn, listed int }
+	base := map[string]map[string]*tally{} // baseline → scenario → tally
+	var baseIDs []string
 	for _, name := range strings.Split(*scenarios, ",") {
 		sc, err := samples.Lookup(strings.TrimSpace(name))
 		if err != nil {
@@ -68,6 +73,18 @@ func main() {
 			if !slices.Contains(windows, r.window) {
 				windows = append(windows, r.window)
 			}
+			for _, b := range r.baselines {
+				if base[b.id] == nil {
+					base[b.id] = map[string]*tally{}
+					baseIDs = append(baseIDs, b.id)
+				}
+				t := base[b.id][sc.Name]
+				if t == nil {
+					t = &tally{}
+					base[b.id][sc.Name] = t
+				}
+				t.tp, t.fp, t.fn, t.listed = t.tp+b.res.TP, t.fp+b.res.FP, t.fn+b.res.FN, t.listed+b.res.Listed
+			}
 		}
 		split := "tuning"
 		if sc.HeldOut {
@@ -76,12 +93,35 @@ func main() {
 		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %s |\n", sc.Name, split, truthN, listed, tp, fp, fn,
 			ratio(tp, tp+fp), ratio(tp, tp+fn), worstP, worstR, strings.Join(windows, "; "))
 	}
+	fmt.Println()
+	fmt.Println("Public per-source baselines on the same incidents (freezeframe baselines): precision / recall (listed).")
+	fmt.Println()
+	names := strings.Split(*scenarios, ",")
+	fmt.Println("| baseline | " + strings.Join(names, " | ") + " |")
+	fmt.Println("|---" + strings.Repeat("|---", len(names)) + "|")
+	for _, id := range baseIDs {
+		row := "| " + id
+		for _, n := range names {
+			t := base[id][n]
+			if t == nil {
+				t = &tally{}
+			}
+			row += fmt.Sprintf(" | %s / %s (%d)", ratio(t.tp, t.tp+t.fp), ratio(t.tp, t.tp+t.fn), t.listed)
+		}
+		fmt.Println(row + " |")
+	}
 }
 
 type outcome struct {
-	facts  *samples.Facts
-	res    *eval.Result
-	window string
+	facts     *samples.Facts
+	res       *eval.Result
+	window    string
+	baselines []baselineOutcome
+}
+
+type baselineOutcome struct {
+	id  string
+	res *eval.Result
 }
 
 func one(ctx context.Context, sc samples.Scenario, seed uint64, scale float64, format, work string, reuse bool) (*outcome, error) {
@@ -123,6 +163,17 @@ func one(ctx context.Context, sc samples.Scenario, seed uint64, scale float64, f
 		return nil, err
 	}
 	o := &outcome{facts: facts, res: eval.Evaluate(truth, list), window: "none"}
+	bres, err := baselines.Run(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bres {
+		l := &eval.FreezeList{Path: b.ID, Format: eval.ReportCSV}
+		for i, a := range b.Accounts {
+			l.Entries = append(l.Entries, eval.Entry{Line: i + 2, Username: a.Username, UserID: a.UserID})
+		}
+		o.baselines = append(o.baselines, baselineOutcome{b.ID, eval.Evaluate(truth, l)})
+	}
 	if run.WindowSource != "none" {
 		o.window = span(run.WindowFrom.Time, run.WindowTo.Time)
 	}
