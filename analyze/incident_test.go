@@ -3,7 +3,6 @@ package analyze_test
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/eval"
 	"github.com/freezeframe/freezeframe/ingest"
 	"github.com/freezeframe/freezeframe/samples"
 )
@@ -82,19 +82,16 @@ func TestGeneratedIncidents(t *testing.T) {
 	t.Run("a previous list marks waves", func(t *testing.T) { testWaves(t, is) })
 }
 
+// readTruth maps each labelled account's user id to its label.
 func readTruth(t *testing.T, path string) map[string]string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	t.Helper()
+	truth, err := eval.ReadTruth(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := map[string]string{}
-	for _, r := range recs[1:] {
-		m[strings.ToLower(r[0])] = r[2]
+	for _, a := range truth.Accounts {
+		m[strings.ToLower(a.UserID)] = string(a.Label)
 	}
 	return m
 }

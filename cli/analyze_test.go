@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"encoding/csv"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/freezeframe/freezeframe/eval"
 )
 
 // TestAnalyzeTheCommittedSample runs the README's main job and analyze on
@@ -47,19 +47,14 @@ func TestAnalyzeTheCommittedSample(t *testing.T) {
 
 func truthNames(t *testing.T, path, label string) []string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	truth, err := eval.ReadTruth(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, r := range recs[1:] {
-		if r[2] == label {
-			names = append(names, r[1])
+	for _, a := range truth.Accounts {
+		if string(a.Label) == label {
+			names = append(names, a.Username)
 		}
 	}
 	slices.Sort(names)
