@@ -2,7 +2,7 @@
 -- kind: stage
 -- title: Helpers the analysis steps share
 -- catches: Network prefixes of addresses, user-agent families and classes,
---   great-circle distances.
+--   great-circle distances, likelihood ratios turned into points.
 -- references: RFC 4632 (CIDR), RFC 4291 (IPv6 text form)
 
 -- The network an address belongs to, as CIDR text (IPv4 /24, IPv6 /48); NULL for a hashed or
@@ -51,3 +51,12 @@ CREATE OR REPLACE TEMP MACRO ff_ua_class(ua) AS
 CREATE OR REPLACE TEMP MACRO ff_km(lat1, lon1, lat2, lon2) AS
     2 * 6371 * asin(sqrt(pow(sin(radians(lat2 - lat1) / 2), 2)
                        + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2)));
+
+-- How much more often a value occurs among nc of total_c campaign attempts
+-- than among nb of total_b real logins, add-one smoothed over k values.
+CREATE OR REPLACE TEMP MACRO ff_ratio(nc, total_c, nb, total_b, k) AS
+    ((nc + 1) / (total_c + k)) / ((nb + 1) / (total_b + k));
+
+-- A likelihood ratio as points: whole bits (log2), from 0 to max_points.
+CREATE OR REPLACE TEMP MACRO ff_ratio_points(ratio, max_points) AS
+    least(max_points, greatest(0, floor(log2(ratio))))::INTEGER;

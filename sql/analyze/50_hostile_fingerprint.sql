@@ -38,11 +38,10 @@ WITH w AS (
     SELECT (SELECT sum(n) FROM campaign) AS nc, (SELECT sum(n) FROM base) AS nb,
            (SELECT count(*) FROM fingerprints) AS k
 )
-SELECT c.fingerprint, c.n AS campaign_attempts, coalesce(b.n, 0) AS baseline_successes,
-       ((c.n + 1) / (t.nc + t.k)) / ((coalesce(b.n, 0) + 1) / (coalesce(t.nb, 0) + t.k)) AS ratio,
-       least(getvariable('max_points'),
-             greatest(0, floor(log2(((c.n + 1) / (t.nc + t.k)) / ((coalesce(b.n, 0) + 1) / (coalesce(t.nb, 0) + t.k))))))::INTEGER AS points
-FROM campaign c CROSS JOIN totals t LEFT JOIN base b USING (fingerprint);
+SELECT *, ff_ratio_points(ratio, getvariable('max_points')) AS points
+FROM (SELECT c.fingerprint, c.n AS campaign_attempts, coalesce(b.n, 0) AS baseline_successes,
+             ff_ratio(c.n, t.nc, coalesce(b.n, 0), coalesce(t.nb, 0), t.k) AS ratio
+      FROM campaign c CROSS JOIN totals t LEFT JOIN base b USING (fingerprint));
 
 INSERT INTO findings
 SELECT 'hostile-fingerprint', 'fingerprint', NULL, NULL, f.fingerprint, f.first_seen, 0,
