@@ -42,23 +42,24 @@ type Options struct {
 
 // Result is what a run recorded in analysis_runs.
 type Result struct {
-	RunID                                int64
-	WindowFrom, WindowTo                 sql.NullTime
-	WindowSource                         string
-	Attempts                             int64
-	Campaigns                            int
-	Compromised, Exposed, Targeted       int
-	Benign, NewToFreeze, Dropped         int
-	ResultsSHA256                        string
-	Started, Finished                    time.Time
-	HostileAttempts, CampaignLikeAttempt int64
+	RunID                                 int64
+	WindowFrom, WindowTo                  sql.NullTime
+	WindowSource                          string
+	Attempts                              int64
+	Campaigns                             int
+	Compromised, Exposed, Targeted        int
+	Benign, NewToFreeze, Dropped          int
+	ResultsSHA256                         string
+	Started, Finished                     time.Time
+	HostileAttempts, CampaignLikeAttempts int64
 }
 
 // ErrNoSnapshot says the case has no login events to analyse.
 var ErrNoSnapshot = errors.New("the case has no account login events: ingest a snapshot first (freezeframe ingest snapshot)")
 
-// Run runs every step against the case in one transaction, so a failed or
-// interrupted run leaves the previous results in place, and records the run.
+// Run runs every step against the case, in the work schema, then replaces
+// the previous run's results and records the run in one transaction, so a
+// failed or interrupted run leaves the previous results in place.
 func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	log := opts.Logger
 	if log == nil {
@@ -68,11 +69,11 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var events int64
-	if err := c.Conn.QueryRowContext(ctx, "SELECT count(*) FROM account_events WHERE tag LIKE 'account:login:%'").Scan(&events); err != nil {
+	var events bool
+	if err := c.Conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM account_events WHERE tag LIKE 'account:login:%')").Scan(&events); err != nil {
 		return nil, err
 	}
-	if events == 0 {
+	if !events {
 		return nil, ErrNoSnapshot
 	}
 	res := &Result{Started: time.Now().UTC()}
@@ -98,9 +99,9 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		}
 	}()
 
-	vars := map[string]any{"window_from": nil, "window_to": nil}
+	var from, to any
 	if opts.Window != nil {
-		vars["window_from"], vars["window_to"] = opts.Window.From.UTC(), opts.Window.To.UTC()
+		from, to = opts.Window.From.UTC(), opts.Window.To.UTC()
 	}
 	if err := loadPrevious(ctx, c, opts.Previous); err != nil {
 		return nil, err
@@ -108,6 +109,7 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	params := map[string]any{}
 	for _, st := range steps {
 		t0 := time.Now()
+		vars := map[string]any{"window_from": from, "window_to": to} // a step reads only these and its own
 		for _, p := range st.Params {
 			v := opts.Settings.value(st, p)
 			params[st.ID+"."+p.Name] = v
@@ -285,7 +287,7 @@ func cluster(ctx context.Context, c *casefile.Case) error {
 // analysis_runs and its accounts to analysis_run_accounts.
 func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
 	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, hostile_attempts, campaign_like_attempts FROM analysis_window`)
-	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.HostileAttempts, &res.CampaignLikeAttempt); err != nil {
+	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.HostileAttempts, &res.CampaignLikeAttempts); err != nil {
 		return fmt.Errorf("reading the window: %w", err)
 	}
 	q = c.Conn.QueryRowContext(ctx, `SELECT

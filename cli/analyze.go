@@ -95,7 +95,7 @@ and lists the ones that dropped out.`,
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(tw, "run\t%d\n", res.RunID)
 			if res.WindowSource == "none" {
-				fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempt)
+				fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempts)
 			} else {
 				fmt.Fprintf(tw, "window\t%s .. %s (%s)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource)
 			}
