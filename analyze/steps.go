@@ -85,8 +85,7 @@ func loadSteps(fsys fs.FS, dir string) ([]Step, error) {
 }
 
 var (
-	headerKey = regexp.MustCompile(`^-- ([a-z][a-z ]*):(.*)$`)
-	paramLine = regexp.MustCompile(`^--   ([a-z][a-z0-9_]*) = ([^:]+?): (.+)$`)
+	paramLine = regexp.MustCompile(`^([a-z][a-z0-9_]*) = ([^:]+?): (.+)$`)
 	variable  = regexp.MustCompile(`getvariable\('([a-z0-9_]+)'\)`)
 )
 
@@ -98,43 +97,22 @@ var globalVariables = []string{"window_from", "window_to"}
 // indented two more spaces, up to the first line that is not a comment.
 // Parameters are listed under "-- parameters:" as "--   name = default: meaning".
 func parseStep(file, text string) (Step, error) {
-	s := Step{File: file}
-	lines := strings.Split(text, "\n")
-	var key, results string
-	fields := map[string]*string{
-		"results": &results,
-		"id":      &s.ID, "kind": &s.Kind, "title": &s.Title, "catches": &s.Catches,
-		"false positives": &s.FalsePositives, "references": &s.References,
+	h, err := ffsql.ParseHeader(file, text, []string{"id", "kind", "title", "results", "catches", "false positives", "references"}, "parameters")
+	if err != nil {
+		return Step{}, err
 	}
-	i := 0
-	for ; i < len(lines) && strings.HasPrefix(lines[i], "--"); i++ {
-		l := lines[i]
-		if key == "parameters" {
-			if m := paramLine.FindStringSubmatch(l); m != nil {
-				s.Params = append(s.Params, Param{Name: m[1], Default: strings.TrimSpace(m[2]), Doc: m[3]})
-				continue
-			}
-		}
-		if m := headerKey.FindStringSubmatch(l); m != nil {
-			key = m[1]
-			if key == "parameters" {
-				continue
-			}
-			f, ok := fields[key]
-			if !ok {
-				return Step{}, fmt.Errorf("%s line %d: unknown header key %q", file, i+1, key)
-			}
-			*f = strings.TrimSpace(m[2])
-			continue
-		}
-		if strings.HasPrefix(l, "--   ") && key != "" && key != "parameters" {
-			*fields[key] += " " + strings.TrimSpace(l[2:])
-			continue
-		}
-		return Step{}, fmt.Errorf("%s line %d: header line %q is neither \"-- key: value\", a continuation nor a parameter", file, i+1, l)
+	s := Step{
+		File: file, ID: h.Fields["id"], Kind: h.Fields["kind"], Title: h.Fields["title"], Catches: h.Fields["catches"],
+		FalsePositives: h.Fields["false positives"], References: h.Fields["references"],
+		Results: strings.Fields(h.Fields["results"]), SQL: h.Body,
 	}
-	s.SQL = strings.Join(lines[i:], "\n")
-	s.Results = strings.Fields(results)
+	for _, it := range h.Items {
+		m := paramLine.FindStringSubmatch(it.Text)
+		if m == nil {
+			return Step{}, fmt.Errorf("%s line %d: header line %q is neither \"-- key: value\", a continuation nor a parameter", file, it.Line, it.Raw)
+		}
+		s.Params = append(s.Params, Param{Name: m[1], Default: strings.TrimSpace(m[2]), Doc: m[3]})
+	}
 	switch {
 	case s.ID == "" || s.Title == "":
 		return Step{}, fmt.Errorf("%s: the header needs an id and a title", file)

@@ -24,9 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/freezeframe/freezeframe/casefile"
@@ -107,42 +105,19 @@ func List() ([]Baseline, error) {
 	return out, nil
 }
 
-var headerKey = regexp.MustCompile(`^-- ([a-z]+):(.*)$`)
-
-// parseBaseline reads a rule's header, "-- key: value" lines continued by
-// lines indented two more spaces, up to the first line that is not a
-// comment; the rest is its one statement.
+// parseBaseline reads a rule's header (ffsql.ParseHeader); the rest of the
+// file is its one statement.
 func parseBaseline(file, text string) (Baseline, error) {
-	b := Baseline{File: file}
-	var output string
-	fields := map[string]*string{
-		"id": &b.ID, "title": &b.Title, "logic": &b.Logic, "adaptation": &b.Adaptation,
-		"references": &b.References, "output": &output,
+	h, err := ffsql.ParseHeader(file, text, []string{"id", "title", "logic", "adaptation", "references", "output"}, "")
+	if err != nil {
+		return Baseline{}, err
 	}
-	lines := strings.Split(text, "\n")
-	var key string
-	i := 0
-	for ; i < len(lines) && strings.HasPrefix(lines[i], "--"); i++ {
-		l := lines[i]
-		if m := headerKey.FindStringSubmatch(l); m != nil {
-			f, ok := fields[m[1]]
-			if !ok {
-				return Baseline{}, fmt.Errorf("%s line %d: unknown header key %q", file, i+1, m[1])
-			}
-			key = m[1]
-			*f = strings.TrimSpace(m[2])
-			continue
-		}
-		if strings.HasPrefix(l, "--   ") && key != "" {
-			*fields[key] += " " + strings.TrimSpace(l[2:])
-			continue
-		}
-		return Baseline{}, fmt.Errorf("%s line %d: header line %q is neither \"-- key: value\" nor a continuation", file, i+1, l)
-	}
+	b := Baseline{File: file, ID: h.Fields["id"], Title: h.Fields["title"], Logic: h.Fields["logic"],
+		Adaptation: h.Fields["adaptation"], References: h.Fields["references"]}
 	if b.ID == "" || b.Title == "" || b.Logic == "" || b.References == "" {
 		return Baseline{}, fmt.Errorf("%s: the header needs an id, a title, the logic and references", file)
 	}
-	stmts := ffsql.Statements(strings.Join(lines[i:], "\n"))
+	stmts := ffsql.Statements(h.Body)
 	if len(stmts) != 1 {
 		return Baseline{}, fmt.Errorf("%s: want one SELECT statement, found %d statements", file, len(stmts))
 	}
