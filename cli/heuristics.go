@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -33,17 +34,21 @@ file itself.`,
 			var shown []analyze.Step
 			for _, st := range steps {
 				if len(args) > 0 {
-					for _, a := range args {
-						if a == st.ID {
-							shown = append(shown, st)
-						}
+					if slices.Contains(args, st.ID) {
+						shown = append(shown, st)
 					}
 				} else if all || st.Kind == analyze.KindHeuristic {
 					shown = append(shown, st)
 				}
 			}
-			if len(args) > len(shown) {
-				return usageError{fmt.Errorf("no such step among %s; freezeframe heuristics --all lists them", strings.Join(args, ", "))}
+			var missing []string
+			for _, a := range args {
+				if !slices.ContainsFunc(shown, func(st analyze.Step) bool { return st.ID == a }) {
+					missing = append(missing, a)
+				}
+			}
+			if len(missing) > 0 {
+				return usageError{fmt.Errorf("no such step among %s; freezeframe heuristics --all lists them", strings.Join(missing, ", "))}
 			}
 			if asJSON {
 				enc := json.NewEncoder(e.stdout)
