@@ -35,7 +35,8 @@ WITH att AS (
            min(time) FILTER (WHERE campaign_id IS NOT NULL OR score >= getvariable('freeze_score')) AS first_suspicious,
            max(time) FILTER (WHERE campaign_id IS NOT NULL OR score >= getvariable('freeze_score')) AS last_suspicious,
            list(DISTINCT client ORDER BY client) FILTER (WHERE campaign_id IS NOT NULL) AS suspicious_ips,
-           count(*) FILTER (WHERE campaign_id IS NOT NULL AND outcome = 'failure') AS campaign_failures
+           count(*) FILTER (WHERE campaign_id IS NOT NULL AND outcome = 'failure') AS campaign_failures,
+           min(campaign_id) AS first_campaign
     FROM att GROUP BY account
 ), reasons AS (
     SELECT f.attempt_id,
@@ -48,7 +49,7 @@ SELECT p.account, u.username,
        CASE WHEN p.compromised THEN 'compromised' WHEN p.exposed THEN 'exposed'
             WHEN p.targeted THEN 'targeted' ELSE 'benign' END AS classification,
        p.score,
-       coalesce(d.campaign_id, (SELECT min(campaign_id) FROM att WHERE att.account = p.account)) AS campaign_id,
+       coalesce(d.campaign_id, p.first_campaign) AS campaign_id,
        concat_ws('; ',
            CASE WHEN d.campaign_id IS NOT NULL THEN format('{} {} in campaign {} at {} from {}', d.outcome, CASE WHEN d.outcome = 'success' THEN 'login' ELSE 'attempt' END,
                                                           d.campaign_id, strftime(d.time, '%Y-%m-%d %H:%M:%S UTC'), d.client) END,
