@@ -33,6 +33,13 @@ var Snapshot embed.FS
 //go:embed analyze/*.sql
 var Analyze embed.FS
 
+// Report holds the queries freezeframe report runs against an analysed
+// case, one file per output (or part of one), each starting with a comment
+// saying what it produces.
+//
+//go:embed report/*.sql
+var Report embed.FS
+
 // Statements splits a .sql file into statements at semicolons that end a
 // line, dropping comment lines.
 func Statements(script string) []string {

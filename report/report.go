@@ -1,0 +1,75 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
+)
+
+// Options say where and how to write the report.
+type Options struct {
+	Out          string         // directory, created if missing
+	TZ           *time.Location // zone for human-facing times (HTML charts); CSV and JSON times stay UTC. nil is UTC
+	FreezeFormat string         // FreezeCSV (the default, when empty) or FreezeUsernames
+}
+
+// The freeze-list formats.
+const (
+	FreezeCSV       = "csv"       // freeze-list.csv, one row per account with the evidence
+	FreezeUsernames = "usernames" // freeze-list.txt, one username a line
+)
+
+// Write writes every report file into opts.Out and returns the paths
+// written, sorted.
+func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error) {
+	if opts.FreezeFormat == "" {
+		opts.FreezeFormat = FreezeCSV
+	}
+	if opts.FreezeFormat != FreezeCSV && opts.FreezeFormat != FreezeUsernames {
+		return nil, fmt.Errorf("freeze format %q: want %s or %s", opts.FreezeFormat, FreezeCSV, FreezeUsernames)
+	}
+	if opts.TZ == nil {
+		opts.TZ = time.UTC
+	}
+	sum, err := LoadSummary(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Out, "public"), 0o755); err != nil {
+		return nil, fmt.Errorf("report directory: %w", err)
+	}
+	w := &writer{ctx: ctx, c: c, out: opts.Out}
+	w.json("public/summary.json", sum)
+	if w.err != nil {
+		return nil, w.err
+	}
+	slices.Sort(w.paths)
+	return w.paths, nil
+}
+
+// writer writes the report's files, remembering the paths written and the
+// first error, after which it writes nothing more.
+type writer struct {
+	ctx   context.Context
+	c     *casefile.Case
+	out   string
+	paths []string
+	err   error
+}
+
+// query returns the report query in sql/report/name.
+func query(name string) (string, error) {
+	b, err := fs.ReadFile(ffsql.Report, "report/"+name)
+	if err != nil {
+		return "", fmt.Errorf("report query %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

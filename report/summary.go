@@ -1,0 +1,193 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/freezeframe/freezeframe/casefile"
+)
+
+// Summary is the headline numbers of an investigation, as a public incident
+// report quotes them. It is written as public/summary.json, so it holds
+// aggregates only: no username, email, address or project of any account.
+// Times are UTC. A pointer is nil (null in JSON) where the case has no
+// value, such as the window of a case with no incident.
+type Summary struct {
+	RunID          int64     `json:"run_id"`       // the analysis run reported on (analysis_runs)
+	ToolVersion    string    `json:"tool_version"` // freezeframe version that ran the analysis
+	ResultsSHA256  string    `json:"results_sha256"`
+	AnalysisFinish time.Time `json:"analysis_finished_utc"`
+
+	Window    Window      `json:"window"`
+	ToFreeze  FreezeCount `json:"accounts_to_freeze"`
+	Exposed   int64       `json:"exposed"`  // password known to the attacker, stopped by a second factor
+	Targeted  int64       `json:"targeted"` // tried by a campaign, not broken into
+	Benign    int64       `json:"benign"`   // scored, not enough to list
+	Campaigns int64       `json:"campaigns"`
+
+	CampaignAttempts  int64 `json:"campaign_attempts"`
+	DistinctIPs       int64 `json:"distinct_ips"`       // client addresses (raw or hashed) of campaign attempts
+	DistinctCountries int64 `json:"distinct_countries"` // their countries, where known
+
+	LoginRate LoginRate   `json:"login_rate"`
+	Tampering Tampering   `json:"tampering"`
+	Emails    EmailCounts `json:"emails"`
+}
+
+// Window is the incident window the analysis used: [From, To).
+type Window struct {
+	From   *time.Time `json:"from_utc"`
+	To     *time.Time `json:"to_utc"`
+	Source string     `json:"source"` // auto (found from the data), given (--window) or none
+}
+
+// FreezeCount is the accounts to freeze (classification compromised), by
+// wave: new, or already on the --previous freeze list.
+type FreezeCount struct {
+	Total  int64 `json:"total"`
+	New    int64 `json:"new"`
+	Listed int64 `json:"listed"`
+}
+
+// LoginRate answers "was the login rate higher than normal?" with the
+// numbers: logins (successes and failures, unknown usernames included) per
+// hour inside the window against the baseline, the hours outside it.
+type LoginRate struct {
+	WindowHours           int64    `json:"window_hours"`
+	WindowLogins          int64    `json:"window_logins"`
+	WindowPerHour         *float64 `json:"window_per_hour"`
+	WindowPeakPerHour     *int64   `json:"window_peak_per_hour"`
+	WindowFailuresPerHour *float64 `json:"window_failures_per_hour"`
+	BaselineHours         int64    `json:"baseline_hours"`
+	BaselineMedianPerHour *float64 `json:"baseline_median_per_hour"`
+	BaselineP95PerHour    *float64 `json:"baseline_p95_per_hour"`
+	BaselineFailuresMed   *float64 `json:"baseline_failures_median_per_hour"`
+	// RatioToMedian is WindowPerHour over BaselineMedianPerHour.
+	RatioToMedian *float64 `json:"ratio_to_median"`
+	// SameHoursExpected is the logins the window's hours would have had at
+	// their time of day's baseline median; RatioToSameHours is
+	// WindowLogins over it, which discounts the daily rhythm.
+	SameHoursExpected *float64 `json:"same_hours_expected"`
+	RatioToSameHours  *float64 `json:"ratio_to_same_hours"`
+	// HoursAboveP95 counts window hours with more logins than the 95th
+	// percentile of the baseline hours at the same time of day.
+	HoursAboveP95 int64 `json:"hours_above_same_hour_p95"`
+	// Higher is whether the window's mean rate exceeds the baseline's 95th
+	// percentile per hour.
+	Higher bool `json:"higher_than_normal"`
+}
+
+// Tampering is the verdict of the tampering check: release, file, role and
+// token events by an implicated account (compromised or exposed) after its
+// first suspicious login. The events themselves are in tampering.csv.
+type Tampering struct {
+	Verdict         string   `json:"verdict"` // "none found" or "found"
+	Events          int64    `json:"events"`
+	AccountsChecked int64    `json:"accounts_checked"`
+	Checked         []string `json:"checked"` // event tags looked for; * matches any rest
+}
+
+// The tampering verdicts.
+const (
+	VerdictNoneFound = "none found"
+	VerdictFound     = "found"
+)
+
+// EmailCounts is the emails to re-verify (verified emails of accounts
+// without a second factor, as PyPI invalidated them) against all emails.
+type EmailCounts struct {
+	Reverify int64   `json:"to_reverify"`
+	All      int64   `json:"all"`
+	Verified int64   `json:"verified"`
+	Share    float64 `json:"reverify_share_of_all"`
+}
+
+// ErrNoAnalysis says the case has no analysis run to report on.
+var ErrNoAnalysis = errors.New("the case has no analysis run: run freezeframe analyze first")
+
+// LoadSummary reads the headline numbers of the case's latest analysis run.
+func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
+	if err := requireAnalysis(ctx, c); err != nil {
+		return Summary{}, err
+	}
+	q, err := query("summary.sql")
+	if err != nil {
+		return Summary{}, err
+	}
+	var s Summary
+	var from, to sql.NullTime
+	var perHour, failPerHour, med, p95, failMed, ratio, expected, ratioSame sql.NullFloat64
+	var peak sql.NullInt64
+	err = c.Conn.QueryRowContext(ctx, q).Scan(
+		&s.RunID, &s.ToolVersion, &s.ResultsSHA256, &s.AnalysisFinish,
+		&from, &to, &s.Window.Source,
+		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &s.Tampering.AccountsChecked,
+		&s.Campaigns, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
+		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
+		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,
+		&expected, &s.LoginRate.HoursAboveP95,
+		&s.LoginRate.BaselineHours, &med, &p95, &failMed, &ratio, &ratioSame)
+	if err != nil {
+		return Summary{}, fmt.Errorf("case %s: summary.sql: %w", c.Path, err)
+	}
+	s.AnalysisFinish = s.AnalysisFinish.UTC()
+	s.Window.From, s.Window.To = timePtr(from), timePtr(to)
+	r := &s.LoginRate
+	r.WindowPerHour, r.WindowFailuresPerHour = floatPtr(perHour), floatPtr(failPerHour)
+	r.BaselineMedianPerHour, r.BaselineP95PerHour, r.BaselineFailuresMed = floatPtr(med), floatPtr(p95), floatPtr(failMed)
+	r.RatioToMedian, r.SameHoursExpected, r.RatioToSameHours = floatPtr(ratio), floatPtr(expected), floatPtr(ratioSame)
+	if peak.Valid {
+		r.WindowPeakPerHour = &peak.Int64
+	}
+	r.Higher = perHour.Valid && p95.Valid && perHour.Float64 > p95.Float64
+	if s.Emails.All > 0 {
+		s.Emails.Share = roundTo(float64(s.Emails.Reverify)/float64(s.Emails.All), 4)
+	}
+	s.Tampering.Events, err = countTampering(ctx, c)
+	if err != nil {
+		return Summary{}, err
+	}
+	s.Tampering.Verdict = VerdictNoneFound
+	if s.Tampering.Events > 0 {
+		s.Tampering.Verdict = VerdictFound
+	}
+	s.Tampering.Checked = checkedTags()
+	return s, nil
+}
+
+// requireAnalysis fails with ErrNoAnalysis unless an analysis run is
+// recorded, so that no report is made from a case analyze never finished.
+func requireAnalysis(ctx context.Context, c *casefile.Case) error {
+	var runs int64
+	if err := c.Conn.QueryRowContext(ctx, "SELECT count(*) FROM analysis_runs").Scan(&runs); err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
+	}
+	if runs == 0 {
+		return fmt.Errorf("case %s: %w", c.Path, ErrNoAnalysis)
+	}
+	return nil
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func floatPtr(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	return &f.Float64
+}
+
+func roundTo(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
