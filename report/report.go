@@ -47,7 +47,18 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 		return nil, fmt.Errorf("report directory: %w", err)
 	}
 	w := &writer{ctx: ctx, c: c, out: opts.Out}
+	if opts.FreezeFormat == FreezeUsernames {
+		w.lines("freeze-list.txt", "freeze_usernames.sql")
+	} else {
+		w.csv("freeze-list.csv", "freeze_list.sql")
+	}
+	w.csv("accounts.csv", "accounts.sql")
+	w.csv("campaigns.csv", "campaigns.sql")
+	w.csv("email-reverify.csv", "email_reverify.sql")
+	w.csv("tampering.csv", "tampering_list.sql") // report_tampering, which LoadSummary made
+	w.jsonl("timeline.jsonl", "timeline.sql")
 	w.json("public/summary.json", sum)
+	w.csv("public/timeline_hourly.csv", "timeline_hourly.sql")
 	if w.err != nil {
 		return nil, w.err
 	}

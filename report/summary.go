@@ -82,13 +82,17 @@ type LoginRate struct {
 }
 
 // Tampering is the verdict of the tampering check: release, file, role and
-// token events by an implicated account (compromised or exposed) after its
-// first suspicious login. The events themselves are in tampering.csv.
+// token events by an implicated account (compromised or exposed) at or
+// after its first suspicious login. Found means there are events to review,
+// listed in tampering.csv; those from an address of the account's
+// suspicious logins are the likeliest the attacker's, the others are often
+// the owner's own uploads from CI.
 type Tampering struct {
-	Verdict         string   `json:"verdict"` // "none found" or "found"
-	Events          int64    `json:"events"`
-	AccountsChecked int64    `json:"accounts_checked"`
-	Checked         []string `json:"checked"` // event tags looked for; * matches any rest
+	Verdict           string   `json:"verdict"` // "none found" or "found"
+	Events            int64    `json:"events"`
+	FromSuspiciousIPs int64    `json:"events_from_suspicious_ips"`
+	AccountsChecked   int64    `json:"accounts_checked"`
+	Checked           []string `json:"checked"` // event tags looked for; * matches any rest
 }
 
 // The tampering verdicts.
@@ -110,6 +114,8 @@ type EmailCounts struct {
 var ErrNoAnalysis = errors.New("the case has no analysis run: run freezeframe analyze first")
 
 // LoadSummary reads the headline numbers of the case's latest analysis run.
+// It leaves the tampering check's events in the temporary table
+// report_tampering of the case's connection, for the report files.
 func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	if err := requireAnalysis(ctx, c); err != nil {
 		return Summary{}, err
@@ -122,10 +128,11 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	var from, to sql.NullTime
 	var perHour, failPerHour, med, p95, failMed, ratio, expected, ratioSame sql.NullFloat64
 	var peak sql.NullInt64
+	var tamperChecked int64
 	err = c.Conn.QueryRowContext(ctx, q).Scan(
 		&s.RunID, &s.ToolVersion, &s.ResultsSHA256, &s.AnalysisFinish,
 		&from, &to, &s.Window.Source,
-		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &s.Tampering.AccountsChecked,
+		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &tamperChecked,
 		&s.Campaigns, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
 		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
 		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,
@@ -147,15 +154,10 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	if s.Emails.All > 0 {
 		s.Emails.Share = roundTo(float64(s.Emails.Reverify)/float64(s.Emails.All), 4)
 	}
-	s.Tampering.Events, err = countTampering(ctx, c)
-	if err != nil {
+	if s.Tampering, err = prepareTampering(ctx, c); err != nil {
 		return Summary{}, err
 	}
-	s.Tampering.Verdict = VerdictNoneFound
-	if s.Tampering.Events > 0 {
-		s.Tampering.Verdict = VerdictFound
-	}
-	s.Tampering.Checked = checkedTags()
+	s.Tampering.AccountsChecked = tamperChecked
 	return s, nil
 }
 

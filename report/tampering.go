@@ -36,17 +36,25 @@ func checkedTags() []string {
 	return out
 }
 
-// countTampering runs the tampering check and counts the events it finds;
-// tampering.csv lists them.
-func countTampering(ctx context.Context, c *casefile.Case) (int64, error) {
+// prepareTampering runs the tampering check into the temporary table
+// report_tampering (tampering.sql), which tampering.csv, the timeline and
+// the summary read, and returns its verdict.
+func prepareTampering(ctx context.Context, c *casefile.Case) (Tampering, error) {
+	t := Tampering{Verdict: VerdictNoneFound, Checked: checkedTags()}
 	q, err := query("tampering.sql")
 	if err != nil {
-		return 0, err
+		return t, err
 	}
-	var n int64
-	q = "SELECT count(*) FROM (" + strings.TrimSuffix(q, ";") + ")"
-	if err := c.Conn.QueryRowContext(ctx, q, tamperPrefixes).Scan(&n); err != nil {
-		return 0, fmt.Errorf("case %s: tampering.sql: %w", c.Path, err)
+	if _, err := c.Conn.ExecContext(ctx, q, tamperPrefixes); err != nil {
+		return t, fmt.Errorf("case %s: tampering.sql: %w", c.Path, err)
 	}
-	return n, nil
+	err = c.Conn.QueryRowContext(ctx, "SELECT count(*), count(*) FILTER (WHERE from_suspicious_ip) FROM report_tampering").
+		Scan(&t.Events, &t.FromSuspiciousIPs)
+	if err != nil {
+		return t, fmt.Errorf("case %s: counting tampering events: %w", c.Path, err)
+	}
+	if t.Events > 0 {
+		t.Verdict = VerdictFound
+	}
+	return t, nil
 }

@@ -1,0 +1,224 @@
+package report
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// listSep joins the items of a list in one CSV cell.
+const listSep = ";"
+
+// neutralise guards a text cell against spreadsheet formula injection
+// (OWASP, "CSV Injection"): a cell that begins with =, +, -, @, a tab or a
+// carriage return gets a leading apostrophe, so a spreadsheet shows it as
+// text instead of evaluating it. eval.ParseFreezeList removes it again.
+func neutralise(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// csvCell renders a value scanned from DuckDB as a CSV cell. Text and lists
+// of text are neutralised; numbers are not, as they come from the case's
+// own columns, not from the inputs, and a spreadsheet reads -3 as a number.
+// Lists are joined with listSep, times are RFC 3339 in UTC, NULL is empty.
+func csvCell(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return neutralise(x), nil
+	case []any:
+		items := make([]string, len(x))
+		for i, it := range x {
+			s, err := plain(it)
+			if err != nil {
+				return "", err
+			}
+			items[i] = s
+		}
+		return neutralise(strings.Join(items, listSep)), nil
+	}
+	return plain(v)
+}
+
+// plain renders a scalar as text, without neutralising it.
+func plain(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case int32:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int16:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int8:
+		return strconv.FormatInt(int64(x), 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case *big.Int:
+		return x.String(), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), nil
+	}
+	return "", fmt.Errorf("no text form for a %T value", v)
+}
+
+// scanner reads the rows of a query as values of any type.
+type scanner struct {
+	rows *sql.Rows
+	cols []string
+	vals []any
+	ptrs []any
+}
+
+func newScanner(rows *sql.Rows) (*scanner, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{rows: rows, cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range s.vals {
+		s.ptrs[i] = &s.vals[i]
+	}
+	return s, nil
+}
+
+// next scans the next row into s.vals; false at the end or on an error,
+// which s.rows.Err then reports.
+func (s *scanner) next() (bool, error) {
+	if !s.rows.Next() {
+		return false, s.rows.Err()
+	}
+	return true, s.rows.Scan(s.ptrs...)
+}
+
+// csv writes the rows of the report query name as CSV, its column names as
+// the header.
+func (w *writer) csv(rel, name string, args ...any) {
+	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
+		cw := csv.NewWriter(out)
+		if err := cw.Write(s.cols); err != nil {
+			return err
+		}
+		rec := make([]string, len(s.cols))
+		for {
+			ok, err := s.next()
+			if !ok || err != nil {
+				return err
+			}
+			for i, v := range s.vals {
+				if rec[i], err = csvCell(v); err != nil {
+					return fmt.Errorf("column %s: %w", s.cols[i], err)
+				}
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+			if cw.Flush(); cw.Error() != nil {
+				return cw.Error()
+			}
+		}
+	})
+}
+
+// lines writes the one column of the report query name's rows, one a line.
+func (w *writer) lines(rel, name string, args ...any) {
+	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
+		for {
+			ok, err := s.next()
+			if !ok || err != nil {
+				return err
+			}
+			line, err := plain(s.vals[0])
+			if err != nil {
+				return err
+			}
+			if _, err := io.WriteString(out, line+"\n"); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// jsonl writes each row of the report query name as one JSON object, keys
+// in the query's column order, NULL columns left out, times RFC 3339 UTC.
+func (w *writer) jsonl(rel, name string, args ...any) {
+	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
+		keys := make([][]byte, len(s.cols))
+		for i, c := range s.cols {
+			keys[i], _ = json.Marshal(c)
+		}
+		var line []byte
+		for {
+			ok, err := s.next()
+			if !ok || err != nil {
+				return err
+			}
+			line = append(line[:0], '{')
+			for i, v := range s.vals {
+				if v == nil {
+					continue
+				}
+				if t, ok := v.(time.Time); ok {
+					v = t.UTC().Format(time.RFC3339Nano)
+				}
+				b, err := json.Marshal(v)
+				if err != nil {
+					return fmt.Errorf("column %s: %w", s.cols[i], err)
+				}
+				if len(line) > 1 {
+					line = append(line, ',')
+				}
+				line = append(append(append(line, keys[i]...), ':'), b...)
+			}
+			if _, err := out.Write(append(line, '}', '\n')); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// rows runs the report query name and lets fill write its rows to rel.
+func (w *writer) rows(rel, name string, args []any, fill func(io.Writer, *scanner) error) {
+	if w.err != nil {
+		return
+	}
+	q, err := query(name)
+	if err != nil {
+		w.err = err
+		return
+	}
+	rows, err := w.c.Conn.QueryContext(w.ctx, q, args...)
+	if err != nil {
+		w.err = fmt.Errorf("case %s: %s: %w", w.c.Path, name, err)
+		return
+	}
+	defer rows.Close()
+	s, err := newScanner(rows)
+	if err != nil {
+		w.err = fmt.Errorf("case %s: %s: %w", w.c.Path, name, err)
+		return
+	}
+	w.file(rel, func(out io.Writer) error {
+		if err := fill(out, s); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+}
