@@ -9,16 +9,18 @@ import (
 	"path/filepath"
 )
 
-// file creates rel under the output directory, lets fill write it through a
-// buffer and closes it, recording the path. An error names the file.
+// file writes rel under the output directory whole or not at all: fill
+// writes a temporary file next to it through a buffer, which then replaces
+// rel, so that no one freezes from half a list. It records the path; an
+// error names the file.
 func (w *writer) file(rel string, fill func(io.Writer) error) {
 	if w.err != nil {
 		return
 	}
 	path := filepath.Join(w.out, filepath.FromSlash(rel))
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		w.err = err
+		w.err = fmt.Errorf("writing %s: %w", path, err)
 		return
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
@@ -26,10 +28,17 @@ func (w *writer) file(rel string, fill func(io.Writer) error) {
 	if err == nil {
 		err = bw.Flush()
 	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
 	if err != nil {
+		os.Remove(f.Name())
 		w.err = fmt.Errorf("writing %s: %w", path, err)
 		return
 	}

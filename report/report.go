@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -47,10 +48,17 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 		return nil, fmt.Errorf("report directory: %w", err)
 	}
 	w := &writer{ctx: ctx, c: c, out: opts.Out}
+	// One freeze list per directory: the other format's file, from an
+	// earlier report, would be a stale list next to the fresh one.
+	stale := "freeze-list.txt"
 	if opts.FreezeFormat == FreezeUsernames {
+		stale = "freeze-list.csv"
 		w.lines("freeze-list.txt", "freeze_usernames.sql")
 	} else {
 		w.csv("freeze-list.csv", "freeze_list.sql")
+	}
+	if err := os.Remove(filepath.Join(opts.Out, stale)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("removing the earlier freeze list: %w", err)
 	}
 	w.csv("accounts.csv", "accounts.sql")
 	w.csv("campaigns.csv", "campaigns.sql")

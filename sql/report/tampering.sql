@@ -19,7 +19,7 @@ WITH implicated AS (
            i.first_suspicious AS first_suspicious_utc,
            CASE e.kind WHEN 'file' THEN 'file_events' ELSE 'project_events' END AS event_table,
            e.id::VARCHAR AS event_id, e.tag, p.name AS project, e.canonical_version AS version, e.filename, e.ip,
-           list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)) AS from_suspicious_ip
+           coalesce(list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)), false) AS from_suspicious_ip
     FROM project_events e
     JOIN kinds k ON starts_with(e.tag, k.prefix)
     JOIN implicated i ON lower(e.submitted_by) = lower(i.username) AND e.time >= i.first_suspicious
@@ -29,7 +29,7 @@ WITH implicated AS (
            i.first_suspicious AS first_suspicious_utc,
            'account_events' AS event_table,
            e.id::VARCHAR AS event_id, e.tag, NULL::VARCHAR AS project, NULL::VARCHAR AS version, NULL::VARCHAR AS filename, e.ip,
-           list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)) AS from_suspicious_ip
+           coalesce(list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)), false) AS from_suspicious_ip
     FROM account_events e
     JOIN kinds k ON starts_with(e.tag, k.prefix)
     JOIN implicated i ON (e.account = i.account OR lower(e.additional->>'submitted_by') = lower(i.username))

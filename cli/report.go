@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // --tz works on machines without a zoneinfo database
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/report"
+)
+
+func newReportCmd(e *env) *cobra.Command {
+	var outDir, tz, freezeFormat string
+	cmd := &cobra.Command{
+		Use:   "report --out DIR",
+		Short: "Write the freeze list, the evidence, the timeline and the public summary of the analysis",
+		Long: `Write what the latest analysis run found (freezeframe analyze) into DIR:
+
+  freeze-list.csv       the accounts to freeze, for the admin tooling: username,
+                        user_id, score, classification, reasons, campaign_id,
+                        first/last_suspicious_utc, suspicious_ips,
+                        attacker_2fa_method, email_domains, domain_shared_by, wave.
+                        domain_shared_by counts the other accounts with a verified
+                        email at each domain, since a freeze also prohibits them.
+                        With --freeze-format usernames, freeze-list.txt instead:
+                        one username a line. Either file replaces the other.
+  accounts.csv          every implicated account: classification, score, reasons
+  campaigns.csv         the campaigns, their reach and fingerprints
+  email-reverify.csv    verified emails of accounts without a second factor
+  tampering.csv         release, file, role and token events by compromised or
+                        exposed accounts after their first suspicious login
+  timeline.jsonl        the suspicious events, as Timesketch imports them
+  public/summary.json   the headline numbers: accounts to freeze, campaigns, the
+                        login rate against the baseline, the tampering verdict
+  public/timeline_hourly.csv  hourly counts with the baseline band
+
+public/ holds aggregates only, no username, email, address, user id or project
+of any account: it is the data behind a public incident report. Times in the
+files are RFC 3339 UTC; --tz sets the zone of the times people read in the
+HTML report. CSV cells that a spreadsheet would run as a formula (beginning
+with =, +, -, @, tab or carriage return) start with an apostrophe. The case is
+only read, and the same case gives byte-identical files. The paths written are
+printed on stdout.`,
+		Example: `  freezeframe report --out report/
+  freezeframe report --out report/ --tz America/New_York
+  freezeframe report --out wave2/ --freeze-format usernames`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if outDir == "" {
+				return usageError{fmt.Errorf("report needs --out DIR")}
+			}
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				return usageError{fmt.Errorf("--tz %q: not a time zone; use an IANA name such as UTC or America/New_York", tz)}
+			}
+			if freezeFormat != report.FreezeCSV && freezeFormat != report.FreezeUsernames {
+				return usageError{fmt.Errorf("--freeze-format %q: use %s or %s", freezeFormat, report.FreezeCSV, report.FreezeUsernames)}
+			}
+			c, err := e.openCase(cmd.Context(), casefile.ReadOnly)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			paths, err := report.Write(cmd.Context(), c, report.Options{Out: outDir, TZ: loc, FreezeFormat: freezeFormat})
+			if err != nil {
+				return err
+			}
+			for _, p := range paths {
+				fmt.Fprintln(e.stdout, p)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&outDir, "out", "", "directory to write the report into, created if missing (required)")
+	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read (IANA name, e.g. America/New_York); files stay UTC")
+	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line)")
+	return cmd
+}

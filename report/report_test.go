@@ -1,0 +1,811 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/report"
+	"github.com/freezeframe/freezeframe/samples"
+)
+
+const sampleDir = "../samples/pypi-2024-03"
+
+var ctx = context.Background()
+
+var freezeHeader = []string{"username", "user_id", "score", "classification", "reasons", "campaign_id",
+	"first_suspicious_utc", "last_suspicious_utc", "suspicious_ips", "attacker_2fa_method",
+	"email_domains", "domain_shared_by", "wave"}
+
+// TestReportOnTheSample ingests and analyses the committed sample once and
+// checks every file the report writes against the case, the sample's truth
+// and its facts.
+func TestReportOnTheSample(t *testing.T) {
+	dir := t.TempDir()
+	ingested, analysed := buildSample(t, dir)
+	c := openCase(t, analysed, casefile.ReadOnly)
+	out := filepath.Join(dir, "report")
+	paths, err := report.Write(ctx, c, report.Options{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"freeze-list.csv", "accounts.csv", "campaigns.csv", "email-reverify.csv", "tampering.csv",
+		"timeline.jsonl", "public/summary.json", "public/timeline_hourly.csv"} {
+		if !slices.Contains(paths, filepath.Join(out, want)) {
+			t.Errorf("Write did not return %s: %v", want, paths)
+		}
+	}
+	if !slices.IsSorted(paths) {
+		t.Errorf("paths not sorted: %v", paths)
+	}
+	var sum report.Summary
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
+		t.Fatalf("public/summary.json: %v", err)
+	}
+
+	t.Run("freeze list is the compromised accounts with their domains", func(t *testing.T) { testFreezeList(t, c, out) })
+	t.Run("summary", func(t *testing.T) { testSummary(t, c, out, sum) })
+	t.Run("accounts, campaigns and emails", func(t *testing.T) { testAccountsCampaignsEmails(t, c, out, sum) })
+	t.Run("timeline", func(t *testing.T) { testTimeline(t, c, out, sum) })
+	t.Run("public holds no personal data", func(t *testing.T) { testPublicHasNoPII(t, c, out) })
+	t.Run("rerun is byte-identical", func(t *testing.T) {
+		again := filepath.Join(dir, "again")
+		if _, err := report.Write(ctx, c, report.Options{Out: again}); err != nil {
+			t.Fatal(err)
+		}
+		compareTrees(t, out, again)
+	})
+	t.Run("usernames format", func(t *testing.T) { testUsernames(t, c, out) })
+	t.Run("previous wave round trip", func(t *testing.T) { testPreviousWave(t, analysed, out) })
+	t.Run("tampering", func(t *testing.T) { testTampering(t, analysed, sum) })
+	t.Run("formula injection", func(t *testing.T) { testInjection(t, analysed) })
+	t.Run("no window", func(t *testing.T) { testNoWindow(t, analysed) })
+	t.Run("no analysis", func(t *testing.T) {
+		c := openCase(t, ingested, casefile.ReadOnly)
+		_, err := report.Write(ctx, c, report.Options{Out: filepath.Join(dir, "none")})
+		if !errors.Is(err, report.ErrNoAnalysis) || !strings.Contains(err.Error(), "run freezeframe analyze first") {
+			t.Errorf("report of a case never analysed: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "none")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("a failed report left its directory: %v", err)
+		}
+	})
+}
+
+// buildSample ingests the committed sample into dir/ingested.duckdb and a
+// copy of it, analysed, into dir/analysed.duckdb.
+func buildSample(t *testing.T, dir string) (ingested, analysed string) {
+	t.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	ingested = filepath.Join(dir, "ingested.duckdb")
+	c, err := casefile.Open(ctx, ingested, casefile.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
+	for _, l := range logs {
+		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ingest.Snapshot(ctx, c, filepath.Join(sampleDir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	analysed = copyCase(t, ingested)
+	c = openCase(t, analysed, casefile.ReadWrite)
+	if _, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ingested, analysed
+}
+
+// copyCase copies a closed case file into a new temporary directory.
+func copyCase(t *testing.T, path string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(dst, readFile(t, path), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func openCase(t *testing.T, path string, mode casefile.Mode) *casefile.Case {
+	t.Helper()
+	c, err := casefile.Open(ctx, path, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readCSV returns a CSV file's header and its rows as maps by column.
+func readCSV(t *testing.T, path string) ([]string, []map[string]string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(readFile(t, path))).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v (%d records)", path, err, len(recs))
+	}
+	var rows []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = rec[i]
+		}
+		rows = append(rows, m)
+	}
+	return recs[0], rows
+}
+
+// queryStrings returns the rows of a query, every value as text ("" for
+// NULL; times as database/sql renders them, RFC 3339).
+func queryStrings(t *testing.T, c *casefile.Case, q string, args ...any) [][]string {
+	t.Helper()
+	rows, err := c.Conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]*string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			if v != nil {
+				row[i] = *v
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func count(t *testing.T, c *casefile.Case, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := c.Conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func testFreezeList(t *testing.T, c *casefile.Case, out string) {
+	header, rows := readCSV(t, filepath.Join(out, "freeze-list.csv"))
+	if !slices.Equal(header, freezeHeader) {
+		t.Fatalf("header %v\nwant   %v", header, freezeHeader)
+	}
+	// The rows are the truth's compromised accounts, in a stable order.
+	truth, err := eval.ReadTruth(filepath.Join(sampleDir, "truth.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, a := range truth.Accounts {
+		if a.Label == eval.Compromised {
+			want = append(want, a.UserID)
+		}
+	}
+	for _, r := range rows {
+		got = append(got, r["user_id"])
+	}
+	sorted := slices.Clone(got)
+	slices.Sort(sorted)
+	slices.Sort(want)
+	if !slices.Equal(sorted, want) {
+		t.Errorf("freeze list user ids %v\nwant truth's compromised %v", sorted, want)
+	}
+	if !slices.IsSortedFunc(rows, func(a, b map[string]string) int {
+		return strings.Compare(strings.ToLower(a["username"]), strings.ToLower(b["username"]))
+	}) {
+		t.Error("freeze list not sorted by username")
+	}
+
+	// Each row says what account_verdicts says.
+	verdicts := map[string][]string{}
+	for _, r := range queryStrings(t, c, `SELECT account::VARCHAR, username, score::VARCHAR, classification, campaign_id,
+		first_suspicious, last_suspicious, array_to_string(suspicious_ips, ';'), attacker_2fa_method, wave, reasons
+		FROM account_verdicts`) {
+		verdicts[r[0]] = r[1:]
+	}
+	for _, r := range rows {
+		v, ok := verdicts[r["user_id"]]
+		if !ok {
+			t.Errorf("freeze list row %s is no verdict", r["user_id"])
+			continue
+		}
+		gotRow := []string{r["username"], r["score"], r["classification"], r["campaign_id"], r["first_suspicious_utc"],
+			r["last_suspicious_utc"], r["suspicious_ips"], r["attacker_2fa_method"], r["wave"], r["reasons"]}
+		if !slices.Equal(gotRow, v) {
+			t.Errorf("freeze list row %s:\n%q\nwant %q", r["user_id"], gotRow, v)
+		}
+		for _, col := range []string{"first_suspicious_utc", "last_suspicious_utc"} {
+			if at, err := time.Parse(time.RFC3339Nano, r[col]); err != nil || at.Location() != time.UTC {
+				t.Errorf("%s %q is not RFC 3339 UTC: %v", col, r[col], err)
+			}
+		}
+	}
+
+	// domain_shared_by, worked out here from the email addresses themselves.
+	owners := map[string]map[string]bool{} // domain → accounts with a verified email there
+	domainsOf := map[string]map[string]bool{}
+	for _, r := range queryStrings(t, c, "SELECT account::VARCHAR, email FROM emails WHERE verified") {
+		d := strings.ToLower(r[1][strings.LastIndex(r[1], "@")+1:])
+		if owners[d] == nil {
+			owners[d] = map[string]bool{}
+		}
+		owners[d][r[0]] = true
+		if domainsOf[r[0]] == nil {
+			domainsOf[r[0]] = map[string]bool{}
+		}
+		domainsOf[r[0]][d] = true
+	}
+	shared := 0
+	for _, r := range rows {
+		var ds, ns []string
+		for d := range domainsOf[r["user_id"]] {
+			ds = append(ds, d)
+		}
+		sort.Strings(ds)
+		for _, d := range ds {
+			ns = append(ns, strconv.Itoa(len(owners[d])-1))
+			if len(owners[d]) > 1 {
+				shared++
+			}
+		}
+		if r["email_domains"] != strings.Join(ds, ";") || r["domain_shared_by"] != strings.Join(ns, ";") {
+			t.Errorf("%s: email_domains %q domain_shared_by %q, want %q %q", r["username"], r["email_domains"], r["domain_shared_by"],
+				strings.Join(ds, ";"), strings.Join(ns, ";"))
+		}
+	}
+	if shared == 0 {
+		t.Error("no account to freeze shares a domain with another: the sample should have some (gmail.com, ...)")
+	}
+
+	// The admin tooling and eval read it back.
+	list, err := eval.ReadFreezeList(filepath.Join(out, "freeze-list.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.Format != eval.ReportCSV || len(list.Entries) != len(rows) {
+		t.Fatalf("eval reads %s with %d entries, want report-csv with %d", list.Format, len(list.Entries), len(rows))
+	}
+	for i, e := range list.Entries {
+		if e.Username != rows[i]["username"] || e.UserID != rows[i]["user_id"] || e.Classification != "compromised" {
+			t.Errorf("eval entry %d: %+v, want %s %s", i, e, rows[i]["username"], rows[i]["user_id"])
+		}
+	}
+}
+
+func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary) {
+	loaded, err := report.LoadSummary(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(loaded)
+	b, _ := json.Marshal(sum)
+	if !bytes.Equal(a, b) {
+		t.Errorf("summary.json differs from LoadSummary:\n%s\n%s", b, a)
+	}
+	var facts samples.Facts
+	if err := json.Unmarshal(readFile(t, filepath.Join(sampleDir, "facts.json")), &facts); err != nil {
+		t.Fatal(err)
+	}
+	if sum.ToFreeze.Total != int64(facts.Compromised) || sum.ToFreeze.New != sum.ToFreeze.Total || sum.ToFreeze.Listed != 0 {
+		t.Errorf("accounts to freeze %+v, facts say %d compromised", sum.ToFreeze, facts.Compromised)
+	}
+	if sum.Campaigns != 1 || sum.CampaignAttempts != int64(facts.Attempts) || sum.DistinctIPs != int64(facts.AttackerIPs) {
+		t.Errorf("campaigns %d, attempts %d, IPs %d; facts say one campaign of %d attempts from %d IPs",
+			sum.Campaigns, sum.CampaignAttempts, sum.DistinctIPs, facts.Attempts, facts.AttackerIPs)
+	}
+	if sum.Emails.Reverify != int64(facts.VerifiedEmailsWithout2FA) || sum.Emails.All != int64(facts.Emails) ||
+		math.Abs(sum.Emails.Share-float64(facts.VerifiedEmailsWithout2FA)/float64(facts.Emails)) > 1e-4 {
+		t.Errorf("emails %+v, facts say %d of %d", sum.Emails, facts.VerifiedEmailsWithout2FA, facts.Emails)
+	}
+	run := queryStrings(t, c, `SELECT run_id::VARCHAR, results_sha256, window_source, strftime(window_from, '%Y-%m-%dT%H:%M:%SZ'),
+		strftime(window_to, '%Y-%m-%dT%H:%M:%SZ') FROM analysis_runs`)[0]
+	if sum.RunID != 1 || sum.ResultsSHA256 != run[1] || sum.Window.Source != run[2] || sum.Window.From == nil ||
+		sum.Window.From.Format(time.RFC3339) != run[3] || sum.Window.To.Format(time.RFC3339) != run[4] {
+		t.Errorf("summary run %d %s window %+v; analysis_runs says %v", sum.RunID, sum.ResultsSHA256, sum.Window, run)
+	}
+	// The window holds the attack the facts describe.
+	if sum.Window.From.After(facts.AttackStart) || sum.Window.To.Before(facts.AttackEnd) {
+		t.Errorf("window %v..%v does not hold the attack %v..%v", sum.Window.From, sum.Window.To, facts.AttackStart, facts.AttackEnd)
+	}
+	if want := count(t, c, "SELECT count(*) FROM account_verdicts WHERE classification IN ('compromised', 'exposed')"); sum.Tampering.AccountsChecked != want {
+		t.Errorf("tampering checked %d accounts, %d are compromised or exposed", sum.Tampering.AccountsChecked, want)
+	}
+	if sum.Tampering.Verdict != report.VerdictNoneFound || sum.Tampering.Events != 0 || len(sum.Tampering.Checked) == 0 {
+		t.Errorf("the sample has no tampering (facts: %d projects): %+v", facts.TamperedProjects, sum.Tampering)
+	}
+
+	// The login rate, worked out again from the public hourly CSV.
+	_, hours := readCSV(t, filepath.Join(out, "public/timeline_hourly.csv"))
+	var in, base []float64
+	var inLogins float64
+	for _, h := range hours {
+		n := atof(t, h["successes"]) + atof(t, h["failures"])
+		if h["in_window"] == "true" {
+			in = append(in, n)
+			inLogins += n
+		} else {
+			base = append(base, n)
+		}
+	}
+	r := sum.LoginRate
+	if r.WindowHours != int64(len(in)) || r.BaselineHours != int64(len(base)) || r.WindowLogins != int64(inLogins) {
+		t.Errorf("login rate hours %d/%d logins %d; hourly CSV has %d in the window, %d outside, %.0f logins",
+			r.WindowHours, r.BaselineHours, r.WindowLogins, len(in), len(base), inLogins)
+	}
+	perHour := inLogins / float64(len(in))
+	if !near(r.WindowPerHour, perHour, 0.01) || !near(r.BaselineMedianPerHour, quantile(base, 0.5), 0.01) ||
+		!near(r.BaselineP95PerHour, quantile(base, 0.95), 0.01) ||
+		!near(r.RatioToMedian, perHour/quantile(base, 0.5), 0.001) || r.Higher != (perHour > quantile(base, 0.95)) {
+		t.Errorf("login rate %s; from the hourly CSV: %.2f per hour in the window, baseline median %.2f, p95 %.2f",
+			mustJSON(r), perHour, quantile(base, 0.5), quantile(base, 0.95))
+	}
+	// As in PyPI's incident, the attack hides in the normal login rate.
+	if r.Higher || *r.RatioToMedian > 1.5 {
+		t.Errorf("the sample's attack hides in the login rate, but the summary says %s", mustJSON(r))
+	}
+}
+
+func atof(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func near(p *float64, want, tol float64) bool { return p != nil && math.Abs(*p-want) <= tol }
+
+// quantile interpolates linearly between closest ranks, as DuckDB's quantile_cont.
+func quantile(xs []float64, q float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	lo := math.Floor(pos)
+	if int(lo)+1 >= len(s) {
+		return s[int(lo)]
+	}
+	return s[int(lo)] + (pos-lo)*(s[int(lo)+1]-s[int(lo)])
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum report.Summary) {
+	_, accounts := readCSV(t, filepath.Join(out, "accounts.csv"))
+	byClass := map[string]int64{}
+	ids := map[string]bool{}
+	for _, a := range accounts {
+		byClass[a["classification"]]++
+		ids[a["user_id"]] = true
+		if a["reasons"] == "" || a["score"] == "" {
+			t.Errorf("account %s without score or reasons: %v", a["username"], a)
+		}
+	}
+	if n := count(t, c, "SELECT count(*) FROM account_verdicts"); int64(len(ids)) != n || int64(len(accounts)) != n {
+		t.Errorf("accounts.csv has %d rows (%d accounts), account_verdicts %d", len(accounts), len(ids), n)
+	}
+	if byClass["compromised"] != sum.ToFreeze.Total || byClass["exposed"] != sum.Exposed || byClass["targeted"] != sum.Targeted || byClass["benign"] != sum.Benign {
+		t.Errorf("accounts.csv by classification %v, summary %+v", byClass, sum)
+	}
+	if accounts[0]["classification"] != "compromised" || accounts[len(accounts)-1]["classification"] == "compromised" {
+		t.Error("accounts.csv does not list the accounts to freeze first")
+	}
+
+	_, campaigns := readCSV(t, filepath.Join(out, "campaigns.csv"))
+	if int64(len(campaigns)) != sum.Campaigns || campaigns[0]["attempts"] != strconv.FormatInt(sum.CampaignAttempts, 10) {
+		t.Errorf("campaigns.csv %v, summary %d campaigns of %d attempts", campaigns, sum.Campaigns, sum.CampaignAttempts)
+	}
+	if uas := strings.Split(campaigns[0]["user_agents"], "\n"); len(uas) < 2 || !strings.HasPrefix(uas[0], "Mozilla/5.0") {
+		t.Errorf("campaign user agents, one a line: %q", campaigns[0]["user_agents"])
+	}
+
+	header, emails := readCSV(t, filepath.Join(out, "email-reverify.csv"))
+	if !slices.Equal(header, []string{"user_id", "username", "email"}) || int64(len(emails)) != sum.Emails.Reverify {
+		t.Fatalf("email-reverify.csv: header %v, %d rows; summary says %d", header, len(emails), sum.Emails.Reverify)
+	}
+	without2FA := map[string]bool{}
+	for _, r := range queryStrings(t, c, "SELECT id::VARCHAR FROM accounts WHERE NOT has_2fa") {
+		without2FA[r[0]] = true
+	}
+	seen := map[string]bool{}
+	for _, e := range emails {
+		if !without2FA[e["user_id"]] || !strings.Contains(e["email"], "@") || seen[e["email"]] {
+			t.Errorf("email-reverify row %v: account has 2FA, not an email, or repeated", e)
+		}
+		seen[e["email"]] = true
+	}
+}
+
+func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary) {
+	data := readFile(t, filepath.Join(out, "timeline.jsonl"))
+	kinds := map[string]int64{}
+	var prev time.Time
+	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		var ev map[string]any
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatalf("timeline line %d: %v", i+1, err)
+		}
+		msg, _ := ev["message"].(string)
+		desc, _ := ev["timestamp_desc"].(string)
+		dt, _ := ev["datetime"].(string)
+		at, err := time.Parse(time.RFC3339Nano, dt)
+		if msg == "" || desc == "" || err != nil || !strings.HasSuffix(dt, "Z") {
+			t.Fatalf("timeline line %d lacks Timesketch's message, timestamp_desc or a UTC datetime: %s", i+1, line)
+		}
+		if at.Before(prev) {
+			t.Fatalf("timeline line %d at %s comes before %s", i+1, dt, prev)
+		}
+		prev = at
+		kinds[ev["event_kind"].(string)]++
+	}
+	want := map[string]int64{
+		"campaign_attempt": sum.CampaignAttempts,
+		"finding":          count(t, c, "SELECT count(*) FROM findings WHERE time IS NOT NULL AND (points > 0 OR scope <> 'attempt')"),
+		"attacker_2fa":     count(t, c, "SELECT count(*) FROM account_verdicts WHERE attacker_2fa_time IS NOT NULL"),
+	}
+	for k, n := range want {
+		if kinds[k] != n {
+			t.Errorf("timeline has %d %s events, want %d (all kinds: %v)", kinds[k], k, n, kinds)
+		}
+	}
+	if want["attacker_2fa"] == 0 {
+		t.Error("the sample's attacker enrolled TOTP, but no compromised account has an attacker_2fa_time")
+	}
+}
+
+// testPublicHasNoPII collects every username, user id, email, address and
+// hashed address of the implicated accounts and their attempts, and every
+// campaign attempt's, and the projects of the implicated accounts' roles,
+// then looks for each in every byte of public/.
+func testPublicHasNoPII(t *testing.T, c *casefile.Case, out string) {
+	rows := queryStrings(t, c, `
+		WITH implicated AS (SELECT account FROM account_verdicts),
+		     atts AS (SELECT * FROM attempts WHERE account IN (SELECT account FROM implicated)
+		              OR attempt_id IN (SELECT attempt_id FROM campaign_attempts))
+		SELECT username FROM accounts WHERE id IN (SELECT account FROM implicated)
+		UNION SELECT id::VARCHAR FROM accounts WHERE id IN (SELECT account FROM implicated)
+		UNION SELECT email FROM emails WHERE account IN (SELECT account FROM implicated)
+		UNION SELECT ip FROM atts UNION SELECT hashed_ip FROM atts UNION SELECT client FROM atts
+		UNION SELECT i.hashed_ip FROM ips i JOIN atts a ON a.ip = i.ip
+		UNION SELECT p.name FROM roles r JOIN projects p ON p.id = r.project WHERE r.account IN (SELECT account FROM implicated)
+		UNION SELECT p.normalized_name FROM roles r JOIN projects p ON p.id = r.project WHERE r.account IN (SELECT account FROM implicated)`)
+	var values []string
+	for _, r := range rows {
+		if r[0] != "" {
+			values = append(values, r[0])
+		}
+	}
+	if len(values) < 500 {
+		t.Fatalf("only %d values collected; the sample's 140 implicated accounts and 251 attack addresses give more", len(values))
+	}
+	public := map[string][]byte{}
+	err := filepath.WalkDir(filepath.Join(out, "public"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			public[p] = readFile(t, p)
+		}
+		return err
+	})
+	if err != nil || len(public) < 2 {
+		t.Fatalf("public/: %v, %d files", err, len(public))
+	}
+	for p, data := range public {
+		for _, v := range leaks(data, values) {
+			t.Errorf("%s contains %q", p, v)
+		}
+	}
+	// The same values do occur in the private files: the scan finds them.
+	if got := leaks(readFile(t, filepath.Join(out, "timeline.jsonl")), values); len(got) < len(values)/4 {
+		t.Errorf("the scan finds only %d of %d values in timeline.jsonl; is it looking for the right thing?", len(got), len(values))
+	}
+}
+
+// leaks returns the values found in data. Values of six characters or more
+// are looked for anywhere in the bytes. Shorter ones (some generated
+// usernames, such as py353) would match inside numbers and timestamps by
+// chance, so they are looked for as whole tokens between the separators of
+// CSV and JSON instead.
+func leaks(data []byte, values []string) []string {
+	tokens := map[string]bool{}
+	for _, tok := range strings.FieldsFunc(string(data), func(r rune) bool {
+		return strings.ContainsRune(",\"{}[]:\n\r\t ", r)
+	}) {
+		tokens[strings.ToLower(tok)] = true
+	}
+	lower := bytes.ToLower(data)
+	var found []string
+	for _, v := range values {
+		if len(v) >= 6 && bytes.Contains(lower, []byte(strings.ToLower(v))) || tokens[strings.ToLower(v)] {
+			found = append(found, v)
+		}
+	}
+	return found
+}
+
+// compareTrees fails unless directories a and b hold the same files with
+// the same bytes.
+func compareTrees(t *testing.T, a, b string) {
+	t.Helper()
+	files := func(root string) map[string][]byte {
+		m := map[string][]byte{}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				m[rel] = readFile(t, p)
+			}
+			return err
+		})
+		return m
+	}
+	fa, fb := files(a), files(b)
+	if len(fa) != len(fb) || len(fa) == 0 {
+		t.Fatalf("%d files, then %d", len(fa), len(fb))
+	}
+	for name, data := range fa {
+		if !bytes.Equal(data, fb[name]) {
+			t.Errorf("%s differs between two reports of the same case", name)
+		}
+	}
+}
+
+func testUsernames(t *testing.T, c *casefile.Case, out string) {
+	_, rows := readCSV(t, filepath.Join(out, "freeze-list.csv"))
+	dir := filepath.Join(t.TempDir(), "report")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A freeze-list.csv of an earlier report must not stay next to the new list.
+	if err := os.WriteFile(filepath.Join(dir, "freeze-list.csv"), []byte("username\nstale\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames})
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := filepath.Join(dir, "freeze-list.txt")
+	if !slices.Contains(paths, txt) || slices.Contains(paths, filepath.Join(dir, "freeze-list.csv")) {
+		t.Errorf("paths %v", paths)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "freeze-list.csv")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the earlier freeze-list.csv is still there: %v", err)
+	}
+	var want string
+	for _, r := range rows {
+		want += r["username"] + "\n"
+	}
+	if got := string(readFile(t, txt)); got != want {
+		t.Errorf("freeze-list.txt:\n%s\nwant\n%s", got, want)
+	}
+	list, err := eval.ReadFreezeList(txt)
+	if err != nil || list.Format != eval.Usernames || len(list.Entries) != len(rows) {
+		t.Errorf("eval reads freeze-list.txt as %v: %+v", err, list)
+	}
+	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: "xml"}); err == nil {
+		t.Error("freeze format xml accepted")
+	}
+}
+
+// testPreviousWave feeds the freeze list back to analyze as --previous: every
+// account to freeze is then listed, none new, and the report says so.
+func testPreviousWave(t *testing.T, analysed, out string) {
+	list, err := eval.ReadFreezeList(filepath.Join(out, "freeze-list.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := &analyze.Previous{Path: "freeze-list.csv"}
+	for _, e := range list.Entries {
+		prev.Usernames = append(prev.Usernames, e.Username)
+		prev.UserIDs = append(prev.UserIDs, e.UserID)
+	}
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	res, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test", Previous: prev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewToFreeze != 0 || res.Dropped != 0 || res.Compromised != len(list.Entries) {
+		t.Fatalf("analyze with the report's own freeze list as previous: %+v", res)
+	}
+	dir := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	var sum report.Summary
+	json.Unmarshal(readFile(t, filepath.Join(dir, "public/summary.json")), &sum)
+	if sum.RunID != 2 || sum.ToFreeze.Listed != int64(len(list.Entries)) || sum.ToFreeze.New != 0 {
+		t.Errorf("summary of the second wave: run %d, %+v", sum.RunID, sum.ToFreeze)
+	}
+	_, rows := readCSV(t, filepath.Join(dir, "freeze-list.csv"))
+	for _, r := range rows {
+		if r["wave"] != "listed" {
+			t.Errorf("%s: wave %q, want listed", r["username"], r["wave"])
+		}
+	}
+}
+
+// testTampering adds events to a copy of the case: a release and an API
+// token by a compromised account after its first suspicious login, one of
+// them from its suspicious address; a release by it before; and a release by
+// a targeted account, which is not implicated. Only the first two count.
+func testTampering(t *testing.T, analysed string, clean report.Summary) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	v := queryStrings(t, c, `SELECT account::VARCHAR, upper(username), strftime(first_suspicious, '%Y-%m-%d %H:%M:%S.%f+00'), suspicious_ips[1]
+		FROM account_verdicts WHERE classification = 'compromised' ORDER BY username LIMIT 1`)[0]
+	other := queryStrings(t, c, "SELECT username FROM account_verdicts WHERE classification = 'targeted' ORDER BY username LIMIT 1")[0][0]
+	project := queryStrings(t, c, "SELECT id::VARCHAR, name FROM projects ORDER BY name LIMIT 1")[0]
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := c.Conn.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	insert := `INSERT INTO project_events (id, kind, time, project, tag, submitted_by, canonical_version, ip, source_id)
+		VALUES (uuid(), 'project', ?::TIMESTAMPTZ + to_seconds(?), ?::UUID, 'project:release:add', ?, ?, ?, 0)`
+	exec(insert, v[2], 600, project[0], v[1], "6.6.6", v[3])         // after, from the suspicious address, username in other case
+	exec(insert, v[2], -600, project[0], v[1], "6.6.5", "192.0.2.1") // before the first suspicious login
+	exec(insert, v[2], 600, project[0], other, "6.6.4", "192.0.2.1") // by an account that is only targeted
+	exec(`INSERT INTO account_events (id, time, account, tag, ip, source_id)
+		VALUES (uuid(), ?::TIMESTAMPTZ + INTERVAL 1 HOUR, ?::UUID, 'account:api_token:added', '192.0.2.7', 0)`, v[2], v[0])
+	exec(`INSERT INTO account_events (id, time, account, tag, ip, source_id)
+		VALUES (uuid(), ?::TIMESTAMPTZ + INTERVAL 1 HOUR, ?::UUID, 'account:email:sent', '192.0.2.7', 0)`, v[2], v[0]) // not a kind checked
+
+	sum, err := report.LoadSummary(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Tampering.Verdict != report.VerdictFound || sum.Tampering.Events != 2 || sum.Tampering.FromSuspiciousIPs != 1 ||
+		sum.Tampering.AccountsChecked != clean.Tampering.AccountsChecked {
+		t.Errorf("tampering %+v; want found, 2 events, 1 from a suspicious address", sum.Tampering)
+	}
+	dir := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := readCSV(t, filepath.Join(dir, "tampering.csv"))
+	if len(rows) != 2 {
+		t.Fatalf("tampering.csv: %v", rows)
+	}
+	if r := rows[0]; r["tag"] != "project:release:add" || r["version"] != "6.6.6" || r["project"] != project[1] ||
+		r["user_id"] != v[0] || r["from_suspicious_ip"] != "true" || r["event_table"] != "project_events" {
+		t.Errorf("first tampering row %v", r)
+	}
+	if r := rows[1]; r["tag"] != "account:api_token:added" || r["from_suspicious_ip"] != "false" || r["event_table"] != "account_events" {
+		t.Errorf("second tampering row %v", r)
+	}
+	if n := bytes.Count(readFile(t, filepath.Join(dir, "timeline.jsonl")), []byte(`"event_kind":"tampering"`)); n != 2 {
+		t.Errorf("timeline has %d tampering events, want 2", n)
+	}
+}
+
+// testInjection gives accounts to freeze usernames and reasons that a
+// spreadsheet would run as formulas, and checks each cell is neutralised and
+// eval still reads the original values.
+func testInjection(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	evil := []string{"=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3", "@SUM(A1)", "\tx=1", "\rx=1"}
+	ids := queryStrings(t, c, "SELECT account::VARCHAR FROM account_verdicts WHERE classification = 'compromised' ORDER BY account LIMIT ?", len(evil))
+	for i, id := range ids {
+		if _, err := c.Conn.ExecContext(ctx, "UPDATE account_verdicts SET username = ?, reasons = ? WHERE account = ?::UUID", evil[i], evil[i], id[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Conn.ExecContext(ctx, "UPDATE campaigns SET countries = ['=HYPERLINK(\"http://x\")'], user_agents = ['@evil', 'ok']"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := readCSV(t, filepath.Join(dir, "freeze-list.csv"))
+	byID := map[string]map[string]string{}
+	for _, r := range rows {
+		byID[r["user_id"]] = r
+	}
+	for i, id := range ids {
+		r := byID[id[0]]
+		if r["username"] != "'"+evil[i] || r["reasons"] != "'"+evil[i] {
+			t.Errorf("username %q reasons %q; want %q behind an apostrophe", r["username"], r["reasons"], evil[i])
+		}
+	}
+	for _, r := range rows {
+		if strings.HasPrefix(r["username"], "'") != slices.Contains(evil, strings.TrimPrefix(r["username"], "'")) {
+			t.Errorf("username %q neutralised or not, wrongly", r["username"])
+		}
+	}
+	_, camps := readCSV(t, filepath.Join(dir, "campaigns.csv"))
+	if camps[0]["countries"] != `'=HYPERLINK("http://x")` || camps[0]["user_agents"] != "'@evil\nok" {
+		t.Errorf("campaign cells %q %q", camps[0]["countries"], camps[0]["user_agents"])
+	}
+	list, err := eval.ReadFreezeList(filepath.Join(dir, "freeze-list.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range list.Entries {
+		names = append(names, e.Username)
+	}
+	for _, e := range evil[:4] { // eval trims the whitespace of the last two
+		if !slices.Contains(names, e) {
+			t.Errorf("eval does not read back username %q: %q", e, names)
+		}
+	}
+}
+
+// testNoWindow reports on a case whose run found no incident window: the
+// window and the in-window rates are null, not zero.
+func testNoWindow(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	for _, q := range []string{
+		"UPDATE analysis_runs SET window_from = NULL, window_to = NULL, window_source = 'none'",
+		"UPDATE hourly SET in_window = false",
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	data := readFile(t, filepath.Join(dir, "public/summary.json"))
+	var sum struct {
+		Window    map[string]any `json:"window"`
+		LoginRate map[string]any `json:"login_rate"`
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	w, r := sum.Window, sum.LoginRate
+	if w["from_utc"] != nil || w["source"] != "none" || r["window_per_hour"] != nil || r["ratio_to_median"] != nil ||
+		r["higher_than_normal"] != false || r["window_hours"] != float64(0) || r["baseline_median_per_hour"] == nil {
+		t.Errorf("summary without a window:\n%s", data)
+	}
+}
