@@ -119,8 +119,12 @@ func (w *writer) csv(rel, name string, args ...any) {
 		rec := make([]string, len(s.cols))
 		for {
 			ok, err := s.next()
-			if !ok || err != nil {
+			if err != nil {
 				return err
+			}
+			if !ok {
+				cw.Flush()
+				return cw.Error()
 			}
 			for i, v := range s.vals {
 				if rec[i], err = csvCell(v); err != nil {
@@ -129,9 +133,6 @@ func (w *writer) csv(rel, name string, args ...any) {
 			}
 			if err := cw.Write(rec); err != nil {
 				return err
-			}
-			if cw.Flush(); cw.Error() != nil {
-				return cw.Error()
 			}
 		}
 	})

@@ -9,32 +9,36 @@
 -- uploading after an attacker's login, from its usual addresses.
 CREATE OR REPLACE TEMP TABLE report_tampering AS
 WITH implicated AS (
-    SELECT account, username, classification, first_suspicious, suspicious_ips
+    SELECT account, lower(username) AS name, username, classification, first_suspicious, suspicious_ips
     FROM account_verdicts
     WHERE classification IN ('compromised', 'exposed') AND first_suspicious IS NOT NULL
 ), kinds AS (
     SELECT unnest($1::VARCHAR[]) AS prefix
+), project_tags AS (
+    -- few distinct tags: match them against the prefixes, then join the events on the tag
+    SELECT DISTINCT t.tag FROM (SELECT DISTINCT tag FROM project_events) t JOIN kinds k ON starts_with(t.tag, k.prefix)
+), account_tags AS (
+    SELECT DISTINCT t.tag FROM (SELECT DISTINCT tag FROM account_events) t JOIN kinds k ON starts_with(t.tag, k.prefix)
 ), project_side AS (
-    SELECT e.time AS time_utc, i.username, i.account::VARCHAR AS user_id, i.classification,
-           i.first_suspicious AS first_suspicious_utc,
-           CASE e.kind WHEN 'file' THEN 'file_events' ELSE 'project_events' END AS event_table,
-           e.id::VARCHAR AS event_id, e.tag, p.name AS project, e.canonical_version AS version, e.filename, e.ip,
-           coalesce(list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)), false) AS from_suspicious_ip
+    SELECT i.*, e.time, CASE e.kind WHEN 'file' THEN 'file_events' ELSE 'project_events' END AS event_table,
+           e.id, e.tag, p.name AS project, e.canonical_version AS version, e.filename, e.ip, e.hashed_ip
     FROM project_events e
-    JOIN kinds k ON starts_with(e.tag, k.prefix)
-    JOIN implicated i ON lower(e.submitted_by) = lower(i.username) AND e.time >= i.first_suspicious
+    SEMI JOIN project_tags USING (tag)
+    JOIN implicated i ON lower(e.submitted_by) = i.name AND e.time >= i.first_suspicious
     LEFT JOIN projects p ON p.id = e.project
+), account_events_checked AS (
+    SELECT e.*, lower(e.additional->>'submitted_by') AS submitter
+    FROM account_events e SEMI JOIN account_tags USING (tag)
 ), account_side AS (
-    SELECT e.time AS time_utc, i.username, i.account::VARCHAR AS user_id, i.classification,
-           i.first_suspicious AS first_suspicious_utc,
-           'account_events' AS event_table,
-           e.id::VARCHAR AS event_id, e.tag, NULL::VARCHAR AS project, NULL::VARCHAR AS version, NULL::VARCHAR AS filename, e.ip,
-           coalesce(list_contains(i.suspicious_ips, e.ip) OR list_contains(i.suspicious_ips, lower(e.hashed_ip)), false) AS from_suspicious_ip
-    FROM account_events e
-    JOIN kinds k ON starts_with(e.tag, k.prefix)
-    JOIN implicated i ON (e.account = i.account OR lower(e.additional->>'submitted_by') = lower(i.username))
-                     AND e.time >= i.first_suspicious
+    -- on the account, or submitted by it: two equality joins, not one on an OR
+    SELECT i.*, e.time, 'account_events' AS event_table, e.id, e.tag,
+           NULL::VARCHAR AS project, NULL::VARCHAR AS version, NULL::VARCHAR AS filename, e.ip, e.hashed_ip
+    FROM account_events_checked e JOIN implicated i ON e.account = i.account AND e.time >= i.first_suspicious
+    UNION
+    SELECT i.*, e.time, 'account_events', e.id, e.tag, NULL, NULL, NULL, e.ip, e.hashed_ip
+    FROM account_events_checked e JOIN implicated i ON e.submitter = i.name AND e.time >= i.first_suspicious
 )
-SELECT * FROM project_side
-UNION ALL
-SELECT * FROM account_side;
+SELECT time AS time_utc, username, account::VARCHAR AS user_id, classification, first_suspicious AS first_suspicious_utc,
+       event_table, id::VARCHAR AS event_id, tag, project, version, filename, ip,
+       coalesce(list_contains(suspicious_ips, ip) OR list_contains(suspicious_ips, lower(hashed_ip)), false) AS from_suspicious_ip
+FROM (SELECT * FROM project_side UNION ALL SELECT * FROM account_side);
