@@ -720,8 +720,13 @@ func testTampering(t *testing.T, analysed string, clean report.Summary) {
 	if r := rows[1]; r["tag"] != "account:api_token:added" || r["from_suspicious_ip"] != "false" || r["event_table"] != "account_events" {
 		t.Errorf("second tampering row %v", r)
 	}
-	if n := bytes.Count(readFile(t, filepath.Join(dir, "timeline.jsonl")), []byte(`"event_kind":"tampering"`)); n != 2 {
+	timeline := readFile(t, filepath.Join(dir, "timeline.jsonl"))
+	if n := bytes.Count(timeline, []byte(`"event_kind":"tampering"`)); n != 2 {
 		t.Errorf("timeline has %d tampering events, want 2", n)
+	}
+	// Timesketch keeps the field tag for its own labels.
+	if bytes.Count(timeline, []byte(`"event_tag":"project:release:add"`)) != 1 || bytes.Contains(timeline, []byte(`"tag":`)) {
+		t.Error("timeline tampering events do not carry their tag as event_tag")
 	}
 }
 

@@ -5,8 +5,9 @@
 -- (fingerprint, address, hour), second factors
 -- the attacker enrolled after a campaign login, takeover actions after a
 -- login, and the tampering events (report_tampering, made by
--- tampering.sql). In time order; ties by kind, attempt and message, so
--- reruns give the same lines.
+-- tampering.sql). In time order; ties by kind, attempt, message, account,
+-- subject and event, so reruns give the same lines. The event's own tag is
+-- event_tag: Timesketch keeps `tag` for its labels.
 WITH events AS (
     SELECT a.time AS datetime, 'Login attempt' AS timestamp_desc, 1 AS kind_order,
            format('{} login attempt in campaign {} for {} from {} ({})', a.outcome, c.campaign_id,
@@ -49,11 +50,11 @@ WITH events AS (
                   coalesce(' on ' || r.project, ''), coalesce(' ' || r.version, ''),
                   strftime(r.first_suspicious_utc, '%Y-%m-%d %H:%M:%S UTC')) AS message,
            'tampering' AS event_kind, r.user_id AS account, r.username, r.ip,
-           r.tag, r.project, r.version, r.filename, r.event_table, r.event_id
+           r.tag AS event_tag, r.project, r.version, r.filename, r.event_table, r.event_id
     FROM report_tampering r
 )
 SELECT message, datetime, timestamp_desc, event_kind, account, username, ip, country, campaign_id, attempt_id,
        outcome, user_agent, fingerprint, heuristic, points, scope, subject, twofa_method, action,
-       tag, project, version, filename, event_table, event_id
+       event_tag, project, version, filename, event_table, event_id
 FROM events
-ORDER BY datetime, kind_order, attempt_id NULLS LAST, message, event_id;
+ORDER BY datetime, kind_order, attempt_id NULLS LAST, message, account, subject, event_id;
