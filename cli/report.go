@@ -18,6 +18,7 @@ func newReportCmd(e *env) *cobra.Command {
 		Short: "Write the freeze list, the evidence, the timeline and the public summary of the analysis",
 		Long: `Write what the latest analysis run found (freezeframe analyze) into DIR:
 
+  report.html           the investigation on one page, for a browser, offline
   freeze-list.csv       the accounts to freeze, for the admin tooling: username,
                         user_id, score, classification, reasons, campaign_id,
                         first/last_suspicious_utc, suspicious_ips,

@@ -3,6 +3,7 @@
 //
 // Write puts these files in one directory:
 //
+//	report.html          the investigation on one page, self-contained
 //	freeze-list.csv      the accounts to freeze, for the admin tooling
 //	                     (freeze-list.txt, one username a line, with FreezeFormat "usernames")
 //	accounts.csv         every implicated account with its classification and reasons
