@@ -5,18 +5,20 @@
 -- Warehouse's freeze also prohibits those domains.
 WITH v AS (
     SELECT * FROM account_verdicts WHERE classification = 'compromised'
-), verified AS (
-    SELECT DISTINCT account, domain FROM emails WHERE verified AND domain IS NOT NULL
+), mine AS (
+    SELECT DISTINCT e.account, e.domain
+    FROM emails e SEMI JOIN v USING (account)
+    WHERE e.verified AND e.domain IS NOT NULL
 ), shared AS (
-    SELECT domain, count(*) AS accounts
-    FROM verified
-    WHERE domain IN (SELECT d.domain FROM verified d SEMI JOIN v USING (account))
+    SELECT domain, count(DISTINCT account) AS accounts
+    FROM emails
+    WHERE verified AND domain IN (SELECT domain FROM mine)
     GROUP BY domain
 ), domains AS (
-    SELECT d.account, list(d.domain ORDER BY d.domain) AS domains,
-           list(s.accounts - 1 ORDER BY d.domain) AS shared_by
-    FROM verified d SEMI JOIN v USING (account) JOIN shared s USING (domain)
-    GROUP BY d.account
+    SELECT m.account, list(m.domain ORDER BY m.domain) AS domains,
+           list(s.accounts - 1 ORDER BY m.domain) AS shared_by
+    FROM mine m JOIN shared s USING (domain)
+    GROUP BY m.account
 )
 SELECT v.username, v.account::VARCHAR AS user_id, v.score, v.classification, v.reasons, v.campaign_id,
        v.first_suspicious AS first_suspicious_utc, v.last_suspicious AS last_suspicious_utc,
