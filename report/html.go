@@ -484,3 +484,16 @@ func thousands(n int64) string {
 	}
 	return b.String()
 }
+
+// html writes report.html for Write, unless an earlier file failed, and
+// records its path.
+func (w *writer) html(sum Summary, opts Options) {
+	if w.err != nil {
+		return
+	}
+	if err := writeHTML(w.ctx, w.c, sum, opts); err != nil {
+		w.err = err
+		return
+	}
+	w.paths = append(w.paths, filepath.Join(w.out, "report.html"))
+}

@@ -44,6 +44,7 @@ func TestHTMLReport(t *testing.T) {
 	t.Run("caps the account list and says so", func(t *testing.T) { testHTMLCapsAccounts(t, sample) })
 	t.Run("methodology shows the recorded parameters", func(t *testing.T) { testHTMLMethodology(t, sample) })
 	t.Run("sums the smaller campaigns in the chart", func(t *testing.T) { testHTMLManyCampaigns(t, sample) })
+	t.Run("Write writes it", func(t *testing.T) { testHTMLFromWrite(t, sample) })
 	t.Run("same case, same bytes", func(t *testing.T) { testHTMLDeterministic(t, sample) })
 	t.Run("input stays inert text", func(t *testing.T) { testHTMLEscapes(t, sample) })
 	t.Run("in Chromium, offline", func(t *testing.T) { testHTMLInBrowser(t, sample) })
@@ -395,6 +396,26 @@ func TestSplitReasons(t *testing.T) {
 	}
 	if got := splitReasons(""); got != nil {
 		t.Errorf("no reasons: %q", got)
+	}
+}
+
+func testHTMLFromWrite(t *testing.T, sample string) {
+	c := openCopy(t, sample)
+	out := t.TempDir()
+	paths, err := Write(context.Background(), c, Options{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(out, "report.html")
+	if !slices.Contains(paths, path) {
+		t.Fatalf("Write returned %v, not %s", paths, path)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, want := renderPage(t, c, nil); !bytes.Equal(got, want) {
+		t.Error("Write's report.html differs from writeHTML's")
 	}
 }
 

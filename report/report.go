@@ -67,6 +67,7 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	w.jsonl("timeline.jsonl", "timeline.sql")
 	w.json("public/summary.json", sum)
 	w.csv("public/timeline_hourly.csv", "timeline_hourly.sql")
+	w.html(sum, opts)
 	if w.err != nil {
 		return nil, w.err
 	}
