@@ -23,47 +23,47 @@
 --   history_days = 14: with no access log, days of login events before the last one to analyse
 -- references: Warehouse login flow (../shared/notes/warehouse.md); Freeman et al., NDSS 2016
 
--- The requests around a login POST: the form, its assets, the second-factor
--- pages; only when and from whom. The client key is the raw address, or the
+-- Every login POST with the behaviour that led to it, in one pass over the
+-- client's login-related requests in time order: the latest login form and
+-- static asset before the POST, the first second-factor page after it. In
+-- the same second, the form and assets count as before the POST and a
+-- second-factor page as after it. The client key is the raw address, or the
 -- hashed one as gunicorn-pypi logs carry it (matching ips.hashed_ip).
-CREATE OR REPLACE TABLE login_marks AS
-SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time,
-       CASE WHEN path = getvariable('login_path') THEN 'form'
-            WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 'second_factor'
-            ELSE 'static' END AS kind
-FROM requests
-WHERE client IS NOT NULL AND time IS NOT NULL AND method = 'GET'
-  AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
-       OR regexp_matches(path, getvariable('second_factor_pattern')));
-
--- Every login POST with the behaviour that led to it.
 CREATE OR REPLACE TABLE login_posts AS
-WITH post AS (
-    SELECT source_id, line_no, time, CASE WHEN client_hashed THEN lower(client) ELSE client END AS key,
-           client_hashed AS hashed, status, user_agent, accept_language, content_type
+WITH marks AS (
+    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no,
+           CASE WHEN method = 'POST' THEN 2
+                WHEN path = getvariable('login_path') THEN 0
+                WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
+                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
     FROM requests
-    WHERE client IS NOT NULL AND time IS NOT NULL AND method = 'POST' AND path = getvariable('login_path')
-), form AS (
-    SELECT key, time AS form_time FROM login_marks WHERE kind = 'form'
-), static AS (
-    SELECT key, time AS static_time FROM login_marks WHERE kind = 'static'
-), second AS (
-    SELECT key, time AS second_time FROM login_marks WHERE kind = 'second_factor'
-), with_form AS (
-    SELECT p.*, f.form_time FROM post p ASOF LEFT JOIN form f ON p.key = f.key AND p.time >= f.form_time
-), with_static AS (
-    SELECT p.*, s.static_time FROM with_form p ASOF LEFT JOIN static s ON p.key = s.key AND p.time >= s.static_time
+    WHERE client IS NOT NULL AND time IS NOT NULL
+      AND ((method = 'POST' AND path = getvariable('login_path'))
+           OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
+                                   OR regexp_matches(path, getvariable('second_factor_pattern')))))
+), around AS (
+    SELECT source_id, line_no, kind, time, key,
+           max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
+           max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
+           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
+           lead(kind) OVER earlier AS next_kind,
+           lead(time) OVER earlier AS next_time
+    FROM marks
+    WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
+           later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 )
-SELECT p.source_id, p.line_no, p.time, p.key, p.hashed, p.status, p.user_agent, p.accept_language, p.content_type,
-       CASE WHEN epoch(p.time) - epoch(p.form_time) <= getvariable('form_window_s')
-            THEN epoch(p.time) - epoch(p.form_time) END AS form_gap,
-       coalesce(epoch(p.time) - epoch(p.static_time) <= getvariable('static_window_s'), false) AS static,
-       s.second_time IS NOT NULL AND epoch(s.second_time) - epoch(p.time) <= 30 AS second_factor
-FROM with_static p
-ASOF LEFT JOIN second s ON p.key = s.key AND s.second_time >= p.time;
-
--- Temporary tables live in memory: free each one as soon as it is used.
-DROP TABLE login_marks;
+SELECT a.source_id, a.line_no, a.time, a.key, r.client_hashed AS hashed, r.status, r.user_agent, r.accept_language, r.content_type,
+       CASE WHEN epoch(a.time) - epoch(a.form_time) <= getvariable('form_window_s')
+            THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
+       coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
+       coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
+       -- several POSTs of a client in one second: the last in log order
+       -- stands for them when events are paired, so that the pairing does
+       -- not depend on the order DuckDB happens to read them in
+       NOT coalesce(a.next_kind = 2 AND a.next_time = a.time, false) AS last_in_second
+FROM around a
+JOIN requests r ON r.source_id = a.source_id AND r.line_no = a.line_no
+WHERE a.kind = 2 AND r.method = 'POST' AND r.path = getvariable('login_path');
 
 -- Login events of the snapshot in the span the access logs cover (years of
 -- history before it are for the profiles, which read account_events), or
@@ -91,11 +91,11 @@ CREATE OR REPLACE TABLE paired AS
 WITH before AS (
     SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap
     FROM login_events e
-    ASOF JOIN login_posts p ON e.key = p.key AND e.time >= p.time
+    ASOF JOIN (SELECT * FROM login_posts WHERE last_in_second) p ON e.key = p.key AND e.time >= p.time
 ), after AS (
     SELECT e.event_id, p.source_id, p.line_no, epoch(p.time) - epoch(e.time) AS gap
     FROM login_events e
-    ASOF JOIN login_posts p ON e.key = p.key AND p.time > e.time
+    ASOF JOIN (SELECT * FROM login_posts WHERE last_in_second) p ON e.key = p.key AND p.time > e.time
 ), candidates AS (
     SELECT event_id, source_id, line_no, CASE WHEN gap < 1 THEN 1 ELSE 3 END AS preference, gap FROM before
     WHERE gap <= getvariable('session_window_s')
