@@ -58,7 +58,6 @@ const (
 type htmlPage struct {
 	Sum      Summary
 	Zone     string // the zone times are shown in
-	Finished string // when the reported analysis run finished, in Zone
 	From, To string // the window, in Zone
 	CSP      string
 	CSS      template.CSS
@@ -180,7 +179,7 @@ func renderHTML(ctx context.Context, c *casefile.Case, sum Summary, opts Options
 		return htmlTime{Text: t.In(tz).Format("2006-01-02 15:04:05"), Unix: t.Unix()}
 	}
 	p := &htmlPage{
-		Sum: sum, Zone: tz.String(), Finished: at(sum.AnalysisFinish).Text,
+		Sum: sum, Zone: tz.String(),
 		CSS: template.CSS(pageCSS), Echarts: inlineJS(echartsJS), Script: inlineJS(pageJS),
 	}
 	p.CSP = contentSecurityPolicy(string(p.Echarts), string(p.Script))

@@ -17,10 +17,9 @@ import (
 // Times are UTC. A pointer is nil (null in JSON) where the case has no
 // value, such as the window of a case with no incident.
 type Summary struct {
-	RunID          int64     `json:"run_id"`       // the analysis run reported on (analysis_runs)
-	ToolVersion    string    `json:"tool_version"` // freezeframe version that ran the analysis
-	ResultsSHA256  string    `json:"results_sha256"`
-	AnalysisFinish time.Time `json:"analysis_finished_utc"`
+	RunID         int64  `json:"run_id"`       // the analysis run reported on (analysis_runs)
+	ToolVersion   string `json:"tool_version"` // freezeframe version that ran the analysis
+	ResultsSHA256 string `json:"results_sha256"`
 
 	Window    Window      `json:"window"`
 	ToFreeze  FreezeCount `json:"accounts_to_freeze"`
@@ -130,7 +129,7 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	var peak sql.NullInt64
 	var tamperChecked int64
 	err = c.Conn.QueryRowContext(ctx, q).Scan(
-		&s.RunID, &s.ToolVersion, &s.ResultsSHA256, &s.AnalysisFinish,
+		&s.RunID, &s.ToolVersion, &s.ResultsSHA256,
 		&from, &to, &s.Window.Source,
 		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &tamperChecked,
 		&s.Campaigns, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
@@ -141,7 +140,6 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("case %s: summary.sql: %w", c.Path, err)
 	}
-	s.AnalysisFinish = s.AnalysisFinish.UTC()
 	s.Window.From, s.Window.To = timePtr(from), timePtr(to)
 	r := &s.LoginRate
 	r.WindowPerHour, r.WindowFailuresPerHour = floatPtr(perHour), floatPtr(failPerHour)

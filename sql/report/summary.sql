@@ -3,7 +3,7 @@
 -- rate inside the window against the baseline hours outside it. Logins are
 -- successes plus failures (unknown usernames included), as in `hourly`.
 WITH run AS (
-    SELECT run_id, tool_version, results_sha256, finished, window_from, window_to, window_source
+    SELECT run_id, tool_version, results_sha256, window_from, window_to, window_source
     FROM analysis_runs ORDER BY run_id DESC LIMIT 1
 ), verdicts AS (
     SELECT count(*) FILTER (WHERE classification = 'compromised') AS to_freeze,
@@ -44,7 +44,7 @@ WITH run AS (
            quantile_cont(failures, 0.5) FILTER (WHERE NOT in_window) AS baseline_failures_median
     FROM hours h LEFT JOIN same_hour s USING (hod)
 )
-SELECT run.run_id, run.tool_version, run.results_sha256, run.finished,
+SELECT run.run_id, run.tool_version, run.results_sha256,
        run.window_from, run.window_to, run.window_source,
        verdicts.*,
        (SELECT count(*) FROM campaigns) AS campaigns,
