@@ -38,6 +38,9 @@ type Options struct {
 	Previous    *Previous // nil: no earlier wave
 	ToolVersion string
 	Logger      *slog.Logger
+	// Progress, if set, is told of each step before it runs: its id, and
+	// how many of the total steps are done.
+	Progress func(step string, done, total int)
 }
 
 // Result is what a run recorded in analysis_runs.
@@ -107,7 +110,10 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		return nil, err
 	}
 	params := map[string]any{}
-	for _, st := range steps {
+	for n, st := range steps {
+		if opts.Progress != nil {
+			opts.Progress(st.ID, n, len(steps))
+		}
 		t0 := time.Now()
 		vars := map[string]any{"window_from": from, "window_to": to} // a step reads only these and its own
 		for _, p := range st.Params {

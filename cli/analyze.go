@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -88,29 +89,16 @@ and lists the ones that dropped out.`,
 				return err
 			}
 			defer c.Close()
+			if !e.quiet && e.stderrIsTerminal() {
+				var done func()
+				opts.Progress, done = e.stepProgress()
+				defer done()
+			}
 			res, err := analyze.Run(cmd.Context(), c, opts)
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(tw, "run\t%d\n", res.RunID)
-			if res.WindowSource == "none" {
-				fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempts)
-			} else {
-				fmt.Fprintf(tw, "window\t%s .. %s (%s)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource)
-			}
-			fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)
-			fmt.Fprintf(tw, "campaigns\t%d\n", res.Campaigns)
-			fmt.Fprintf(tw, "compromised (to freeze)\t%d\n", res.Compromised)
-			if opts.Previous != nil {
-				fmt.Fprintf(tw, "  new since %s\t%d\n", previousPath, res.NewToFreeze)
-				fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)
-			}
-			fmt.Fprintf(tw, "exposed\t%d\n", res.Exposed)
-			fmt.Fprintf(tw, "targeted\t%d\n", res.Targeted)
-			fmt.Fprintf(tw, "benign (scored, not enough)\t%d\n", res.Benign)
-			fmt.Fprintf(tw, "results sha256\t%s\n", res.ResultsSHA256)
-			return tw.Flush()
+			return printAnalysis(e.stdout, res, previousPath)
 		},
 	}
 	f := cmd.Flags()
@@ -119,6 +107,29 @@ and lists the ones that dropped out.`,
 	f.StringVar(&configPath, "config", "", "file of parameters, one STEP.PARAM = VALUE a line")
 	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
 	return cmd
+}
+
+// printAnalysis writes what an analysis run found as a two-column table.
+func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "run\t%d\n", res.RunID)
+	if res.WindowSource == "none" {
+		fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempts)
+	} else {
+		fmt.Fprintf(tw, "window\t%s .. %s (%s)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource)
+	}
+	fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)
+	fmt.Fprintf(tw, "campaigns\t%d\n", res.Campaigns)
+	fmt.Fprintf(tw, "compromised (to freeze)\t%d\n", res.Compromised)
+	if previousPath != "" {
+		fmt.Fprintf(tw, "  new since %s\t%d\n", previousPath, res.NewToFreeze)
+		fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)
+	}
+	fmt.Fprintf(tw, "exposed\t%d\n", res.Exposed)
+	fmt.Fprintf(tw, "targeted\t%d\n", res.Targeted)
+	fmt.Fprintf(tw, "benign (scored, not enough)\t%d\n", res.Benign)
+	fmt.Fprintf(tw, "results sha256\t%s\n", res.ResultsSHA256)
+	return tw.Flush()
 }
 
 // parseWindow reads FROM..TO.

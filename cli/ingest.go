@@ -162,3 +162,22 @@ func (e *env) progress(path string, size int64) (func(int), func()) {
 	)
 	return func(n int) { bar.Add(n) }, func() { bar.Finish() }
 }
+
+// stepProgress draws a bar of analysis steps on stderr.
+func (e *env) stepProgress() (func(step string, done, total int), func()) {
+	var bar *progressbar.ProgressBar
+	return func(step string, done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total,
+					progressbar.OptionSetWriter(e.stderr),
+					progressbar.OptionClearOnFinish(),
+				)
+			}
+			bar.Describe("analyze: " + step)
+			bar.Set(done)
+		}, func() {
+			if bar != nil {
+				bar.Finish()
+			}
+		}
+}

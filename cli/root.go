@@ -88,7 +88,7 @@ with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
 	f.StringVar(&e.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.StringVar(&casefile.MemoryLimit, "memory-limit", casefile.MemoryLimit, "memory DuckDB may use before spilling to disk next to the case (e.g. 1GB, 8GB)")
 	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e), newSamplesCmd(e), newEvalCmd(e),
-		newAnalyzeCmd(e), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e))
+		newAnalyzeCmd(e), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e), newInvestigateCmd(e))
 	return root
 }
 

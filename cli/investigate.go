@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/report"
+)
+
+func newInvestigateCmd(e *env) *cobra.Command {
+	var (
+		logs                        []string
+		logFormat, snapshot, outDir string
+		tz, previousPath            string
+		force                       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "investigate --logs FILE... --snapshot PATH --out DIR",
+		Short: "Ingest, analyze and report in one go",
+		Long: `Run the whole investigation: ingest the access logs and the database
+snapshot into a new case, analyze it, and write the report (freezeframe
+report --help lists the files) into DIR. The case is DIR/case.duckdb unless
+--case names another; it stays there to query (freezeframe query) or to
+rerun one step on. An existing case is not reused: --force starts it again.
+
+The files after --logs are all logs, so a shell pattern works:
+--logs exports/*.log.gz. Any log file that fails to ingest stops the
+investigation. A short summary and the paths written go to stdout; progress
+(on a terminal) and logs go to stderr. The same inputs and options give
+byte-identical files.`,
+		Example: `  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*
+  freezeframe investigate --logs fastly.log.zst --log-format fastly-pypi --snapshot warehouse.sql.zst \
+      --out wave2/ --tz America/New_York --previous wave1/freeze-list.csv`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			logs = append(logs, args...)
+			switch {
+			case len(logs) == 0:
+				return usageError{errors.New("investigate needs --logs FILE...")}
+			case snapshot == "":
+				return usageError{errors.New("investigate needs --snapshot PATH")}
+			case outDir == "":
+				return usageError{errors.New("investigate needs --out DIR")}
+			}
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				return usageError{fmt.Errorf("--tz %q: not a time zone; use an IANA name such as UTC or America/New_York", tz)}
+			}
+			if logFormat != "" {
+				if _, err := ingest.NewFormat(logFormat, nil); err != nil {
+					return usageError{err}
+				}
+			}
+			var previous *analyze.Previous
+			if previousPath != "" {
+				if previous, err = readPrevious(previousPath); err != nil {
+					return err
+				}
+			}
+			if !cmd.Flag("case").Changed {
+				e.casePath = filepath.Join(outDir, "case.duckdb")
+			}
+			if err := freshCase(e.casePath, force); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(e.casePath), 0o755); err != nil {
+				return err
+			}
+			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			progress := !e.quiet && e.stderrIsTerminal()
+
+			logOpts := ingest.LogOptions{Format: logFormat, ToolVersion: toolVersion(), Logger: e.log}
+			if progress {
+				logOpts.Progress = e.progress
+			}
+			for _, path := range logs {
+				res, err := ingest.Logs(cmd.Context(), c, path, logOpts)
+				if err != nil {
+					return err
+				}
+				e.log.Info("log ingested", "path", path, "format", res.Format, "lines", res.LinesRead, "rejected", res.Rejected, "sha256", res.SHA256)
+			}
+			snap, err := ingest.Snapshot(cmd.Context(), c, snapshot, ingest.SnapshotOptions{ToolVersion: toolVersion(), Logger: e.log})
+			if err != nil {
+				return err
+			}
+			for _, t := range snap.Missing {
+				e.log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
+			}
+			e.log.Info("snapshot ingested", "path", snapshot, "tables", len(snap.Tables))
+
+			opts := analyze.Options{Previous: previous, ToolVersion: toolVersion(), Logger: e.log}
+			if progress {
+				var done func()
+				opts.Progress, done = e.stepProgress()
+				defer done()
+			}
+			res, err := analyze.Run(cmd.Context(), c, opts)
+			if err != nil {
+				return err
+			}
+			paths, err := report.Write(cmd.Context(), c, report.Options{Out: outDir, TZ: loc, FreezeFormat: report.FreezeCSV})
+			if err != nil {
+				return err
+			}
+			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "\ncase\t%s\n", e.casePath)
+			for _, p := range paths {
+				fmt.Fprintf(e.stdout, "wrote\t%s\n", p)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&logs, "logs", nil, "access log files (plain, gzip or zstd); the arguments after it are logs too")
+	f.StringVar(&logFormat, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
+	f.StringVar(&snapshot, "snapshot", "", "Warehouse snapshot: a directory of table exports or a pg_dump (required)")
+	f.StringVar(&outDir, "out", "", "directory for the report and, unless --case, the case (required)")
+	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read in report.html (IANA name); files stay UTC")
+	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
+	f.BoolVar(&force, "force", false, "delete an existing case at the case path and start again")
+	return cmd
+}
+
+// freshCase makes sure no case exists at path: investigate starts from
+// nothing, so that the same inputs give the same files. With force, an
+// existing case and its write-ahead log are deleted.
+func freshCase(path string, force bool) error {
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !force:
+		return usageError{fmt.Errorf("case %s already exists: investigate starts a new case; pass --force to delete it and start again, or use analyze and report on it", path)}
+	}
+	for _, p := range []string{path, path + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}

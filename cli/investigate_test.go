@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestInvestigateTheCommittedSample runs the README's main command: one
+// investigate on the committed sample writes the case and every report file,
+// prints the summary and the paths, freezes exactly the sample's compromised
+// accounts, refuses to reuse its case, and with --force writes the same
+// bytes again.
+func TestInvestigateTheCommittedSample(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "incident")
+	logs, _ := filepath.Glob("../samples/pypi-2024-03/logs/*")
+	args := append([]string{"investigate", "--snapshot", "../samples/pypi-2024-03/snapshot", "--out", out, "--logs"}, logs...)
+	stdout, errOut, code := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("investigate: exit %d\n%s%s", code, stdout, errOut)
+	}
+	want := truthNames(t, "../samples/pypi-2024-03/truth.csv", "compromised")
+	if f := fields(t, stdout, "compromised (to freeze)"); f[len(f)-1] != strconv.Itoa(len(want)) {
+		t.Errorf("summary says %v to freeze, the sample has %d:\n%s", f, len(want), stdout)
+	}
+	if !strings.Contains(stdout, "case\t"+filepath.Join(out, "case.duckdb")) {
+		t.Errorf("the case path is not printed:\n%s", stdout)
+	}
+	var wrote []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if p, ok := strings.CutPrefix(l, "wrote\t"); ok {
+			wrote = append(wrote, p)
+		}
+	}
+	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "campaigns.csv", "email-reverify.csv",
+		"tampering.csv", "timeline.jsonl", filepath.Join("public", "summary.json"), filepath.Join("public", "timeline_hourly.csv")} {
+		p := filepath.Join(out, name)
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 || !slices.Contains(wrote, p) {
+			t.Errorf("%s: not written, empty or not printed (%v)", p, err)
+		}
+	}
+	stdout, errOut, code = runCLI(t, "eval", "--truth", "../samples/pypi-2024-03/truth.csv",
+		"--freeze-list", filepath.Join(out, "freeze-list.csv"), "--min-precision", "1", "--min-recall", "1")
+	if code != 0 {
+		t.Errorf("eval of investigate's freeze list: exit %d\n%s%s", code, stdout, errOut)
+	}
+
+	first := map[string][]byte{}
+	for _, p := range wrote {
+		first[p] = mustRead(t, p)
+	}
+	if _, errOut, code := runCLI(t, args...); code != exitUsage || !strings.Contains(errOut, "--force") {
+		t.Errorf("investigate over an existing case: exit %d, %q; want a usage error naming --force", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, append([]string{"investigate", "--force"}, args[1:]...)...); code != 0 {
+		t.Fatalf("investigate --force: exit %d: %s", code, errOut)
+	}
+	for p, b := range first {
+		if !bytes.Equal(mustRead(t, p), b) {
+			t.Errorf("%s differs between two investigations of the same inputs", p)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"investigate", "--snapshot", "s", "--out", out}, "needs --logs"},
+		{[]string{"investigate", "--logs", "a.log", "--out", out}, "needs --snapshot"},
+		{[]string{"investigate", "--logs", "a.log", "--snapshot", "s"}, "needs --out"},
+		{[]string{"investigate", "--logs", "a.log", "--snapshot", "s", "--out", out, "--tz", "Nowhere/Else"}, `--tz "Nowhere/Else"`},
+	} {
+		_, errOut, code := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit 2 mentioning %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	_, errOut, code = runCLI(t, "investigate", "--snapshot", "../samples/pypi-2024-03/snapshot",
+		"--out", filepath.Join(t.TempDir(), "x"), "--logs", "no-such.log")
+	if code != exitError || !strings.Contains(errOut, "no-such.log") {
+		t.Errorf("investigate with a missing log: exit %d, %q", code, errOut)
+	}
+}
