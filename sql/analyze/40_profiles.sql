@@ -12,15 +12,19 @@
 --   language should look like. Novelty heuristics compare logins in the
 --   window with these.
 
+-- Logins are first counted per account, address, country and browser
+-- family (accounts come back from the same few): the lists are then made
+-- from those rows, not from each of the millions of logins.
 CREATE OR REPLACE TABLE account_profiles AS
 WITH w AS (
     SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
-), ev AS (
-    SELECT e.account, e.time, e.ip, ff_prefix(e.ip) AS prefix, e.country_code, e.ua_family
+), seen AS (
+    SELECT e.account, e.ip, e.country_code, e.ua_family, count(*) AS n, max(e.time) AS last_login
     FROM account_events e, w
     WHERE e.tag = 'account:login:success' AND e.time < w.since
       -- only the accounts the logs' span saw: the others have nothing to compare
       AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
+    GROUP BY ALL
 ), langs AS (
     SELECT account, list_sort(list_distinct(list(accept_language))) AS langs
     FROM attempts, w
@@ -29,19 +33,21 @@ WITH w AS (
 ), home AS (
     -- the country most logins came from; ties go to the first code
     SELECT account, arg_min(country_code, (-n, country_code)) AS home_country
-    FROM (SELECT account, country_code, count(*) AS n FROM ev WHERE country_code IS NOT NULL GROUP BY ALL)
+    FROM (SELECT account, country_code, sum(n) AS n FROM seen WHERE country_code IS NOT NULL GROUP BY ALL)
+    GROUP BY account
+), per_account AS (
+    -- list_sort(list_distinct(list(x))): ordered DISTINCT aggregates were the slow part
+    SELECT account, sum(n)::BIGINT AS logins, max(last_login) AS last_login,
+           list_sort(list_distinct(list(ip))) AS ips,
+           nullif(list_sort(list_distinct(list(country_code))), []) AS countries,
+           nullif(list_sort(list_distinct(list(ua_family))), []) AS ua_families
+    FROM seen
     GROUP BY account
 )
-SELECT ev.account, count(*) AS logins, max(ev.time) AS last_login,
-       -- list_sort(list_distinct(list(x))): ordered DISTINCT aggregates were the slow part
-       nullif(list_sort(list_distinct(list(ev.ip))), []) AS ips,
-       nullif(list_sort(list_distinct(list(ev.prefix))), []) AS prefixes,
-       nullif(list_sort(list_distinct(list(ev.country_code))), []) AS countries,
-       nullif(list_sort(list_distinct(list(ev.ua_family))), []) AS ua_families,
-       any_value(langs.langs) AS langs,
-       any_value(home.home_country) AS home_country
-FROM ev LEFT JOIN langs USING (account) LEFT JOIN home USING (account)
-GROUP BY ev.account;
+SELECT p.account, p.logins, p.last_login, nullif(p.ips, []) AS ips,
+       nullif(list_sort(list_distinct(list_transform(p.ips, x -> ff_prefix(x)))), []) AS prefixes,
+       p.countries, p.ua_families, langs.langs, home.home_country
+FROM per_account p LEFT JOIN langs USING (account) LEFT JOIN home USING (account);
 
 CREATE OR REPLACE TABLE home_languages AS
 WITH w AS (
