@@ -3,6 +3,7 @@ package analyze_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -78,6 +79,7 @@ func TestGeneratedIncidents(t *testing.T) {
 	is := &incidents{dir: t.TempDir(), made: map[string]*incident{}}
 	t.Run("attack scenarios freeze the compromised accounts", func(t *testing.T) { testAttackScenarios(t, is) })
 	t.Run("no attack freezes nothing", func(t *testing.T) { testNoAttack(t, is) })
+	t.Run("an interrupted run changes nothing", func(t *testing.T) { testInterruptedRun(t, is) })
 	t.Run("runs are recorded and repeatable", func(t *testing.T) { testRunsRecorded(t, is) })
 	t.Run("a previous list marks waves", func(t *testing.T) { testWaves(t, is) })
 }
@@ -267,6 +269,59 @@ func testRunsRecorded(t *testing.T, is *incidents) {
 	if listed != first.Compromised {
 		t.Errorf("run %d recorded %d accounts to freeze, reported %d", first.RunID, listed, first.Compromised)
 	}
+}
+
+// testInterruptedRun: a run cancelled after the attempts are built (and
+// staged in main) changes nothing: the previous results, their digest and
+// the runs on record stay, and no staged or work table is left behind.
+func testInterruptedRun(t *testing.T, is *incidents) {
+	inc := is.get(t, "pypi-2024-03", 5)
+	c := inc.open(t)
+	first, err := analyze.Run(context.Background(), c, analyze.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := tableDigest(t, c, "attempts")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	steps, _ := analyze.Steps()
+	set := analyze.Settings{}
+	if err := set.Set(steps, "attempts.session_window_s", "60"); err != nil { // different attempts, were they kept
+		t.Fatal(err)
+	}
+	_, err = analyze.Run(ctx, c, analyze.Options{ToolVersion: "test", Settings: set, Progress: func(step string, _, _ int) {
+		if step == "profiles" {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	if after := tableDigest(t, c, "attempts"); after != before {
+		t.Errorf("a cancelled run changed attempts")
+	}
+	var runs, leftovers int
+	if err := c.DB.QueryRow(`SELECT (SELECT count(*) FROM analysis_runs),
+		(SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'ff_staged_') OR schema_name = 'ff_work')`).Scan(&runs, &leftovers); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 || leftovers != 0 {
+		t.Errorf("after a cancelled run: %d runs on record (want 1), %d staged or work tables left", runs, leftovers)
+	}
+	again, err := analyze.Run(context.Background(), c, analyze.Options{ToolVersion: "test"})
+	if err != nil || again.ResultsSHA256 != first.ResultsSHA256 {
+		t.Errorf("the run after a cancelled one: %v, digest %s, want %s", err, again.ResultsSHA256, first.ResultsSHA256)
+	}
+}
+
+// tableDigest is a digest of a table's rows, in no particular order.
+func tableDigest(t *testing.T, c *casefile.Case, table string) string {
+	t.Helper()
+	var d string
+	if err := c.DB.QueryRow(`SELECT count(*)::VARCHAR || ':' || coalesce(bit_xor(hash(x))::VARCHAR, '') FROM ` + table + ` x`).Scan(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // testWaves: with the first wave's list (half of the

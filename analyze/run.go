@@ -60,8 +60,9 @@ type Result struct {
 // ErrNoSnapshot says the case has no login events to analyse.
 var ErrNoSnapshot = errors.New("the case has no account login events: ingest a snapshot first (freezeframe ingest snapshot)")
 
-// Run runs every step against the case, in the work schema, then replaces
-// the previous run's results and records the run in one transaction, so a
+// Run runs every step against the case, in the work schema (a step may
+// stage a big result in main under stagedPrefix instead), then replaces the
+// previous run's results and records the run in one transaction, so a
 // failed or interrupted run leaves the previous results in place.
 func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	log := opts.Logger
@@ -95,11 +96,15 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := dropStaged(ctx, c); err != nil { // left by an interrupted run
+		return nil, err
+	}
 	defer func() {
 		bg := context.WithoutCancel(ctx)
 		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
 			c.Conn.ExecContext(bg, q)
 		}
+		dropStaged(bg, c)
 	}()
 
 	var from, to any
@@ -148,34 +153,104 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if err := publish(ctx, c, steps); err != nil {
+	if err := publish(ctx, c, steps, log); err != nil {
+		return nil, err
+	}
+	// From here on the results are read where they now are.
+	if _, err := c.Conn.ExecContext(ctx, "SET search_path = 'main'"); err != nil {
 		return nil, err
 	}
 	if err := record(ctx, c, opts, params, res); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	log.Debug("committed", "elapsed", time.Since(t0).Round(time.Millisecond))
 	return res, nil
 }
 
 // workSchema is where a run's tables live until it publishes them.
 const workSchema = "ff_work"
 
-// publish copies the steps' result tables from the work schema into main,
-// replacing the previous run's.
-func publish(ctx context.Context, c *casefile.Case, steps []Step) error {
-	var db string
-	if err := c.Conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&db); err != nil {
+// stagedPrefix names a result table a step built straight into main, to be
+// renamed at publish rather than copied from the work schema: DuckDB moves
+// no table between schemas, and copying the biggest took seconds.
+const stagedPrefix = "ff_staged_"
+
+// publish replaces the previous run's result tables in main with the
+// steps': a staged one is renamed, the others are copied from the work
+// schema.
+func publish(ctx context.Context, c *casefile.Case, steps []Step, log *slog.Logger) error {
+	db, err := currentDatabase(ctx, c)
+	if err != nil {
+		return err
+	}
+	staged, err := stagedTables(ctx, c)
+	if err != nil {
 		return err
 	}
 	for _, st := range steps {
 		for _, t := range st.Results {
-			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s.main.%s AS SELECT * FROM %s.%s.%s", quoteIdent(db), t, quoteIdent(db), workSchema, t)
-			if _, err := c.Conn.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("saving %s (step %s): %w", t, st.ID, err)
+			qs := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s.main.%s AS SELECT * FROM %s.%s.%s", db, t, db, workSchema, t)}
+			if slices.Contains(staged, stagedPrefix+t) {
+				qs = []string{
+					fmt.Sprintf("DROP TABLE IF EXISTS %s.main.%s", db, t),
+					fmt.Sprintf("ALTER TABLE %s.main.%s RENAME TO %s", db, stagedPrefix+t, t),
+				}
 			}
+			t0 := time.Now()
+			for _, q := range qs {
+				if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("saving %s (step %s): %w", t, st.ID, err)
+				}
+			}
+			log.Debug("published", "table", t, "elapsed", time.Since(t0).Round(time.Millisecond))
+		}
+	}
+	return nil
+}
+
+// currentDatabase is the case's catalog name, quoted: "main" alone could
+// name a case file called main.duckdb as well as the schema.
+func currentDatabase(ctx context.Context, c *casefile.Case) (string, error) {
+	var db string
+	err := c.Conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&db)
+	return quoteIdent(db), err
+}
+
+// stagedTables lists the staged result tables in main.
+func stagedTables(ctx context.Context, c *casefile.Case) ([]string, error) {
+	rows, err := c.Conn.QueryContext(ctx, "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND starts_with(table_name, ?) ORDER BY 1", stagedPrefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// dropStaged drops staged result tables a failed or interrupted run left.
+func dropStaged(ctx context.Context, c *casefile.Case) error {
+	db, err := currentDatabase(ctx, c)
+	if err != nil {
+		return err
+	}
+	staged, err := stagedTables(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, t := range staged {
+		if _, err := c.Conn.ExecContext(ctx, "DROP TABLE "+db+".main."+quoteIdent(t)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -210,7 +210,7 @@ func TestEmbeddedSteps(t *testing.T) {
 	}
 	var heuristics []string
 	saved := map[string]string{}
-	created := regexp.MustCompile(`CREATE OR REPLACE (?:TEMP )?TABLE ([a-z_]+)`)
+	created := regexp.MustCompile(`CREATE OR REPLACE (?:TEMP )?TABLE (?:main\.ff_staged_)?([a-z_]+)`) // staged: built in main, renamed at publish
 	for _, st := range steps {
 		for _, p := range st.Params {
 			if !strings.Contains(st.SQL, "getvariable('"+p.Name+"')") {
