@@ -69,15 +69,15 @@ WHERE a.kind = 2 AND r.method = 'POST' AND r.path = getvariable('login_path');
 -- history before it are for the profiles, which read account_events), or
 -- in the last history_days with no logs. Their client key is the raw
 -- address when the logs carry raw addresses, else the hashed one (logs
--- with hashed clients only, as gunicorn-pypi).
+-- with hashed clients only, as gunicorn-pypi). Only what pairing needs: the
+-- attempts read the rest of each event from account_events.
 CREATE OR REPLACE TABLE login_events AS
 WITH span AS (
     SELECT coalesce((SELECT min(time) FROM login_posts) - to_seconds(getvariable('session_window_s')),
                     (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo,
            NOT EXISTS (SELECT 1 FROM login_posts WHERE NOT hashed) AND EXISTS (SELECT 1 FROM login_posts) AS hashed_logs
 )
-SELECT id AS event_id, time, account, tag, failure_reason, two_factor_method, ip, hashed_ip, country_code, ua_family,
-       CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key
+SELECT id AS event_id, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key
 FROM account_events, span
 WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo;
 
@@ -132,7 +132,7 @@ FROM (SELECT DISTINCT user_agent FROM login_posts);
 CREATE OR REPLACE TABLE main.ff_staged_attempts AS
 WITH a AS (
     SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, e.account,
-           CASE WHEN e.event_id IS NULL THEN
+           CASE WHEN k.event_id IS NULL THEN
                     CASE WHEN p.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
                          WHEN p.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN p.status = 429 THEN 'rate_limited'
@@ -141,13 +141,13 @@ WITH a AS (
                 WHEN e.tag = 'account:login:success' THEN 'success'
                 ELSE 'failure' END AS outcome,
            e.failure_reason, e.two_factor_method,
-           CASE WHEN e.event_id IS NOT NULL THEN e.ip WHEN NOT p.hashed THEN p.key END AS ip,
-           CASE WHEN e.event_id IS NOT NULL THEN e.hashed_ip WHEN p.hashed THEN p.key END AS hashed_ip,
+           CASE WHEN k.event_id IS NOT NULL THEN e.ip WHEN NOT p.hashed THEN p.key END AS ip,
+           CASE WHEN k.event_id IS NOT NULL THEN e.hashed_ip WHEN p.hashed THEN p.key END AS hashed_ip,
            e.country_code AS event_country, e.ua_family AS event_ua_family,
            p.key, p.status, p.user_agent, p.accept_language, p.content_type, p.form_gap, p.static,
            p.key IS NOT NULL AS logged
     FROM attempt_keys k
-    LEFT JOIN login_events e ON e.event_id = k.event_id
+    LEFT JOIN account_events e ON e.id = k.event_id
     LEFT JOIN login_posts p ON p.source_id = k.source_id AND p.line_no = k.line_no
 ), country AS (
     SELECT ip AS key, any_value(country_code) AS country_code FROM ips WHERE ip IS NOT NULL GROUP BY ALL
