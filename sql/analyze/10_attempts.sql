@@ -28,10 +28,12 @@
 -- static asset before the POST, the first second-factor page after it. In
 -- the same second, the form and assets count as before the POST and a
 -- second-factor page as after it. The client key is the raw address, or the
--- hashed one as gunicorn-pypi logs carry it (matching ips.hashed_ip).
+-- hashed one as gunicorn-pypi logs carry it (matching ips.hashed_ip). What
+-- the client sent with the POST is read from its line when the attempts are
+-- assembled.
 CREATE OR REPLACE TABLE login_posts AS
 WITH marks AS (
-    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no,
+    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
            CASE WHEN method = 'POST' THEN 2
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
@@ -42,7 +44,7 @@ WITH marks AS (
            OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
                                    OR regexp_matches(path, getvariable('second_factor_pattern')))))
 ), around AS (
-    SELECT source_id, line_no, kind, time, key,
+    SELECT source_id, line_no, kind, time, key, client_hashed,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
            min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
@@ -52,7 +54,7 @@ WITH marks AS (
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 )
-SELECT a.source_id, a.line_no, a.time, a.key, r.client_hashed AS hashed, r.status, r.user_agent, r.accept_language, r.content_type,
+SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
        CASE WHEN epoch(a.time) - epoch(a.form_time) <= getvariable('form_window_s')
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
@@ -62,8 +64,7 @@ SELECT a.source_id, a.line_no, a.time, a.key, r.client_hashed AS hashed, r.statu
        -- not depend on the order DuckDB happens to read them in
        NOT coalesce(a.next_kind = 2 AND a.next_time = a.time, false) AS last_in_second
 FROM around a
-JOIN requests r ON r.source_id = a.source_id AND r.line_no = a.line_no
-WHERE a.kind = 2 AND r.method = 'POST' AND r.path = getvariable('login_path');
+WHERE a.kind = 2;
 
 -- Login events of the snapshot in the span the access logs cover (years of
 -- history before it are for the profiles, which read account_events), or
@@ -124,7 +125,7 @@ DROP TABLE paired;
 -- Few distinct user agents, many attempts: classify each agent once.
 CREATE OR REPLACE TABLE user_agent_classes AS
 SELECT user_agent, ff_ua_class(user_agent) AS ua_class, ff_ua_family(user_agent) AS ua_family
-FROM (SELECT DISTINCT user_agent FROM login_posts);
+FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = getvariable('login_path'));
 
 -- attempts, four million wide rows at PyPI size, is built straight into
 -- main under a staging name and read here through a view: when the run
@@ -133,10 +134,10 @@ CREATE OR REPLACE TABLE main.ff_staged_attempts AS
 WITH a AS (
     SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, e.account,
            CASE WHEN k.event_id IS NULL THEN
-                    CASE WHEN p.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
-                         WHEN p.status IN (301, 302, 303) THEN 'password_ok'
-                         WHEN p.status = 429 THEN 'rate_limited'
-                         WHEN p.status = 200 OR p.status BETWEEN 400 AND 499 THEN 'unknown_user'
+                    CASE WHEN r.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
+                         WHEN r.status IN (301, 302, 303) THEN 'password_ok'
+                         WHEN r.status = 429 THEN 'rate_limited'
+                         WHEN r.status = 200 OR r.status BETWEEN 400 AND 499 THEN 'unknown_user'
                          ELSE 'other' END
                 WHEN e.tag = 'account:login:success' THEN 'success'
                 ELSE 'failure' END AS outcome,
@@ -144,11 +145,15 @@ WITH a AS (
            CASE WHEN k.event_id IS NOT NULL THEN e.ip WHEN NOT p.hashed THEN p.key END AS ip,
            CASE WHEN k.event_id IS NOT NULL THEN e.hashed_ip WHEN p.hashed THEN p.key END AS hashed_ip,
            e.country_code AS event_country, e.ua_family AS event_ua_family,
-           p.key, p.status, p.user_agent, p.accept_language, p.content_type, p.form_gap, p.static,
+           p.key, r.status, r.user_agent, r.accept_language, r.content_type, p.form_gap, p.static,
            p.key IS NOT NULL AS logged
     FROM attempt_keys k
     LEFT JOIN account_events e ON e.id = k.event_id
     LEFT JOIN login_posts p ON p.source_id = k.source_id AND p.line_no = k.line_no
+    -- the POST's own line for what the client sent
+    LEFT JOIN (SELECT source_id, line_no, status, user_agent, accept_language, content_type FROM requests
+               WHERE method = 'POST' AND path = getvariable('login_path')) r
+           ON r.source_id = k.source_id AND r.line_no = k.line_no
 ), country AS (
     SELECT ip AS key, any_value(country_code) AS country_code FROM ips WHERE ip IS NOT NULL GROUP BY ALL
     UNION ALL
