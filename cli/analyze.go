@@ -96,7 +96,7 @@ and lists the ones that dropped out.`,
 			}
 			res, err := analyze.Run(cmd.Context(), c, opts)
 			if err != nil {
-				return err
+				return memoryHint(err)
 			}
 			return printAnalysis(e.stdout, res, previousPath)
 		},
@@ -107,6 +107,14 @@ and lists the ones that dropped out.`,
 	f.StringVar(&configPath, "config", "", "file of parameters, one STEP.PARAM = VALUE a line")
 	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
 	return cmd
+}
+
+// memoryHint adds to an out-of-memory error what to do about it.
+func memoryHint(err error) error {
+	if strings.Contains(err.Error(), "Out of Memory Error") {
+		return fmt.Errorf("%w\n(DuckDB ran out of its --memory-limit of %s; analyze at PyPI size, 800k accounts, needs 1GB and runs fastest with 4GB: rerun with --memory-limit 4GB)", err, casefile.MemoryLimit)
+	}
+	return err
 }
 
 // printAnalysis writes what an analysis run found as a two-column table.

@@ -110,7 +110,7 @@ byte-identical files.`,
 			}
 			res, err := analyze.Run(cmd.Context(), c, opts)
 			if err != nil {
-				return err
+				return memoryHint(err)
 			}
 			paths, err := report.Write(cmd.Context(), c, report.Options{Out: outDir, TZ: loc, FreezeFormat: report.FreezeCSV})
 			if err != nil {
