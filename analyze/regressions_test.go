@@ -5,6 +5,7 @@ package analyze_test
 // of world_test.go and heuristics_test.go.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +76,41 @@ func TestSettingsRefuseValuesTheSQLCannotUse(t *testing.T) {
 			t.Errorf("Set(%s=%s) accepted, Run: %v", kv[0], kv[1], err)
 		}
 	}
+}
+
+// 10_attempts.sql paired every event of a second with the client's last
+// POST of that second. Behind a shared address, one user's wrong password
+// and another's login in the same second left the first POST unexplained:
+// an "unknown username" from the NAT, and enough of them over a week made
+// the address a campaign of its own at PyPI size.
+func TestUsersBehindOneAddressInTheSameSecondKeepTheirOwnPosts(t *testing.T) {
+	w := buildMain()
+	t0 := at(3, "15:00:00")
+	typo, _ := w.post(login{u: w.u["nat1"], at: t0, outcome: "failure", skew: 0.2})
+	ok, _ := w.post(login{u: w.u["nat2"], at: t0, outcome: "success", skew: 0.6})
+	c, _ := w.analyse(t, analyze.Options{})
+	eqRows(t, "attempts of the second", strs(t, c, `SELECT outcome, coalesce(username, '-'), line_no FROM attempts
+		WHERE client = '198.51.100.7' AND time >= $1 AND time < $2 ORDER BY line_no`, t0, t0.Add(time.Second)),
+		[]string{fmt.Sprintf("failure | nat1 | %d", typo), fmt.Sprintf("success | nat2 | %d", ok)})
+}
+
+// 80_campaigns.sql kept any component of ten linked attempts on five
+// accounts, logins included. Dormant accounts behind one shared address
+// waking on the same day score as novel and share the address: with no
+// failed attempt among them they made a campaign.
+func TestLoginsAloneMakeNoCampaign(t *testing.T) {
+	w := buildMain()
+	for k := range 10 {
+		u := w.user(fmt.Sprintf("dorm%d", k), "198.51.100.50", "DE", langDE, 5, time.Date(2023, 6, 1, 9, 0, 0, 0, time.UTC), false)
+		// a browser family the account never used, from its own address
+		w.post(login{u: u, at: at(3, "12:03:00").Add(time.Duration(9*k) * time.Minute), family: "Chrome", ua: uaChrome, form: 6, assets: true, outcome: "success"})
+	}
+	c, _ := w.analyse(t, analyze.Options{})
+	var scored int
+	one(t, c, `SELECT count(*) FROM attempt_scores JOIN attempts USING (attempt_id) WHERE client = '198.51.100.50' AND score >= 6`, nil, &scored)
+	if scored < 10 {
+		t.Fatalf("%d of the ten wake-ups score as suspicious; the test needs all ten", scored)
+	}
+	eqRows(t, "198.51.100.50 in campaigns", strs(t, c, `SELECT DISTINCT campaign_id FROM campaign_attempts JOIN attempts USING (attempt_id) WHERE client = '198.51.100.50'`), nil)
+	eqRows(t, "campaigns", strs(t, c, `SELECT campaign_id FROM campaigns`), []string{"C1"})
 }

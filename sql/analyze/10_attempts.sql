@@ -10,8 +10,10 @@
 --   form was loaded, static assets fetched or not, accept-language, user
 --   agent, and a behavioural fingerprint made of them that survives IP
 --   rotation. Only events in the span of the access logs are attempts.
--- false positives: Several users behind one NAT address posting within the
---   same seconds can have their behaviour attributed to each other's event.
+-- false positives: Users behind one NAT address whose second factors
+--   complete within the same minutes can have their password POSTs swapped
+--   (each success is paired with the latest accepted password of the
+--   address not yet paired), and with them their behaviour.
 -- parameters:
 --   login_path = /account/login/: path the login form is served on and posted to
 --   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
@@ -33,7 +35,7 @@
 -- assembled.
 CREATE OR REPLACE TABLE login_posts AS
 WITH marks AS (
-    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
+    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed, status,
            CASE WHEN method = 'POST' THEN 2
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
@@ -44,12 +46,10 @@ WITH marks AS (
            OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
                                    OR regexp_matches(path, getvariable('second_factor_pattern')))))
 ), around AS (
-    SELECT source_id, line_no, kind, time, key, client_hashed,
+    SELECT source_id, line_no, kind, time, key, client_hashed, status,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
-           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
-           lead(kind) OVER earlier AS next_kind,
-           lead(time) OVER earlier AS next_time
+           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time
     FROM marks
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -59,10 +59,12 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
        coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
-       -- several POSTs of a client in one second: the last in log order
-       -- stands for them when events are paired, so that the pairing does
-       -- not depend on the order DuckDB happens to read them in
-       NOT coalesce(a.next_kind = 2 AND a.next_time = a.time, false) AS last_in_second
+       -- a redirect: the password was accepted (Warehouse redirects to the
+       -- second factor or the next page; a wrong one renders the form again)
+       coalesce(a.status IN (301, 302, 303), false) AS accepted,
+       -- the POST's rank among the client's POSTs of the same second and
+       -- outcome, in log order: pairing goes by it
+       row_number() OVER (PARTITION BY a.key, a.time, accepted ORDER BY a.source_id, a.line_no) AS n
 FROM around a
 WHERE a.kind = 2;
 
@@ -78,34 +80,61 @@ WITH span AS (
                     (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo,
            NOT EXISTS (SELECT 1 FROM login_posts WHERE NOT hashed) AND EXISTS (SELECT 1 FROM login_posts) AS hashed_logs
 )
-SELECT id AS event_id, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key
+SELECT id AS event_id, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key,
+       -- the password was accepted: a success, or a second factor that failed
+       tag = 'account:login:success' OR coalesce(failure_reason <> 'invalid_password', false) AS accepted
 FROM account_events, span
 WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo;
 
--- Each event with its client's login POST. Log times are truncated to the
--- second, so a POST normally comes at or before its event: the latest one
--- in the same second is it. Failing that, a POST up to clock_skew_s after
--- the event (the CDN's clock ahead of the app's); failing that, the latest
--- POST before it within the session window (a second factor completed
--- seconds later).
+-- Each event with its client's login POST, one to one wherever the log
+-- allows it, so that the POSTs of users sharing an address are not left
+-- unexplained (they would read as attempts on unknown usernames). Log times
+-- are truncated to the second: first, the events and POSTs of a client in
+-- the same second are paired in order, an accepted password (a success, or
+-- a failed second factor) with a redirect, a wrong one with the form shown
+-- again.
 CREATE OR REPLACE TABLE paired AS
-WITH before AS (
-    SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap
-    FROM login_events e
-    ASOF JOIN (SELECT * FROM login_posts WHERE last_in_second) p ON e.key = p.key AND e.time >= p.time
-), after AS (
-    SELECT e.event_id, p.source_id, p.line_no, epoch(p.time) - epoch(e.time) AS gap
-    FROM login_events e
-    ASOF JOIN (SELECT * FROM login_posts WHERE last_in_second) p ON e.key = p.key AND p.time > e.time
+WITH e AS (
+    SELECT event_id, key, accepted, date_trunc('second', time) AS second,
+           row_number() OVER (PARTITION BY key, date_trunc('second', time), accepted ORDER BY time, event_id) AS n
+    FROM login_events
+)
+SELECT e.event_id, p.source_id, p.line_no
+FROM e JOIN login_posts p ON p.key = e.key AND p.time = e.second AND p.accepted = e.accepted AND p.n = e.n;
+
+-- Then each event still without a POST gets one not yet paired, in two
+-- passes: first among POSTs of the same outcome, then, for what is left
+-- (a site whose failed logins also redirect), among any. In a pass: a POST
+-- in the same second, else one up to clock_skew_s after the event (the
+-- CDN's clock ahead of the app's), else the latest before it within the
+-- session window (a second factor completed seconds later). `ord` orders a
+-- client's POSTs of one second uniquely (by outcome and rank, a
+-- microsecond apart), so that which POST the ASOF joins take does not
+-- depend on the order DuckDB reads them in.
+CREATE OR REPLACE TEMP MACRO ff_pair_rest(by_outcome) AS TABLE
+WITH p AS MATERIALIZED (
+    SELECT p.source_id, p.line_no, p.key, p.time, by_outcome AND p.accepted AS class,
+           p.time + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
+    FROM login_posts p ANTI JOIN paired x USING (source_id, line_no)
+), e AS MATERIALIZED (
+    SELECT e.event_id, e.key, e.time, by_outcome AND e.accepted AS class
+    FROM login_events e ANTI JOIN paired x USING (event_id)
 ), candidates AS (
-    SELECT event_id, source_id, line_no, CASE WHEN gap < 1 THEN 1 ELSE 3 END AS preference, gap FROM before
-    WHERE gap <= getvariable('session_window_s')
+    SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap, true AS before
+    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND e.time >= p.ord
     UNION ALL
-    SELECT event_id, source_id, line_no, 2, gap FROM after WHERE gap <= getvariable('clock_skew_s')
+    SELECT e.event_id, p.source_id, p.line_no, epoch(p.time) - epoch(e.time), false
+    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND p.ord > e.time
 )
 SELECT event_id, source_id, line_no
 FROM candidates
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY preference, gap, source_id, line_no) = 1;
+WHERE CASE WHEN before THEN gap <= getvariable('session_window_s') ELSE gap <= getvariable('clock_skew_s') END
+QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY CASE WHEN before AND gap < 1 THEN 1 WHEN NOT before THEN 2 ELSE 3 END,
+                                                          gap, source_id, line_no) = 1;
+
+INSERT INTO paired SELECT * FROM ff_pair_rest(true);
+
+INSERT INTO paired SELECT * FROM ff_pair_rest(false);
 
 -- Attempts numbered in time order (the same inputs, the same numbers): the
 -- events, with the POST paired to each, and the POSTs no event explains.

@@ -3,24 +3,29 @@
 -- title: Campaigns: linked attempts big enough to be an attack, and what they share
 -- results: campaign_attempts campaigns
 -- catches: Keeps the components of linked suspicious attempts with at least
---   min_attempts attempts on min_targets accounts or unknown usernames, numbers
---   them C1, C2, ... by first attempt, and describes each: time span,
---   attempts by outcome, accounts, addresses, networks, countries, user
---   agents and fingerprints.
+--   min_attempts attempts that failed on min_targets accounts or unknown
+--   usernames, numbers them C1, C2, ... by first attempt, and describes each:
+--   time span, attempts by outcome, accounts, addresses, networks,
+--   countries, user agents and fingerprints.
+-- false positives: Logins alone make no campaign, however well they score:
+--   dormant accounts behind one university NAT waking on the same days share
+--   an address and score as novel, but a credential list fails far more
+--   often than it succeeds.
 -- parameters:
 --   min_attempts = 10: attempts a component needs to be a campaign
---   min_targets = 5: accounts or unknown usernames it must have tried
+--   min_targets = 5: accounts or unknown usernames it must have tried and failed on
 
 CREATE OR REPLACE TABLE campaign_attempts AS
 WITH comp AS (
-    SELECT c.component, a.attempt_id, a.time, a.account
+    SELECT c.component, a.attempt_id, a.time, a.account, a.outcome
     FROM campaign_components c JOIN attempts a USING (attempt_id)
 ), big AS (
     SELECT component, min(time) AS first_seen
     FROM comp
     GROUP BY component
     HAVING count(*) >= getvariable('min_attempts')
-       AND count(DISTINCT coalesce(account::VARCHAR, 'unknown#' || attempt_id)) >= getvariable('min_targets')
+       AND count(DISTINCT coalesce(account::VARCHAR, 'unknown#' || attempt_id)) FILTER (WHERE outcome <> 'success')
+           >= getvariable('min_targets')
 ), ids AS (
     SELECT component, 'C' || row_number() OVER (ORDER BY first_seen, component) AS campaign_id FROM big
 )
