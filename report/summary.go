@@ -82,12 +82,12 @@ type LoginRate struct {
 
 // Tampering is the verdict of the tampering check: release, file, role and
 // token events by an implicated account (compromised or exposed) at or
-// after its first suspicious login. Found means there are events to review,
-// listed in tampering.csv; those from an address of the account's
-// suspicious logins are the likeliest the attacker's, the others are often
-// the owner's own uploads from CI.
+// after its first suspicious login, all listed in tampering.csv. Found
+// means some came from an address of the account's suspicious logins: the
+// attacker's, likely. Events from other addresses only are often the
+// owners' own uploads from CI; they are to review, not tampering found.
 type Tampering struct {
-	Verdict           string   `json:"verdict"` // "none found" or "found"
+	Verdict           string   `json:"verdict"` // one of the Verdict constants
 	Events            int64    `json:"events"`
 	FromSuspiciousIPs int64    `json:"events_from_suspicious_ips"`
 	AccountsChecked   int64    `json:"accounts_checked"`
@@ -96,8 +96,9 @@ type Tampering struct {
 
 // The tampering verdicts.
 const (
-	VerdictNoneFound = "none found"
-	VerdictFound     = "found"
+	VerdictNoneFound         = "none found"
+	VerdictNotFromSuspicious = "none from suspicious addresses"
+	VerdictFound             = "found"
 )
 
 // EmailCounts is the emails to re-verify (verified emails of accounts

@@ -53,8 +53,11 @@ func prepareTampering(ctx context.Context, c *casefile.Case) (Tampering, error) 
 	if err != nil {
 		return t, fmt.Errorf("case %s: counting tampering events: %w", c.Path, err)
 	}
-	if t.Events > 0 {
+	switch {
+	case t.FromSuspiciousIPs > 0:
 		t.Verdict = VerdictFound
+	case t.Events > 0:
+		t.Verdict = VerdictNotFromSuspicious
 	}
 	return t, nil
 }
