@@ -114,3 +114,29 @@ func TestLoginsAloneMakeNoCampaign(t *testing.T) {
 	eqRows(t, "198.51.100.50 in campaigns", strs(t, c, `SELECT DISTINCT campaign_id FROM campaign_attempts JOIN attempts USING (attempt_id) WHERE client = '198.51.100.50'`), nil)
 	eqRows(t, "campaigns", strs(t, c, `SELECT campaign_id FROM campaigns`), []string{"C1"})
 }
+
+// 10_attempts.sql took every failed POST that no event explains for a
+// username with no account. People type their email address as the
+// username and correct it seconds later: behind a shared address, a week of
+// that made a campaign of its own, and everywhere it inflated the
+// campaign-like attempts the window is found from. A POST corrected by an
+// accepted one from the same client and browser is a corrected username;
+// one followed by another browser's login, or only after typo_window_s,
+// still names an unknown user.
+func TestCorrectedUsernamesAreNotUnknownUsers(t *testing.T) {
+	w := buildMain()
+	nat := w.u["nat1"]
+	t0 := at(3, "16:00:00")
+	typo, _ := w.post(login{at: t0, ip: nat.ip, cc: nat.cc, ua: nat.ua, lang: nat.lang, form: 5, assets: true})
+	w.post(login{u: nat, at: t0.Add(6 * time.Second), outcome: "failure"}) // and a wrong password in between
+	w.post(login{u: nat, at: t0.Add(14 * time.Second), outcome: "success"})
+	t1 := at(3, "17:00:00")
+	other, _ := w.post(login{at: t1, ip: nat.ip, cc: nat.cc, ua: uaChrome, lang: langEN})
+	w.post(login{u: w.u["nat2"], at: t1.Add(4 * time.Second), outcome: "success"})
+	t2 := at(3, "18:00:00")
+	late, _ := w.post(login{at: t2, ip: nat.ip, cc: nat.cc, ua: nat.ua, lang: nat.lang})
+	w.post(login{u: w.u["nat3"], at: t2.Add(2 * time.Minute), outcome: "success"})
+	c, _ := w.analyse(t, analyze.Options{})
+	eqRows(t, "lone POSTs from the NAT", strs(t, c, `SELECT line_no, outcome FROM attempts WHERE client = $1 AND event_id IS NULL ORDER BY line_no`, nat.ip),
+		[]string{fmt.Sprintf("%d | username_corrected", typo), fmt.Sprintf("%d | unknown_user", other), fmt.Sprintf("%d | unknown_user", late)})
+}

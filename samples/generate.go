@@ -107,7 +107,7 @@ func Generate(opts Options) (*Facts, error) {
 			return nil, err
 		}
 	}
-	g := &gen{opt: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x5eed)), ips: map[string]*ipRow{}}
+	g := &gen{opt: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x5eed)), typos: rand.New(rand.NewPCG(opts.Seed, 0x7e905)), ips: map[string]*ipRow{}}
 	g.facts = &Facts{Scenario: opts.Scenario.Name, Seed: opts.Seed, Scale: opts.Scale, HeldOut: opts.Scenario.HeldOut,
 		SnapshotAt: opts.Snapshot, LogsFrom: opts.Snapshot.Add(-7 * 24 * time.Hour)}
 	if err := g.run(); err != nil {
@@ -165,8 +165,11 @@ type event struct {
 type agentInfo struct{ installer, os, family string }
 
 type gen struct {
-	opt    Options
-	r      *rand.Rand
+	opt Options
+	r   *rand.Rand
+	// typos draws the users' mistyped usernames: a stream of its own, so
+	// that adding them left every other draw, and so every label, as it was
+	typos  *rand.Rand
 	facts  *Facts
 	users  []*user
 	byName map[string]int

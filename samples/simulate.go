@@ -192,6 +192,12 @@ func (g *gen) session(i int, t time.Time) {
 		return g.between(4, 30)
 	}
 	t = t.Add(think())
+	if g.typos.IntN(40) == 0 { // the email address typed as the username: no such account, no event
+		// appended as is: req would draw a body size from g.r
+		g.reqs = append(g.reqs, request{t: t, ip: ip, method: "POST", path: "/account/login/", status: 200,
+			referrer: "https://pypi.org/", ua: ua, lang: lang, ctype: "application/x-www-form-urlencoded"})
+		t = t.Add(time.Duration((3 + 7*g.typos.Float64()) * float64(time.Second)))
+	}
 	if g.r.IntN(20) == 0 { // a typo
 		g.req(t, ip, "POST", "/account/login/", 200, ua, lang)
 		g.emit(event{t: t, user: i, tag: "account:login:failure", additional: map[string]any{"reason": "invalid_password"}, ip: ip, agent: browserInfo(b)})

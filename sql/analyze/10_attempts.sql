@@ -5,7 +5,8 @@
 -- catches: Builds `attempts`, the table every heuristic reads: one row per
 --   login event of the snapshot (success or failure, with its account), and
 --   one per login POST of the access log that no event explains (a username
---   that does not exist, a password stopped at the second factor). Each row
+--   that does not exist, a password stopped at the second factor, a username
+--   its user mistyped and corrected: outcome username_corrected). Each row
 --   carries the client's behaviour around the POST: seconds since the login
 --   form was loaded, static assets fetched or not, accept-language, user
 --   agent, and a behavioural fingerprint made of them that survives IP
@@ -13,7 +14,10 @@
 -- false positives: Users behind one NAT address whose second factors
 --   complete within the same minutes can have their password POSTs swapped
 --   (each success is paired with the latest accepted password of the
---   address not yet paired), and with them their behaviour.
+--   address not yet paired), and with them their behaviour. A bot that
+--   follows an unknown username with a login from the same address and user
+--   agent within typo_window_s has it taken for a corrected username; its
+--   hostile fingerprint still counts it as a campaign attempt.
 -- parameters:
 --   login_path = /account/login/: path the login form is served on and posted to
 --   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
@@ -22,6 +26,7 @@
 --   static_window_s = 120: static assets fetched within this many seconds before the POST count
 --   session_window_s = 900: an event is paired with the client's latest login POST at most this many seconds earlier
 --   clock_skew_s = 2: seconds an event may precede its log line (clocks of the CDN and the app differ)
+--   typo_window_s = 60: a POST no event explains, followed this soon by an accepted one from the same client and browser, is a corrected username
 --   history_days = 14: with no access log, days of login events before the last one to analyse
 -- references: Warehouse login flow (../shared/notes/warehouse.md); Freeman et al., NDSS 2016
 
@@ -35,7 +40,8 @@
 -- assembled.
 CREATE OR REPLACE TABLE login_posts AS
 WITH marks AS (
-    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed, status,
+    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
+           coalesce(status IN (301, 302, 303), false) AS accepted, CASE WHEN method = 'POST' THEN hash(user_agent) END AS agent,
            CASE WHEN method = 'POST' THEN 2
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
@@ -46,7 +52,7 @@ WITH marks AS (
            OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
                                    OR regexp_matches(path, getvariable('second_factor_pattern')))))
 ), around AS (
-    SELECT source_id, line_no, kind, time, key, client_hashed, status,
+    SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
            min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time
@@ -61,12 +67,22 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
        coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
        -- a redirect: the password was accepted (Warehouse redirects to the
        -- second factor or the next page; a wrong one renders the form again)
-       coalesce(a.status IN (301, 302, 303), false) AS accepted,
+       a.accepted,
        -- the POST's rank among the client's POSTs of the same second and
        -- outcome, in log order: pairing goes by it
-       row_number() OVER (PARTITION BY a.key, a.time, accepted ORDER BY a.source_id, a.line_no) AS n
+       row_number() OVER posts - rank() OVER (PARTITION BY a.key ORDER BY a.time, a.accepted) + 1 AS n,
+       -- a wrong POST whose client's next one, or the one after (a wrong
+       -- password between), was accepted, from the same browser within
+       -- typo_window_s: when no event explains it, its user mistyped the
+       -- username (typed the email address) and corrected it
+       NOT a.accepted AND coalesce(
+           (lead(a.accepted) OVER posts AND lead(a.agent) OVER posts = a.agent
+            AND epoch(lead(a.time) OVER posts) - epoch(a.time) <= getvariable('typo_window_s'))
+           OR (lead(a.accepted, 2) OVER posts AND lead(a.agent) OVER posts = a.agent AND lead(a.agent, 2) OVER posts = a.agent
+               AND epoch(lead(a.time, 2) OVER posts) - epoch(a.time) <= getvariable('typo_window_s')), false) AS corrected
 FROM around a
-WHERE a.kind = 2;
+WHERE a.kind = 2
+WINDOW posts AS (PARTITION BY a.key ORDER BY a.time, a.accepted, a.source_id, a.line_no);
 
 -- Login events of the snapshot in the span the access logs cover (years of
 -- history before it are for the profiles, which read account_events), or
@@ -166,6 +182,7 @@ WITH a AS (
                     CASE WHEN r.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
                          WHEN r.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN r.status = 429 THEN 'rate_limited'
+                         WHEN p.corrected THEN 'username_corrected'
                          WHEN r.status = 200 OR r.status BETWEEN 400 AND 499 THEN 'unknown_user'
                          ELSE 'other' END
                 WHEN e.tag = 'account:login:success' THEN 'success'
