@@ -91,7 +91,7 @@ and lists the ones that dropped out.`,
 			defer c.Close()
 			if !e.quiet && e.stderrIsTerminal() {
 				var done func()
-				opts.Progress, done = e.stepProgress()
+				opts.Progress, done = e.stepProgress("analyze")
 				defer done()
 			}
 			res, err := analyze.Run(cmd.Context(), c, opts)

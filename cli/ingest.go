@@ -163,8 +163,9 @@ func (e *env) progress(path string, size int64) (func(int), func()) {
 	return func(n int) { bar.Add(n) }, func() { bar.Finish() }
 }
 
-// stepProgress draws a bar of analysis steps on stderr.
-func (e *env) stepProgress() (func(step string, done, total int), func()) {
+// stepProgress draws a bar of the steps of a job (analyze, snapshot) on
+// stderr.
+func (e *env) stepProgress(job string) (func(step string, done, total int), func()) {
 	var bar *progressbar.ProgressBar
 	return func(step string, done, total int) {
 			if bar == nil {
@@ -173,7 +174,7 @@ func (e *env) stepProgress() (func(step string, done, total int), func()) {
 					progressbar.OptionClearOnFinish(),
 				)
 			}
-			bar.Describe("analyze: " + step)
+			bar.Describe(job + ": " + step)
 			bar.Set(done)
 		}, func() {
 			if bar != nil {

@@ -93,7 +93,13 @@ byte-identical files.`,
 				}
 				e.log.Info("log ingested", "path", path, "format", res.Format, "lines", res.LinesRead, "rejected", res.Rejected, "sha256", res.SHA256)
 			}
-			snap, err := ingest.Snapshot(cmd.Context(), c, snapshot, ingest.SnapshotOptions{ToolVersion: toolVersion(), Logger: e.log})
+			snapOpts := ingest.SnapshotOptions{ToolVersion: toolVersion(), Logger: e.log}
+			snapDone := func() {}
+			if progress {
+				snapOpts.Progress, snapDone = e.stepProgress("snapshot")
+			}
+			snap, err := ingest.Snapshot(cmd.Context(), c, snapshot, snapOpts)
+			snapDone() // before analyze draws its own bar
 			if err != nil {
 				return err
 			}
@@ -105,7 +111,7 @@ byte-identical files.`,
 			opts := analyze.Options{Previous: previous, ToolVersion: toolVersion(), Logger: e.log}
 			if progress {
 				var done func()
-				opts.Progress, done = e.stepProgress()
+				opts.Progress, done = e.stepProgress("analyze")
 				defer done()
 			}
 			res, err := analyze.Run(cmd.Context(), c, opts)

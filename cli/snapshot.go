@@ -38,9 +38,13 @@ another needs --force, which replaces it.`,
 				return err
 			}
 			defer c.Close()
-			res, err := ingest.Snapshot(cmd.Context(), c, args[0], ingest.SnapshotOptions{
-				Force: force, ToolVersion: toolVersion(), Logger: e.log,
-			})
+			opts := ingest.SnapshotOptions{Force: force, ToolVersion: toolVersion(), Logger: e.log}
+			if !e.quiet && e.stderrIsTerminal() {
+				var done func()
+				opts.Progress, done = e.stepProgress("snapshot")
+				defer done()
+			}
+			res, err := ingest.Snapshot(cmd.Context(), c, args[0], opts)
 			if err != nil {
 				return err
 			}

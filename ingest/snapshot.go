@@ -21,6 +21,9 @@ type SnapshotOptions struct {
 	Force       bool // replace a different snapshot already in the case
 	ToolVersion string
 	Logger      *slog.Logger
+	// Progress, if set, is told of each file before it is staged and each
+	// table before it is loaded: what, how many were done, and of how many.
+	Progress func(step string, done, total int)
 }
 
 // TableResult is what happened to one table of a snapshot.
@@ -166,7 +169,15 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 	}
 	tableFile := map[string]*snapshotFile{}
 	structural := map[string]int64{} // rows rejected while staging, per table
+	step, steps := 0, len(files)+len(snapshotTables)
+	progress := func(what string) {
+		if opts.Progress != nil {
+			opts.Progress(what, step, steps)
+		}
+		step++
+	}
 	for _, f := range files {
+		progress("staging " + filepath.Base(f.path))
 		if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
 			return nil, err
 		}
@@ -219,6 +230,7 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		return nil, err
 	}
 	for _, t := range snapshotTables {
+		progress("loading " + t.name)
 		f := tableFile[t.name]
 		if f == nil {
 			res.Missing = append(res.Missing, t.name)

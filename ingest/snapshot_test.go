@@ -376,3 +376,37 @@ func TestSnapshotFailureLeavesTheCaseAsItWas(t *testing.T) {
 		t.Errorf("the logs ingested before are gone: %d requests", n)
 	}
 }
+
+// TestSnapshotProgress: the progress callback hears of every file staged
+// and every table loaded, in order, counting up to its total; a table the
+// snapshot lacks is still a step, so the bar ends full.
+func TestSnapshotProgress(t *testing.T) {
+	tables := fixture()
+	delete(tables, "roles")
+	dir := writeSnapshot(t, "csv", tables)
+	type call struct {
+		step        string
+		done, total int
+	}
+	var calls []call
+	_, err := Snapshot(context.Background(), openCase(t), dir, SnapshotOptions{ToolVersion: "test",
+		Progress: func(step string, done, total int) { calls = append(calls, call{step, done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(tables) + len(snapshotTables)
+	if len(calls) != want {
+		t.Fatalf("%d progress calls, want %d (%d files, %d tables): %v", len(calls), want, len(tables), len(snapshotTables), calls)
+	}
+	for i, c := range calls {
+		if c.done != i || c.total != want {
+			t.Errorf("call %d: %+v, want done %d of %d", i, c, i, want)
+		}
+		if i < len(tables) && !strings.HasPrefix(c.step, "staging ") || i >= len(tables) && c.step != "loading "+snapshotTables[i-len(tables)].name {
+			t.Errorf("call %d: step %q", i, c.step)
+		}
+	}
+	if !slices.ContainsFunc(calls, func(c call) bool { return c.step == "staging users.csv" }) {
+		t.Errorf("no step names users.csv: %v", calls)
+	}
+}
