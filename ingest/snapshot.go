@@ -181,7 +181,7 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
 			return nil, err
 		}
-		log.Info("staging", "file", f.path, "format", f.format)
+		log.Debug("staging", "file", f.path, "format", f.format)
 		began := time.Now()
 		var rej map[string]int64
 		if f.format == "pg_dump" {
