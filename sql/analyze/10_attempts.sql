@@ -71,18 +71,17 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
        -- the POST's rank among the client's POSTs of the same second and
        -- outcome, in log order: pairing goes by it
        row_number() OVER posts - rank() OVER (PARTITION BY a.key ORDER BY a.time, a.accepted) + 1 AS n,
-       -- a wrong POST whose client's next one, or the one after (a wrong
-       -- password between), was accepted, from the same browser within
-       -- typo_window_s: when no event explains it, its user mistyped the
-       -- username (typed the email address) and corrected it
-       NOT a.accepted AND coalesce(
-           (lead(a.accepted) OVER posts AND lead(a.agent) OVER posts = a.agent
-            AND epoch(lead(a.time) OVER posts) - epoch(a.time) <= getvariable('typo_window_s'))
-           OR (lead(a.accepted, 2) OVER posts AND lead(a.agent) OVER posts = a.agent AND lead(a.agent, 2) OVER posts = a.agent
-               AND epoch(lead(a.time, 2) OVER posts) - epoch(a.time) <= getvariable('typo_window_s')), false) AS corrected
+       -- a wrong POST after which the same client, with the same browser,
+       -- got a password accepted within typo_window_s: when no event
+       -- explains it, its user mistyped the username (typed the email
+       -- address) and corrected it. By browser, not by the client's next
+       -- POST: behind a NAT, others post in between.
+       NOT a.accepted AND coalesce(epoch(min(CASE WHEN a.accepted THEN a.time END) OVER browser) - epoch(a.time)
+                                   <= getvariable('typo_window_s'), false) AS corrected
 FROM around a
 WHERE a.kind = 2
-WINDOW posts AS (PARTITION BY a.key ORDER BY a.time, a.accepted, a.source_id, a.line_no);
+WINDOW posts AS (PARTITION BY a.key ORDER BY a.time, a.accepted, a.source_id, a.line_no),
+       browser AS (PARTITION BY a.key, a.agent ORDER BY a.time, a.source_id, a.line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING);
 
 -- Login events of the snapshot in the span the access logs cover (years of
 -- history before it are for the profiles, which read account_events), or
