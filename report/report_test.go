@@ -340,6 +340,11 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 		t.Errorf("campaigns %d, attempts %d, IPs %d; facts say one campaign of %d attempts from %d IPs",
 			sum.Campaigns, sum.CampaignAttempts, sum.DistinctIPs, facts.Attempts, facts.AttackerIPs)
 	}
+	// The attacker never fails a second factor here: every exposed account
+	// is a password that worked and stopped at the second-factor page.
+	if sum.Exposed != 0 || sum.SecondFactorStops != int64(facts.Exposed) {
+		t.Errorf("exposed %d named, %d stopped at the second factor; facts say %d exposed", sum.Exposed, sum.SecondFactorStops, facts.Exposed)
+	}
 	if sum.Emails.Reverify != int64(facts.VerifiedEmailsWithout2FA) || sum.Emails.All != int64(facts.Emails) ||
 		math.Abs(sum.Emails.Share-float64(facts.VerifiedEmailsWithout2FA)/float64(facts.Emails)) > 1e-4 {
 		t.Errorf("emails %+v, facts say %d of %d", sum.Emails, facts.VerifiedEmailsWithout2FA, facts.Emails)

@@ -27,6 +27,10 @@ type Summary struct {
 	Targeted  int64       `json:"targeted"` // tried by a campaign, not broken into
 	Benign    int64       `json:"benign"`   // scored, not enough to list
 	Campaigns int64       `json:"campaigns"`
+	// SecondFactorStops is campaign logins whose password was right and
+	// that stopped at the second-factor page, leaving no event: the access
+	// log carries no username, so their accounts are not among Exposed.
+	SecondFactorStops int64 `json:"second_factor_stops"`
 
 	CampaignAttempts  int64 `json:"campaign_attempts"`
 	DistinctIPs       int64 `json:"distinct_ips"`       // client addresses (raw or hashed) of campaign attempts
@@ -133,7 +137,7 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 		&s.RunID, &s.ToolVersion, &s.ResultsSHA256,
 		&from, &to, &s.Window.Source,
 		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &tamperChecked,
-		&s.Campaigns, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
+		&s.Campaigns, &s.SecondFactorStops, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
 		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
 		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,
 		&expected, &s.LoginRate.HoursAboveP95,
