@@ -112,7 +112,7 @@ and lists the ones that dropped out.`,
 // memoryHint adds to an out-of-memory error what to do about it.
 func memoryHint(err error) error {
 	if strings.Contains(err.Error(), "Out of Memory Error") {
-		return fmt.Errorf("%w\n(DuckDB ran out of its --memory-limit of %s; analyze at PyPI size, 800k accounts, needs 1GB and runs fastest with 4GB: rerun with --memory-limit 4GB)", err, casefile.MemoryLimit)
+		return fmt.Errorf("%w\n(DuckDB ran out of its --memory-limit of %s; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err, casefile.MemoryLimit)
 	}
 	return err
 }

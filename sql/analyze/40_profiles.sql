@@ -14,26 +14,34 @@
 
 -- Logins are first counted per account, address, country and browser
 -- family (accounts come back from the same few): the lists are then made
--- from those rows, not from each of the millions of logins.
-CREATE OR REPLACE TABLE account_profiles AS
+-- from those rows, not from each of the millions of logins. The counts and
+-- the languages are tables of their own, so that each statement fits
+-- DuckDB's default memory limit at PyPI size (one statement ran out).
+CREATE OR REPLACE TABLE profile_logins AS
 WITH w AS (
     SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
-), seen AS (
-    SELECT e.account, e.ip, e.country_code, e.ua_family, count(*) AS n, max(e.time) AS last_login
-    FROM account_events e, w
-    WHERE e.tag = 'account:login:success' AND e.time < w.since
-      -- only the accounts the logs' span saw: the others have nothing to compare
-      AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
-    GROUP BY ALL
-), langs AS (
-    SELECT account, list_sort(list_distinct(list(accept_language))) AS langs
-    FROM attempts, w
-    WHERE outcome = 'success' AND time < w.since AND accept_language IS NOT NULL
-    GROUP BY account
-), home AS (
+)
+SELECT e.account, e.ip, e.country_code, e.ua_family, count(*) AS n, max(e.time) AS last_login
+FROM account_events e, w
+WHERE e.tag = 'account:login:success' AND e.time < w.since
+  -- only the accounts the logs' span saw: the others have nothing to compare
+  AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
+GROUP BY ALL;
+
+CREATE OR REPLACE TABLE profile_languages AS
+WITH w AS (
+    SELECT coalesce(window_from, 'infinity'::TIMESTAMPTZ) AS since FROM analysis_window
+)
+SELECT account, list_sort(list_distinct(list(accept_language))) AS langs
+FROM attempts, w
+WHERE outcome = 'success' AND time < w.since AND accept_language IS NOT NULL
+GROUP BY account;
+
+CREATE OR REPLACE TABLE account_profiles AS
+WITH home AS (
     -- the country most logins came from; ties go to the first code
     SELECT account, arg_min(country_code, (-n, country_code)) AS home_country
-    FROM (SELECT account, country_code, sum(n) AS n FROM seen WHERE country_code IS NOT NULL GROUP BY ALL)
+    FROM (SELECT account, country_code, sum(n) AS n FROM profile_logins WHERE country_code IS NOT NULL GROUP BY ALL)
     GROUP BY account
 ), per_account AS (
     -- list_sort(list_distinct(list(x))): ordered DISTINCT aggregates were the slow part
@@ -41,13 +49,17 @@ WITH w AS (
            list_sort(list_distinct(list(ip))) AS ips,
            nullif(list_sort(list_distinct(list(country_code))), []) AS countries,
            nullif(list_sort(list_distinct(list(ua_family))), []) AS ua_families
-    FROM seen
+    FROM profile_logins
     GROUP BY account
 )
 SELECT p.account, p.logins, p.last_login, nullif(p.ips, []) AS ips,
        nullif(list_sort(list_distinct(list_transform(p.ips, x -> ff_prefix(x)))), []) AS prefixes,
-       p.countries, p.ua_families, langs.langs, home.home_country
-FROM per_account p LEFT JOIN langs USING (account) LEFT JOIN home USING (account);
+       p.countries, p.ua_families, l.langs, home.home_country
+FROM per_account p LEFT JOIN profile_languages l USING (account) LEFT JOIN home USING (account);
+
+DROP TABLE profile_logins;
+
+DROP TABLE profile_languages;
 
 CREATE OR REPLACE TABLE home_languages AS
 WITH w AS (
