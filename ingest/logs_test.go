@@ -35,7 +35,7 @@ func combinedLines(n int) []string {
 	return lines
 }
 
-func writeFile(t *testing.T, name string, data []byte) string {
+func writeFile(t testing.TB, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, data, 0o444); err != nil {
@@ -44,7 +44,7 @@ func writeFile(t *testing.T, name string, data []byte) string {
 	return p
 }
 
-func openCase(t *testing.T) *casefile.Case {
+func openCase(t testing.TB) *casefile.Case {
 	t.Helper()
 	c, err := casefile.Open(context.Background(), filepath.Join(t.TempDir(), "case.duckdb"), casefile.ReadWrite)
 	if err != nil {

@@ -91,7 +91,7 @@ func TestReportOnTheSample(t *testing.T) {
 
 // buildSample ingests the committed sample into dir/ingested.duckdb and a
 // copy of it, analysed, into dir/analysed.duckdb.
-func buildSample(t *testing.T, dir string) (ingested, analysed string) {
+func buildSample(t testing.TB, dir string) (ingested, analysed string) {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	ingested = filepath.Join(dir, "ingested.duckdb")
@@ -123,7 +123,7 @@ func buildSample(t *testing.T, dir string) (ingested, analysed string) {
 }
 
 // copyCase copies a closed case file into a new temporary directory.
-func copyCase(t *testing.T, path string) string {
+func copyCase(t testing.TB, path string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), filepath.Base(path))
 	if err := os.WriteFile(dst, readFile(t, path), 0o644); err != nil {
@@ -132,7 +132,7 @@ func copyCase(t *testing.T, path string) string {
 	return dst
 }
 
-func openCase(t *testing.T, path string, mode casefile.Mode) *casefile.Case {
+func openCase(t testing.TB, path string, mode casefile.Mode) *casefile.Case {
 	t.Helper()
 	c, err := casefile.Open(ctx, path, mode)
 	if err != nil {
@@ -142,7 +142,7 @@ func openCase(t *testing.T, path string, mode casefile.Mode) *casefile.Case {
 	return c
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
