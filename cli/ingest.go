@@ -160,7 +160,11 @@ func (e *env) progress(path string, size int64) (func(int), func()) {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)
-	return func(n int) { bar.Add(n) }, func() { bar.Finish() }
+	e.bar.Store(bar)
+	return func(n int) { bar.Add(n) }, func() {
+		bar.Finish()
+		e.bar.CompareAndSwap(bar, nil)
+	}
 }
 
 // stepProgress draws a bar of the steps of a job (analyze, snapshot) on
@@ -173,12 +177,14 @@ func (e *env) stepProgress(job string) (func(step string, done, total int), func
 					progressbar.OptionSetWriter(e.stderr),
 					progressbar.OptionClearOnFinish(),
 				)
+				e.bar.Store(bar)
 			}
 			bar.Describe(job + ": " + step)
 			bar.Set(done)
 		}, func() {
 			if bar != nil {
 				bar.Finish()
+				e.bar.CompareAndSwap(bar, nil)
 			}
 		}
 }

@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -27,6 +29,19 @@ type env struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	log      *slog.Logger
+	bar      atomic.Pointer[progressbar.ProgressBar] // the progress bar on stderr, if one is drawn
+}
+
+// logWriter is stderr for log lines: a line first clears the progress bar
+// being drawn, which draws itself again at its next step, so that the two
+// do not share a line.
+type logWriter struct{ e *env }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	if bar := w.e.bar.Load(); bar != nil {
+		bar.Clear()
+	}
+	return w.e.stderr.Write(p)
 }
 
 // Exit codes, as gh uses them: 1 for errors, 2 for usage, 130 for Ctrl-C.
@@ -100,7 +115,7 @@ func (e *env) setup() error {
 	if e.quiet && level < slog.LevelWarn {
 		level = slog.LevelWarn
 	}
-	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	e.log = slog.New(slog.NewTextHandler(logWriter{e}, &slog.HandlerOptions{Level: level}))
 	return nil
 }
 
