@@ -140,3 +140,33 @@ func TestCorrectedUsernamesAreNotUnknownUsers(t *testing.T) {
 	eqRows(t, "lone POSTs from the NAT", strs(t, c, `SELECT line_no, outcome FROM attempts WHERE client = $1 AND event_id IS NULL ORDER BY line_no`, nat.ip),
 		[]string{fmt.Sprintf("%d | username_corrected", typo), fmt.Sprintf("%d | unknown_user", other), fmt.Sprintf("%d | unknown_user", late)})
 }
+
+// 10_attempts.sql let several events take the same POST in one pass: two
+// users behind the NAT completing their second factors within seconds of
+// each other both took the later password POST, and the earlier one read
+// as a password stopped at the second factor. Now a POST goes to one
+// account, and an event prefers a POST from a browser of its own family.
+func TestSecondFactorsBehindOneAddressTakeOnePostEach(t *testing.T) {
+	w := buildMain()
+	t0 := at(3, "19:00:00")
+	first, _ := w.post(login{u: w.u["nat4"], at: t0, form: 5, outcome: "success", second: "totp"})
+	second, _ := w.post(login{u: w.u["nat5"], at: t0.Add(5 * time.Second), form: 5, outcome: "success", second: "totp",
+		family: "Chrome", ua: uaChrome})
+	c, _ := w.analyse(t, analyze.Options{})
+	eqRows(t, "the two logins", strs(t, c, `SELECT coalesce(username, '-'), outcome, line_no FROM attempts
+		WHERE client = '198.51.100.7' AND time >= $1 AND time < $2 ORDER BY line_no, username`, t0, t0.Add(time.Minute)),
+		[]string{fmt.Sprintf("nat4 | success | %d", first), fmt.Sprintf("nat5 | success | %d", second)})
+}
+
+// A failed POST the server answered with an error is not a mistyped
+// username, however soon a login follows it.
+func TestServerErrorsAreNotCorrectedUsernames(t *testing.T) {
+	w := buildMain()
+	nat := w.u["nat6"]
+	t0 := at(3, "20:00:00")
+	failed, _ := w.post(login{at: t0, ip: nat.ip, cc: nat.cc, ua: nat.ua, lang: nat.lang, form: 5, status: 500})
+	w.post(login{u: nat, at: t0.Add(8 * time.Second), outcome: "success"})
+	c, _ := w.analyse(t, analyze.Options{})
+	eqRows(t, "the POST answered 500", strs(t, c, `SELECT outcome FROM attempts WHERE client = $1 AND line_no = $2`, nat.ip, failed),
+		[]string{"other"})
+}

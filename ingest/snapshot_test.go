@@ -378,8 +378,8 @@ func TestSnapshotFailureLeavesTheCaseAsItWas(t *testing.T) {
 }
 
 // TestSnapshotProgress: the progress callback hears of every file staged
-// and every table loaded, in order, counting up to its total; a table the
-// snapshot lacks is still a step, so the bar ends full.
+// and every table loaded, in order, done counting from 0 to total-1 (a
+// step is told before it runs); a table the snapshot lacks is still a step.
 func TestSnapshotProgress(t *testing.T) {
 	tables := fixture()
 	delete(tables, "roles")

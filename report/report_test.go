@@ -707,8 +707,8 @@ func testTampering(t *testing.T, analysed string, clean report.Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Tampering.Verdict != report.VerdictNotFromSuspicious || sum.Tampering.Events != 1 || sum.Tampering.FromSuspiciousIPs != 0 {
-		t.Errorf("tampering %+v; want %q, 1 event, none from a suspicious address", sum.Tampering, report.VerdictNotFromSuspicious)
+	if sum.Tampering.Verdict != report.VerdictToReview || sum.Tampering.Events != 1 || sum.Tampering.FromSuspiciousIPs != 0 {
+		t.Errorf("tampering %+v; want %q, 1 event, none from a suspicious address", sum.Tampering, report.VerdictToReview)
 	}
 
 	exec(insert, v[2], 600, project[0], v[1], "6.6.6", v[3]) // after, from the suspicious address, username in other case

@@ -88,8 +88,9 @@ type LoginRate struct {
 // token events by an implicated account (compromised or exposed) at or
 // after its first suspicious login, all listed in tampering.csv. Found
 // means some came from an address of the account's suspicious logins: the
-// attacker's, likely. Events from other addresses only are often the
-// owners' own uploads from CI; they are to review, not tampering found.
+// attacker's, likely. Events from other addresses only are to review: often
+// the owners' own uploads from CI, but an attacker with a fresh address per
+// request, or with an API token, would not come from a login's address.
 type Tampering struct {
 	Verdict           string   `json:"verdict"` // one of the Verdict constants
 	Events            int64    `json:"events"`
@@ -100,9 +101,9 @@ type Tampering struct {
 
 // The tampering verdicts.
 const (
-	VerdictNoneFound         = "none found"
-	VerdictNotFromSuspicious = "none from suspicious addresses"
-	VerdictFound             = "found"
+	VerdictNoneFound = "none found"
+	VerdictToReview  = "to review"
+	VerdictFound     = "found"
 )
 
 // EmailCounts is the emails to re-verify (verified emails of accounts

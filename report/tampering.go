@@ -57,7 +57,7 @@ func prepareTampering(ctx context.Context, c *casefile.Case) (Tampering, error) 
 	case t.FromSuspiciousIPs > 0:
 		t.Verdict = VerdictFound
 	case t.Events > 0:
-		t.Verdict = VerdictNotFromSuspicious
+		t.Verdict = VerdictToReview
 	}
 	return t, nil
 }

@@ -167,8 +167,9 @@ type agentInfo struct{ installer, os, family string }
 type gen struct {
 	opt Options
 	r   *rand.Rand
-	// typos draws the users' mistyped usernames: a stream of its own, so
-	// that adding them left every other draw, and so every label, as it was
+	// typos draws whether a user mistypes the username: a stream of its
+	// own, so that the other draws are not shifted by it (the seconds a
+	// typo adds still move what follows, so the labels did change)
 	typos  *rand.Rand
 	facts  *Facts
 	users  []*user

@@ -13,11 +13,12 @@
 --   rotation. Only events in the span of the access logs are attempts.
 -- false positives: Users behind one NAT address whose second factors
 --   complete within the same minutes can have their password POSTs swapped
---   (each success is paired with the latest accepted password of the
---   address not yet paired), and with them their behaviour. A bot that
---   follows an unknown username with a login from the same address and user
---   agent within typo_window_s has it taken for a corrected username; its
---   hostile fingerprint still counts it as a campaign attempt.
+--   (a success takes the latest accepted password of the address that no
+--   nearer event took), and with them their behaviour. A bot that loads the
+--   login form and follows an unknown username with a login from the same
+--   address and user agent within typo_window_s has it taken for a
+--   corrected username; its hostile fingerprint still counts it as a
+--   campaign attempt, and a campaign counts it as an unknown username.
 -- parameters:
 --   login_path = /account/login/: path the login form is served on and posted to
 --   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
@@ -60,7 +61,7 @@ WITH marks AS (
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 )
-SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
+SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent,
        CASE WHEN epoch(a.time) - epoch(a.form_time) <= getvariable('form_window_s')
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
@@ -69,8 +70,9 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
        -- second factor or the next page; a wrong one renders the form again)
        a.accepted,
        -- the POST's rank among the client's POSTs of the same second and
-       -- outcome, in log order: pairing goes by it
-       row_number() OVER posts - rank() OVER (PARTITION BY a.key ORDER BY a.time, a.accepted) + 1 AS n,
+       -- outcome, in time and log order: pairing goes by it (logs with
+       -- sub-second times are ranked by the second too)
+       row_number() OVER posts - rank() OVER (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.accepted) + 1 AS n,
        -- a wrong POST after which the same client, with the same browser,
        -- got a password accepted within typo_window_s: when no event
        -- explains it, its user mistyped the username (typed the email
@@ -80,7 +82,7 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed,
                                    <= getvariable('typo_window_s'), false) AS corrected
 FROM around a
 WHERE a.kind = 2
-WINDOW posts AS (PARTITION BY a.key ORDER BY a.time, a.accepted, a.source_id, a.line_no),
+WINDOW posts AS (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.accepted, a.time, a.source_id, a.line_no),
        browser AS (PARTITION BY a.key, a.agent ORDER BY a.time, a.source_id, a.line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING);
 
 -- Login events of the snapshot in the span the access logs cover (years of
@@ -95,11 +97,17 @@ WITH span AS (
                     (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo,
            NOT EXISTS (SELECT 1 FROM login_posts WHERE NOT hashed) AND EXISTS (SELECT 1 FROM login_posts) AS hashed_logs
 )
-SELECT id AS event_id, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key,
+SELECT id AS event_id, account, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key, ua_family,
        -- the password was accepted: a success, or a second factor that failed
        tag = 'account:login:success' OR coalesce(failure_reason <> 'invalid_password', false) AS accepted
 FROM account_events, span
 WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo;
+
+-- Few distinct user agents, many attempts: classify each agent once (by
+-- its hash too, which the login POSTs carry).
+CREATE OR REPLACE TABLE user_agent_classes AS
+SELECT user_agent, hash(user_agent) AS agent, ff_ua_class(user_agent) AS ua_class, ff_ua_family(user_agent) AS ua_family
+FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = getvariable('login_path'));
 
 -- Each event with its client's login POST, one to one wherever the log
 -- allows it, so that the POSTs of users sharing an address are not left
@@ -115,41 +123,64 @@ WITH e AS (
     FROM login_events
 )
 SELECT e.event_id, p.source_id, p.line_no
-FROM e JOIN login_posts p ON p.key = e.key AND p.time = e.second AND p.accepted = e.accepted AND p.n = e.n;
+FROM e JOIN login_posts p ON p.key = e.key AND date_trunc('second', p.time) = e.second AND p.accepted = e.accepted AND p.n = e.n;
 
--- Then each event still without a POST gets one not yet paired, in two
--- passes: first among POSTs of the same outcome, then, for what is left
--- (a site whose failed logins also redirect), among any. In a pass: a POST
--- in the same second, else one up to clock_skew_s after the event (the
--- CDN's clock ahead of the app's), else the latest before it within the
--- session window (a second factor completed seconds later). `ord` orders a
--- client's POSTs of one second uniquely (by outcome and rank, a
--- microsecond apart), so that which POST the ASOF joins take does not
--- depend on the order DuckDB reads them in.
-CREATE OR REPLACE TEMP MACRO ff_pair_rest(by_outcome) AS TABLE
+-- Then each event still without a POST gets one not yet paired, in
+-- rounds: first among POSTs of the same outcome from a browser of the
+-- event's family (Warehouse records it with the event), then of the same
+-- outcome from any browser, then, for what is left (a site whose failed
+-- logins also redirect), among any. In a round, each
+-- event picks a POST in the same second, else one up to clock_skew_s after
+-- it (the CDN's clock ahead of the app's), else the latest before it within
+-- the session window (a second factor completed seconds later); a POST
+-- picked for several accounts goes to the nearest, and the others try
+-- again in the next round (behind a NAT, second factors complete while
+-- others post: at PyPI size, six rounds leave 166 of the university NAT's
+-- 74,000 logins with a neighbour's POST; shared POSTs had left 18,000). Events of one account may share a POST: a failed second
+-- factor and the success after it. `ord` orders a client's POSTs of one
+-- second uniquely (by outcome and rank, a microsecond apart), so that
+-- which POST the ASOF joins take does not depend on the order DuckDB
+-- reads them in.
+CREATE OR REPLACE TEMP MACRO ff_pair_round(by_outcome, by_family) AS TABLE
 WITH p AS MATERIALIZED (
     SELECT p.source_id, p.line_no, p.key, p.time, by_outcome AND p.accepted AS class,
-           p.time + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
+           CASE WHEN by_family THEN coalesce(c.ua_family, '') ELSE '' END AS family,
+           date_trunc('second', p.time) + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
     FROM login_posts p ANTI JOIN paired x USING (source_id, line_no)
+    LEFT JOIN user_agent_classes c ON c.agent = p.agent
 ), e AS MATERIALIZED (
-    SELECT e.event_id, e.key, e.time, by_outcome AND e.accepted AS class
+    SELECT e.event_id, e.account, e.key, e.time, by_outcome AND e.accepted AS class,
+           CASE WHEN by_family THEN coalesce(e.ua_family, '') ELSE '' END AS family
     FROM login_events e ANTI JOIN paired x USING (event_id)
 ), candidates AS (
-    SELECT e.event_id, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap, true AS before
-    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND e.time >= p.ord
+    SELECT e.event_id, e.account, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap, true AS before
+    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND e.family = p.family AND e.time >= p.ord
     UNION ALL
-    SELECT e.event_id, p.source_id, p.line_no, epoch(p.time) - epoch(e.time), false
-    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND p.ord > e.time
+    SELECT e.event_id, e.account, p.source_id, p.line_no, epoch(p.time) - epoch(e.time), false
+    FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND e.family = p.family AND p.ord > e.time
+), best AS (
+    SELECT *, CASE WHEN before AND gap < 1 THEN 1 WHEN NOT before THEN 2 ELSE 3 END AS preference
+    FROM candidates
+    WHERE CASE WHEN before THEN gap <= getvariable('session_window_s') ELSE gap <= getvariable('clock_skew_s') END
+    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY preference, gap, source_id, line_no) = 1
 )
 SELECT event_id, source_id, line_no
-FROM candidates
-WHERE CASE WHEN before THEN gap <= getvariable('session_window_s') ELSE gap <= getvariable('clock_skew_s') END
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY CASE WHEN before AND gap < 1 THEN 1 WHEN NOT before THEN 2 ELSE 3 END,
-                                                          gap, source_id, line_no) = 1;
+FROM best
+QUALIFY first_value(account) OVER (PARTITION BY source_id, line_no ORDER BY preference, gap, account, event_id) IS NOT DISTINCT FROM account;
 
-INSERT INTO paired SELECT * FROM ff_pair_rest(true);
+INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
 
-INSERT INTO paired SELECT * FROM ff_pair_rest(false);
+INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+
+INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+
+INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+
+INSERT INTO paired SELECT * FROM ff_pair_round(true, false);
+
+INSERT INTO paired SELECT * FROM ff_pair_round(true, false);
+
+INSERT INTO paired SELECT * FROM ff_pair_round(false, false);
 
 -- Attempts numbered in time order (the same inputs, the same numbers): the
 -- events, with the POST paired to each, and the POSTs no event explains.
@@ -166,11 +197,6 @@ FROM (SELECT e.time, e.event_id, x.source_id, x.line_no
 
 DROP TABLE paired;
 
--- Few distinct user agents, many attempts: classify each agent once.
-CREATE OR REPLACE TABLE user_agent_classes AS
-SELECT user_agent, ff_ua_class(user_agent) AS ua_class, ff_ua_family(user_agent) AS ua_family
-FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = getvariable('login_path'));
-
 -- attempts, four million wide rows at PyPI size, is built straight into
 -- main under a staging name and read here through a view: when the run
 -- publishes its results, it is renamed, not copied (10 s saved).
@@ -181,7 +207,8 @@ WITH a AS (
                     CASE WHEN r.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
                          WHEN r.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN r.status = 429 THEN 'rate_limited'
-                         WHEN p.corrected THEN 'username_corrected'
+                         WHEN p.corrected AND p.form_gap IS NOT NULL AND (r.status = 200 OR r.status BETWEEN 400 AND 499)
+                             THEN 'username_corrected'
                          WHEN r.status = 200 OR r.status BETWEEN 400 AND 499 THEN 'unknown_user'
                          ELSE 'other' END
                 WHEN e.tag = 'account:login:success' THEN 'success'

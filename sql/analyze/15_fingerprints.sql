@@ -24,7 +24,9 @@ CREATE OR REPLACE TABLE fingerprints AS
 WITH f AS (
     SELECT fingerprint,
            count(*) AS attempts,
-           count(*) FILTER (WHERE outcome IN ('failure', 'unknown_user')) AS failures,
+           -- a corrected username is a failure too: a tool that logs in from
+           -- the same address soon after an unknown one keeps its share
+           count(*) FILTER (WHERE outcome IN ('failure', 'unknown_user', 'username_corrected')) AS failures,
            count(*) FILTER (WHERE outcome = 'unknown_user') AS unknown_users,
            count(*) FILTER (WHERE outcome = 'success') AS successes,
            count(DISTINCT account) AS accounts,

@@ -7,8 +7,8 @@
 --   credential list from another site. Each such attempt in the window is a
 --   campaign attempt.
 -- false positives: A mistyped name its user never corrected (the corrected
---   ones, followed within a minute by a login from the same client and
---   browser, are told apart by stage attempts); requests refused before the
+--   ones, followed within attempts.typo_window_s by a login from the same
+--   client and browser, are told apart by stage attempts); requests refused before the
 --   password check (CSRF, banned address). They are few and spread out, and
 --   join a campaign only through a hostile fingerprint or a shared address.
 -- references: Field notes: "many usernames that don't exist at all (a failed login POST with no matching account event)"

@@ -24,7 +24,8 @@ WITH comp AS (
     FROM comp
     GROUP BY component
     HAVING count(*) >= getvariable('min_attempts')
-       AND count(DISTINCT coalesce(account::VARCHAR, 'unknown#' || attempt_id)) FILTER (WHERE outcome <> 'success')
+       AND count(DISTINCT coalesce(account::VARCHAR, 'unknown#' || attempt_id))
+               FILTER (WHERE outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))
            >= getvariable('min_targets')
 ), ids AS (
     SELECT component, 'C' || row_number() OVER (ORDER BY first_seen, component) AS campaign_id FROM big
@@ -53,7 +54,8 @@ WITH a AS (
 SELECT a.campaign_id, min(a.time) AS first_seen, max(a.time) AS last_seen,
        count(*) AS attempts,
        count(*) FILTER (WHERE a.outcome = 'failure') AS failures,
-       count(*) FILTER (WHERE a.outcome = 'unknown_user') AS unknown_users,
+       -- in a campaign, a "corrected" unknown username is the tool's next login
+       count(*) FILTER (WHERE a.outcome IN ('unknown_user', 'username_corrected')) AS unknown_users,
        count(*) FILTER (WHERE a.outcome = 'second_factor_stop') AS second_factor_stops,
        count(*) FILTER (WHERE a.outcome = 'success') AS successes,
        count(DISTINCT a.account) AS accounts,
