@@ -12,7 +12,8 @@
 --   agent, and a behavioural fingerprint made of them that survives IP
 --   rotation. Only events in the span of the access logs are attempts.
 -- false positives: Users behind one NAT address whose second factors
---   complete within the same minutes can have their password POSTs swapped
+--   complete within the same minutes, with browsers of one family, can have
+--   their password POSTs swapped
 --   (a success takes the latest accepted password of the address that no
 --   nearer event took), and with them their behaviour. A bot that loads the
 --   login form and follows an unknown username with a login from the same
@@ -109,49 +110,46 @@ CREATE OR REPLACE TABLE user_agent_classes AS
 SELECT user_agent, hash(user_agent) AS agent, ff_ua_class(user_agent) AS ua_class, ff_ua_family(user_agent) AS ua_family
 FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = getvariable('login_path'));
 
--- Each event with its client's login POST, one to one wherever the log
--- allows it, so that the POSTs of users sharing an address are not left
--- unexplained (they would read as attempts on unknown usernames). Log times
--- are truncated to the second: first, the events and POSTs of a client in
--- the same second are paired in order, an accepted password (a success, or
--- a failed second factor) with a redirect, a wrong one with the form shown
--- again.
-CREATE OR REPLACE TABLE paired AS
-WITH e AS (
-    SELECT event_id, key, accepted, date_trunc('second', time) AS second,
-           row_number() OVER (PARTITION BY key, date_trunc('second', time), accepted ORDER BY time, event_id) AS n
-    FROM login_events
-)
-SELECT e.event_id, p.source_id, p.line_no
-FROM e JOIN login_posts p ON p.key = e.key AND date_trunc('second', p.time) = e.second AND p.accepted = e.accepted AND p.n = e.n;
+-- Each event with its client's login POST, one account to a POST, so that
+-- the POSTs of users sharing an address are neither left unexplained (they
+-- would read as unknown usernames or stops at the second factor) nor
+-- read as another's. In rounds: first among POSTs of the same outcome (an
+-- accepted password, a success or a failed second factor, with a redirect;
+-- a wrong one with the form shown again) from a browser of the event's
+-- family (Warehouse records it with the event), then of the same outcome
+-- from any browser, then, for what is left (a site whose failed logins also
+-- redirect), among any. In a round each event picks a POST in the same
+-- second, else one up to clock_skew_s after it (the CDN's clock ahead of
+-- the app's), else the latest before it within the session window (a
+-- second factor completed seconds later); a POST picked for several
+-- accounts goes to the nearest event, and the others try again in the next
+-- round (behind a NAT, second factors complete while others post: at PyPI
+-- size the rounds leave 11 of the university NAT's 74,000 logins' POSTs
+-- over, where sharing POSTs had left 18,000). Events of one account may
+-- share a POST: a failed second factor and the success after it. `ord`
+-- orders a client's POSTs of one second uniquely (by outcome and rank, a
+-- microsecond apart), so that which POST the ASOF joins take does not
+-- depend on the order DuckDB reads them in; what a round pairs leaves the
+-- pools.
+CREATE OR REPLACE TABLE pair_posts AS
+SELECT p.source_id, p.line_no, p.key, p.time, p.accepted, coalesce(c.ua_family, '') AS family,
+       date_trunc('second', p.time) + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
+FROM login_posts p LEFT JOIN user_agent_classes c ON c.agent = p.agent;
 
--- Then each event still without a POST gets one not yet paired, in
--- rounds: first among POSTs of the same outcome from a browser of the
--- event's family (Warehouse records it with the event), then of the same
--- outcome from any browser, then, for what is left (a site whose failed
--- logins also redirect), among any. In a round, each
--- event picks a POST in the same second, else one up to clock_skew_s after
--- it (the CDN's clock ahead of the app's), else the latest before it within
--- the session window (a second factor completed seconds later); a POST
--- picked for several accounts goes to the nearest, and the others try
--- again in the next round (behind a NAT, second factors complete while
--- others post: at PyPI size, six rounds leave 166 of the university NAT's
--- 74,000 logins with a neighbour's POST; shared POSTs had left 18,000). Events of one account may share a POST: a failed second
--- factor and the success after it. `ord` orders a client's POSTs of one
--- second uniquely (by outcome and rank, a microsecond apart), so that
--- which POST the ASOF joins take does not depend on the order DuckDB
--- reads them in.
+CREATE OR REPLACE TABLE pair_events AS
+SELECT event_id, account, key, time, accepted, coalesce(ua_family, '') AS family FROM login_events;
+
+CREATE OR REPLACE TABLE paired (event_id UUID, source_id INTEGER, line_no BIGINT, round INTEGER);
+
 CREATE OR REPLACE TEMP MACRO ff_pair_round(by_outcome, by_family) AS TABLE
-WITH p AS MATERIALIZED (
-    SELECT p.source_id, p.line_no, p.key, p.time, by_outcome AND p.accepted AS class,
-           CASE WHEN by_family THEN coalesce(c.ua_family, '') ELSE '' END AS family,
-           date_trunc('second', p.time) + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
-    FROM login_posts p ANTI JOIN paired x USING (source_id, line_no)
-    LEFT JOIN user_agent_classes c ON c.agent = p.agent
-), e AS MATERIALIZED (
-    SELECT e.event_id, e.account, e.key, e.time, by_outcome AND e.accepted AS class,
-           CASE WHEN by_family THEN coalesce(e.ua_family, '') ELSE '' END AS family
-    FROM login_events e ANTI JOIN paired x USING (event_id)
+WITH p AS (
+    SELECT source_id, line_no, key, time, ord, by_outcome AND accepted AS class,
+           CASE WHEN by_family THEN family ELSE '' END AS family
+    FROM pair_posts
+), e AS (
+    SELECT event_id, account, key, time, by_outcome AND accepted AS class,
+           CASE WHEN by_family THEN family ELSE '' END AS family
+    FROM pair_events
 ), candidates AS (
     SELECT e.event_id, e.account, p.source_id, p.line_no, epoch(e.time) - epoch(p.time) AS gap, true AS before
     FROM e ASOF JOIN p ON e.key = p.key AND e.class = p.class AND e.family = p.family AND e.time >= p.ord
@@ -168,19 +166,51 @@ SELECT event_id, source_id, line_no
 FROM best
 QUALIFY first_value(account) OVER (PARTITION BY source_id, line_no ORDER BY preference, gap, account, event_id) IS NOT DISTINCT FROM account;
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+INSERT INTO paired SELECT *, 1 FROM ff_pair_round(true, true);
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+DELETE FROM pair_events e USING paired x WHERE x.round = 1 AND e.event_id = x.event_id;
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+DELETE FROM pair_posts p USING paired x WHERE x.round = 1 AND p.source_id = x.source_id AND p.line_no = x.line_no;
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, true);
+INSERT INTO paired SELECT *, 2 FROM ff_pair_round(true, true);
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, false);
+DELETE FROM pair_events e USING paired x WHERE x.round = 2 AND e.event_id = x.event_id;
 
-INSERT INTO paired SELECT * FROM ff_pair_round(true, false);
+DELETE FROM pair_posts p USING paired x WHERE x.round = 2 AND p.source_id = x.source_id AND p.line_no = x.line_no;
 
-INSERT INTO paired SELECT * FROM ff_pair_round(false, false);
+INSERT INTO paired SELECT *, 3 FROM ff_pair_round(true, true);
+
+DELETE FROM pair_events e USING paired x WHERE x.round = 3 AND e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING paired x WHERE x.round = 3 AND p.source_id = x.source_id AND p.line_no = x.line_no;
+
+INSERT INTO paired SELECT *, 4 FROM ff_pair_round(true, true);
+
+DELETE FROM pair_events e USING paired x WHERE x.round = 4 AND e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING paired x WHERE x.round = 4 AND p.source_id = x.source_id AND p.line_no = x.line_no;
+
+INSERT INTO paired SELECT *, 5 FROM ff_pair_round(true, false);
+
+DELETE FROM pair_events e USING paired x WHERE x.round = 5 AND e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING paired x WHERE x.round = 5 AND p.source_id = x.source_id AND p.line_no = x.line_no;
+
+INSERT INTO paired SELECT *, 6 FROM ff_pair_round(true, false);
+
+DELETE FROM pair_events e USING paired x WHERE x.round = 6 AND e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING paired x WHERE x.round = 6 AND p.source_id = x.source_id AND p.line_no = x.line_no;
+
+INSERT INTO paired SELECT *, 7 FROM ff_pair_round(false, false);
+
+DELETE FROM pair_events e USING paired x WHERE x.round = 7 AND e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING paired x WHERE x.round = 7 AND p.source_id = x.source_id AND p.line_no = x.line_no;
+
+DROP TABLE pair_posts;
+
+DROP TABLE pair_events;
 
 -- Attempts numbered in time order (the same inputs, the same numbers): the
 -- events, with the POST paired to each, and the POSTs no event explains.
