@@ -13,9 +13,9 @@
 --   rotation. Only events in the span of the access logs are attempts.
 -- false positives: Users behind one NAT address whose second factors
 --   complete within the same minutes, with browsers of one family, can have
---   their password POSTs swapped
---   (a success takes the latest accepted password of the address that no
---   nearer event took), and with them their behaviour. A bot that loads the
+--   their password POSTs swapped (a success takes the latest accepted
+--   password of the address that no nearer event took), and with them
+--   their behaviour. A bot that loads the
 --   login form and follows an unknown username with a login from the same
 --   address and user agent within typo_window_s has it taken for a
 --   corrected username; its hostile fingerprint still counts it as a
@@ -71,8 +71,8 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent
        -- second factor or the next page; a wrong one renders the form again)
        a.accepted,
        -- the POST's rank among the client's POSTs of the same second and
-       -- outcome, in time and log order: pairing goes by it (logs with
-       -- sub-second times are ranked by the second too)
+       -- outcome, in time and log order, which orders them for pairing (logs
+       -- with sub-second times are ranked by the second too)
        row_number() OVER posts - rank() OVER (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.accepted) + 1 AS n,
        -- a wrong POST after which the same client, with the same browser,
        -- got a password accepted within typo_window_s: when no event
