@@ -89,6 +89,9 @@ and lists the ones that dropped out.`,
 				return err
 			}
 			defer c.Close()
+			if err := e.analysisMemory(cmd, c); err != nil {
+				return err
+			}
 			if !e.quiet && e.stderrIsTerminal() {
 				var done func()
 				opts.Progress, done = e.stepProgress("analyze")
@@ -109,10 +112,31 @@ and lists the ones that dropped out.`,
 	return cmd
 }
 
+// analysisMemoryLimit is DuckDB's memory limit for an analysis when
+// --memory-limit is not given: the PyPI-size case takes 44 s with it, 59 s
+// with the 600MB that keeps ingest's memory flat.
+const analysisMemoryLimit = "2GB"
+
+// analysisMemory raises the case's memory limit to analysisMemoryLimit for
+// the analysis, unless --memory-limit was given, and logs the limit in force.
+func (e *env) analysisMemory(cmd *cobra.Command, c *casefile.Case) error {
+	if f := cmd.Flag("memory-limit"); f == nil || !f.Changed {
+		if err := c.Exec(cmd.Context(), "SET memory_limit = '"+analysisMemoryLimit+"'"); err != nil {
+			return err
+		}
+	}
+	var limit string
+	if err := c.Conn.QueryRowContext(cmd.Context(), "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
+		return err
+	}
+	e.log.Debug("analysis memory limit", "memory_limit", limit)
+	return nil
+}
+
 // memoryHint adds to an out-of-memory error what to do about it.
 func memoryHint(err error) error {
 	if strings.Contains(err.Error(), "Out of Memory Error") {
-		return fmt.Errorf("%w\n(DuckDB ran out of its --memory-limit of %s; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err, casefile.MemoryLimit)
+		return fmt.Errorf("%w\n(DuckDB ran out of its memory limit; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err)
 	}
 	return err
 }

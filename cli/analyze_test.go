@@ -126,3 +126,26 @@ func TestMemoryHintNamesTheFlag(t *testing.T) {
 		t.Errorf("another error was changed: %v", got)
 	}
 }
+
+// TestAnalysisMemoryLimit: without --memory-limit the analysis gets 2GB
+// (the 600MB default suits ingest, not the PyPI-size joins); a limit given
+// on the command line is kept.
+func TestAnalysisMemoryLimit(t *testing.T) {
+	limit := func(args ...string) string {
+		t.Helper()
+		casePath := filepath.Join(t.TempDir(), "c.duckdb")
+		_, errOut, _ := runCLI(t, append([]string{"--case", casePath, "--log-level", "debug"}, args...)...)
+		_, v, ok := strings.Cut(errOut, "msg=\"analysis memory limit\" memory_limit=")
+		if !ok {
+			t.Fatalf("%v: no memory limit logged:\n%s", args, errOut)
+		}
+		v, _, _ = strings.Cut(v, "\n")
+		return strings.Trim(v, `"`)
+	}
+	if got := limit("analyze"); got != "1.8 GiB" {
+		t.Errorf("analyze: memory limit %q, want 1.8 GiB (2GB)", got)
+	}
+	if got := limit("--memory-limit", "1GB", "analyze"); got != "953.6 MiB" {
+		t.Errorf("analyze --memory-limit 1GB: memory limit %q, want 953.6 MiB", got)
+	}
+}

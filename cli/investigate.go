@@ -108,6 +108,9 @@ byte-identical files.`,
 			}
 			e.log.Info("snapshot ingested", "path", snapshot, "tables", len(snap.Tables))
 
+			if err := e.analysisMemory(cmd, c); err != nil {
+				return err
+			}
 			opts := analyze.Options{Previous: previous, ToolVersion: toolVersion(), Logger: e.log}
 			if progress {
 				var done func()
