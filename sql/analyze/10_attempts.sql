@@ -15,11 +15,11 @@
 --   complete within the same minutes, with browsers of one family, can have
 --   their password POSTs swapped (a success takes the latest accepted
 --   password of the address that no nearer event took), and with them
---   their behaviour. A bot that loads the
---   login form and follows an unknown username with a login from the same
---   address and user agent within typo_window_s has it taken for a
---   corrected username; its hostile fingerprint still counts it as a
---   campaign attempt, and a campaign counts it as an unknown username.
+--   their behaviour. A bot that loads the login form and follows an unknown
+--   username with a login from the same address and user agent within
+--   typo_window_s has it taken for a corrected username; its hostile
+--   fingerprint still counts it as a campaign attempt, and a campaign counts
+--   it as an unknown username.
 -- parameters:
 --   login_path = /account/login/: path the login form is served on and posted to
 --   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
@@ -130,7 +130,7 @@ FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = 
 -- orders a client's POSTs of one second uniquely (by outcome and rank, a
 -- microsecond apart), so that which POST the ASOF joins take does not
 -- depend on the order DuckDB reads them in; what a round pairs leaves the
--- pools.
+-- pools (the last round's pairs need not: the pools are dropped).
 CREATE OR REPLACE TABLE pair_posts AS
 SELECT p.source_id, p.line_no, p.key, p.time, p.accepted, coalesce(c.ua_family, '') AS family,
        date_trunc('second', p.time) + to_microseconds(2 * p.n + p.accepted::INTEGER) AS ord
@@ -203,10 +203,6 @@ DELETE FROM pair_events e USING paired x WHERE x.round = 6 AND e.event_id = x.ev
 DELETE FROM pair_posts p USING paired x WHERE x.round = 6 AND p.source_id = x.source_id AND p.line_no = x.line_no;
 
 INSERT INTO paired SELECT *, 7 FROM ff_pair_round(false, false);
-
-DELETE FROM pair_events e USING paired x WHERE x.round = 7 AND e.event_id = x.event_id;
-
-DELETE FROM pair_posts p USING paired x WHERE x.round = 7 AND p.source_id = x.source_id AND p.line_no = x.line_no;
 
 DROP TABLE pair_posts;
 
