@@ -137,11 +137,17 @@ func (g *gen) loginSuccess(i int, t time.Time, ip string, b int) {
 }
 
 func (g *gen) req(t time.Time, ip, method, path string, status int, ua, lang string) {
-	r := request{t: t, ip: ip, method: method, path: path, status: status, size: 2000 + g.r.IntN(30000), referrer: "https://pypi.org/", ua: ua, lang: lang}
+	g.reqs = append(g.reqs, newRequest(t, ip, method, path, status, ua, lang, 2000+g.r.IntN(30000)))
+}
+
+// newRequest is an access-log line from pypi.org's pages; a POST is a form
+// with no response body.
+func newRequest(t time.Time, ip, method, path string, status int, ua, lang string, size int) request {
+	r := request{t: t, ip: ip, method: method, path: path, status: status, size: size, referrer: "https://pypi.org/", ua: ua, lang: lang}
 	if method == "POST" {
 		r.size, r.ctype = 0, "application/x-www-form-urlencoded"
 	}
-	g.reqs = append(g.reqs, r)
+	return r
 }
 
 // legitHour simulates an hour of ordinary use: background package traffic,
@@ -193,9 +199,8 @@ func (g *gen) session(i int, t time.Time) {
 	}
 	t = t.Add(think())
 	if g.typos.IntN(40) == 0 { // the email address typed as the username: no such account, no event
-		// appended as is: req would draw a body size from g.r
-		g.reqs = append(g.reqs, request{t: t, ip: ip, method: "POST", path: "/account/login/", status: 200,
-			referrer: "https://pypi.org/", ua: ua, lang: lang, ctype: "application/x-www-form-urlencoded"})
+		// not through req, which would draw a body size from g.r
+		g.reqs = append(g.reqs, newRequest(t, ip, "POST", "/account/login/", 200, ua, lang, 0))
 		t = t.Add(time.Duration((3 + 7*g.typos.Float64()) * float64(time.Second)))
 	}
 	if g.r.IntN(20) == 0 { // a typo
