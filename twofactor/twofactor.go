@@ -252,8 +252,12 @@ func inflate(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// readUserID returns the payload's "userid", lower-cased.
+// readUserID returns the payload's "userid", lower-cased. The payload must
+// be UTF-8, as itsdangerous's json.loads requires.
 func readUserID(payload []byte) (string, error) {
+	if !utf8.Valid(payload) {
+		return "", fmt.Errorf("%w: payload %q is not UTF-8", ErrMalformed, clip(string(payload)))
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &fields); err != nil || fields == nil {
 		return "", fmt.Errorf("%w: payload %q is not a JSON object", ErrMalformed, clip(string(payload)))

@@ -133,6 +133,7 @@ var bad = []struct {
 	{"payload not JSON", b64("not json") + ".ZgdWAA.c2ln", twofactor.ErrMalformed},
 	{"payload a JSON array", b64(`["userid"]`) + ".ZgdWAA.c2ln", twofactor.ErrMalformed},
 	{"payload JSON null", b64("null") + ".ZgdWAA.c2ln", twofactor.ErrMalformed},
+	{"payload not UTF-8", b64("{\"userid\":\"7730581c-0aff-4453-804e-3381644b96f9\",\"redirect_to\":\"/\xd2\"}") + ".ZgdWAA.c2ln", twofactor.ErrMalformed},
 	{"JSON without userid", b64(`{"redirect_to":"/"}`) + ".ZgdWAA.c2ln", twofactor.ErrNoUserID},
 	{"userid not a UUID", b64(`{"userid":"admin"}`) + ".ZgdWAA.c2ln", twofactor.ErrNoUserID},
 	{"userid a UUID without dashes", b64(`{"userid":"7730581c0aff4453804e3381644b96f9"}`) + ".ZgdWAA.c2ln", twofactor.ErrNoUserID},
