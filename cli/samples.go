@@ -32,9 +32,14 @@ username, label: compromised, exposed or targeted, evidence) and facts.json (the
 ground-truth numbers). The same scenario, seed and scale always give the same files.
 
 Scenarios: ` + strings.Join(samples.ScenarioNames(), ", ") + ` (freezeframe samples list).
+"random" draws the world from the seed: the attacker's shape, addresses, assets, pace,
+list, size and behaviour after a right password, and the background noise (seeds
+below 1000 are for tuning, 1000 and up for measuring). Every world has the background
+of a public login form: scripted clients and bursts that never get a password right.
 --scale 1 is 2,000 accounts; --pypi-size is scale 400: about 800k accounts.`,
 		Example: `  freezeframe samples generate --scenario pypi-2024-03 --seed 1 --out /tmp/incident
-  freezeframe samples generate --scenario no-attack --log-format gunicorn-pypi --out /tmp/quiet`,
+  freezeframe samples generate --scenario no-attack --log-format gunicorn-pypi --out /tmp/quiet
+  freezeframe samples generate --scenario random --seed 1042 --scale 3 --out /tmp/draw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := samples.Lookup(scenario)
@@ -52,7 +57,10 @@ Scenarios: ` + strings.Join(samples.ScenarioNames(), ", ") + ` (freezeframe samp
 			if err != nil {
 				return err
 			}
-			b, _ := json.MarshalIndent(facts, "", "  ")
+			b, err := json.MarshalIndent(facts, "", "  ")
+			if err != nil {
+				return err
+			}
 			fmt.Fprintln(e.stdout, string(b))
 			return nil
 		},
@@ -77,8 +85,11 @@ func newSamplesListCmd(e *env) *cobra.Command {
 			for _, name := range samples.ScenarioNames() {
 				s := samples.Scenarios[name]
 				use := "tuning"
-				if s.HeldOut {
+				switch {
+				case s.HeldOut:
 					use = "held-out"
+				case name == "random" || name == "quiet":
+					use = "by seed"
 				}
 				fmt.Fprintf(e.stdout, "%-14s %-9s %s\n", name, use, s.Description)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/ingest"
 	"github.com/freezeframe/freezeframe/samples"
+	"github.com/freezeframe/freezeframe/twofactor"
 )
 
 func generate(t *testing.T, name string, seed uint64, format string) (string, *samples.Facts) {
@@ -186,7 +187,7 @@ func TestTruthIsBackedByEvents(t *testing.T) {
 // the attacker's attempts are under a fifth of the logins in those hours.
 func TestAttackHidesInTheLoginRate(t *testing.T) {
 	for _, name := range samples.ScenarioNames() {
-		if !samples.Scenarios[name].Attack {
+		if samples.Scenarios[name].Attacker == nil {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
@@ -245,10 +246,126 @@ func TestEveryScenarioIsDescribed(t *testing.T) {
 			heldOut++
 		}
 	}
-	if len(samples.Scenarios) < 5 || heldOut == 0 || samples.Scenarios["no-attack"].Attack {
+	if len(samples.Scenarios) < 5 || heldOut == 0 || samples.Scenarios["no-attack"].Attacker != nil {
 		t.Errorf("%d scenarios, %d held out", len(samples.Scenarios), heldOut)
 	}
 	if _, err := samples.Lookup("nope"); err == nil || !strings.Contains(err.Error(), "pypi-2024-03") {
 		t.Errorf("unknown scenario error %v should list the scenarios", err)
+	}
+}
+
+// TestDrawCoversTheAttackerSpace: the same seed draws the same world, and
+// over many seeds every value of every axis comes up, weeks without attack
+// among them, seeds from 1000 marked held out.
+func TestDrawCoversTheAttackerSpace(t *testing.T) {
+	if a, b := samples.Draw(42), samples.Draw(42); a.Spec() != b.Spec() {
+		t.Fatalf("seed 42 drew %q, then %q", a.Spec(), b.Spec())
+	}
+	seen := map[string]bool{}
+	quiet := 0
+	for seed := uint64(1); seed <= 300; seed++ {
+		w := samples.Draw(seed)
+		if w.HeldOut != (seed >= 1000) {
+			t.Errorf("seed %d: held out %v", seed, w.HeldOut)
+		}
+		if w.Background.Scripts < 1 || w.Background.ScriptRate <= 0 {
+			t.Errorf("seed %d: a world without background: %+v", seed, w.Background)
+		}
+		a := w.Attacker
+		if a == nil {
+			quiet++
+			continue
+		}
+		for _, v := range []string{"shape " + a.Shape, "addresses " + a.Addresses, "assets " + a.Assets, "pace " + a.Pace,
+			"after " + a.After, "second factor " + a.SecondFactor, "form " + a.Form} {
+			seen[v] = true
+		}
+		if a.UnknownShare == 0 {
+			seen["no unknown username"] = true
+		}
+		if a.TargetShare < 0.006 {
+			seen["a few dozen attempts"] = true
+		}
+		if a.ValidShare <= 0 || a.Hours <= 0 {
+			t.Errorf("seed %d: %s", seed, w.Spec())
+		}
+	}
+	for _, v := range []string{"shape own", "shape common", "shape victim", "addresses datacenter", "addresses residential",
+		"addresses victim-country", "assets never", "assets sometimes", "assets always", "pace burst", "pace steady", "pace trickle",
+		"after enrol", "after pause-enrol", "after nothing", "second factor leave", "second factor guess", "form none", "form human",
+		"no unknown username", "a few dozen attempts"} {
+		if !seen[v] {
+			t.Errorf("300 draws never gave %s", v)
+		}
+	}
+	if quiet < 10 || quiet > 60 {
+		t.Errorf("%d of 300 draws without attack, want about one in ten", quiet)
+	}
+	if samples.DrawQuiet(7).Attacker != nil || samples.DrawQuiet(7).Background != samples.Draw(7).Background {
+		t.Error("DrawQuiet must give Draw's world without its attacker")
+	}
+}
+
+// TestBackgroundNeverGetsIn: every world carries scripted clients and
+// bursts trying usernames, and none of their attempts is ever a right
+// password: their addresses have no successful login and no accepted POST.
+func TestBackgroundNeverGetsIn(t *testing.T) {
+	dir, facts := generate(t, "no-attack", 4, "fastly-pypi")
+	if facts.BackgroundAttempts < 50 {
+		t.Fatalf("only %d background attempts in a week", facts.BackgroundAttempts)
+	}
+	c := load(t, dir)
+	// The scripts' addresses: those that posted the login form with a tool's
+	// user agent or no language, several times, and never loaded anything else.
+	var scripted, accepted, successes int64
+	err := c.Conn.QueryRowContext(context.Background(), `
+		WITH s AS (SELECT client FROM requests WHERE method = 'POST' AND path = '/account/login/'
+		           GROUP BY client HAVING count(*) >= 5 AND bool_and(status IN (200, 429)))
+		SELECT (SELECT count(*) FROM s),
+		       (SELECT count(*) FROM requests WHERE client IN (SELECT client FROM s) AND status = 303),
+		       (SELECT count(*) FROM account_events WHERE ip IN (SELECT client FROM s) AND tag = 'account:login:success')`).
+		Scan(&scripted, &accepted, &successes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scripted == 0 || accepted != 0 || successes != 0 {
+		t.Errorf("%d addresses only ever failed; %d accepted POSTs and %d successes from them", scripted, accepted, successes)
+	}
+}
+
+// TestTwoFactorTokensNameTheAccount: every stop at the second factor in the
+// logs carries Warehouse's two-factor token, and it names the account: for
+// each exposed account of the truth, a token from the attacker's address.
+func TestTwoFactorTokensNameTheAccount(t *testing.T) {
+	dir, facts := generate(t, "pypi-2024-03", 3, "fastly-pypi")
+	c := load(t, dir)
+	named := 0
+	for _, row := range readTruth(t, dir) {
+		if row[2] != "exposed" {
+			continue
+		}
+		ip := strings.Split(strings.Split(row[3], " from ")[1], ",")[0]
+		rows, err := c.Conn.QueryContext(context.Background(),
+			`SELECT query FROM requests WHERE client = ? AND path = '/account/two-factor/' AND query IS NOT NULL`, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for rows.Next() {
+			var q string
+			if err := rows.Scan(&q); err != nil {
+				t.Fatal(err)
+			}
+			if tok, err := twofactor.Decode(q); err == nil && tok.UserID == row[0] {
+				found = true
+			}
+		}
+		rows.Close()
+		if found {
+			named++
+		}
+	}
+	if named != facts.Exposed || named == 0 {
+		t.Errorf("%d of the %d exposed accounts named by a token from the attacker's address", named, facts.Exposed)
 	}
 }

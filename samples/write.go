@@ -112,24 +112,37 @@ func dash(s string) string {
 	return s
 }
 
+// target is the request's path with its query, as a request line or
+// Fastly's req.url carries it.
+func (r request) target() string {
+	if r.query == "" {
+		return r.path
+	}
+	return r.path + "?" + r.query
+}
+
 var logWriters = map[string]func(*bufio.Writer, request, map[string]*ipRow){
 	"combined": func(w *bufio.Writer, r request, _ map[string]*ipRow) {
 		fmt.Fprintf(w, "%s - - [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", r.ip, r.t.Format("02/Jan/2006:15:04:05 -0700"),
-			r.method, r.path, r.status, r.size, dash(r.referrer), dash(r.ua))
+			r.method, r.target(), r.status, r.size, dash(r.referrer), dash(r.ua))
 	},
 	"gunicorn-pypi": func(w *bufio.Writer, r request, ips map[string]*ipRow) {
 		fmt.Fprintf(w, "%s - - [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", hashedOf(r.ip, ips), r.t.Format("02/Jan/2006:15:04:05 -0700"),
-			r.method, r.path, r.status, r.size, dash(r.referrer), dash(r.ua))
+			r.method, r.target(), r.status, r.size, dash(r.referrer), dash(r.ua))
 	},
 	"fastly-pypi": func(w *bufio.Writer, r request, _ map[string]*ipRow) {
 		fmt.Fprintf(w, "%s \"%s\" - \"%s %s\" HTTP/2 %d %d 0 \"MISS, MISS\" \"0, 0\" \"%s\" \"%s\" \"%s\"\n", r.ip,
-			r.t.Format(time.RFC1123), r.method, r.path, r.status, r.size, null(r.ctype), null(r.lang), null(r.ua))
+			r.t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"), r.method, r.target(), r.status, r.size, null(r.ctype), null(r.lang), null(r.ua))
 	},
 	"jsonl": func(w *bufio.Writer, r request, ips map[string]*ipRow) {
-		b, _ := json.Marshal(map[string]any{
+		rec := map[string]any{
 			"timestamp": r.t.Format(time.RFC3339Nano), "remote_addr": hashedOf(r.ip, ips), "method": r.method, "path": r.path,
 			"status": r.status, "size": r.size, "referrer": r.referrer, "user_agent": r.ua, "accept_language": r.lang,
-		})
+		}
+		if r.query != "" {
+			rec["query"] = r.query
+		}
+		b, _ := json.Marshal(rec)
 		w.Write(append(b, '\n'))
 	},
 }
