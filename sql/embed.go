@@ -5,6 +5,8 @@ package sql
 
 import (
 	"embed"
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -56,6 +58,44 @@ func Statements(script string) []string {
 		}
 	}
 	return out
+}
+
+// ExpandRepeats writes out the repeat blocks of script: a block between the
+// lines "-- repeat N" and "-- end repeat" N times (1 to 1000), for an
+// iteration DuckDB SQL has no loop for, run as plain statements.
+func ExpandRepeats(script string) (string, error) {
+	lines := strings.Split(script, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "-- end repeat" {
+			return "", fmt.Errorf("line %d: \"-- end repeat\" without \"-- repeat N\"", i+1)
+		}
+		n, ok := strings.CutPrefix(t, "-- repeat ")
+		if !ok {
+			out = append(out, lines[i])
+			continue
+		}
+		count, err := strconv.Atoi(strings.TrimSpace(n))
+		if err != nil || count < 1 || count > 1000 {
+			return "", fmt.Errorf("line %d: %q: want \"-- repeat N\" with N from 1 to 1000", i+1, t)
+		}
+		end := i + 1
+		for end < len(lines) && strings.TrimSpace(lines[end]) != "-- end repeat" {
+			if strings.HasPrefix(strings.TrimSpace(lines[end]), "-- repeat ") {
+				return "", fmt.Errorf("line %d: repeat blocks do not nest", end+1)
+			}
+			end++
+		}
+		if end == len(lines) {
+			return "", fmt.Errorf("line %d: \"-- repeat %d\" has no \"-- end repeat\"", i+1, count)
+		}
+		for k := 0; k < count; k++ {
+			out = append(out, lines[i+1:end]...)
+		}
+		i = end
+	}
+	return strings.Join(out, "\n"), nil
 }
 
 // Baselines holds the public detection rules freezeframe is measured
