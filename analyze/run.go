@@ -45,16 +45,18 @@ type Options struct {
 
 // Result is what a run recorded in analysis_runs.
 type Result struct {
-	RunID                                 int64
-	WindowFrom, WindowTo                  sql.NullTime
-	WindowSource                          string
-	Attempts                              int64
-	Campaigns                             int
-	Compromised, Exposed, Targeted        int
-	Benign, NewToFreeze, Dropped          int
-	ResultsSHA256                         string
-	Started, Finished                     time.Time
-	HostileAttempts, CampaignLikeAttempts int64
+	RunID                                int64
+	WindowFrom, WindowTo                 sql.NullTime
+	WindowSource                         string
+	Attempts                             int64
+	Campaigns                            int
+	Compromised, Exposed, Targeted       int
+	Review, Benign, NewToFreeze, Dropped int
+	ResultsSHA256                        string
+	Started, Finished                    time.Time
+	// WindowScore is the window scan's best score (summed log-likelihood
+	// ratios of the signals), and MinWindowScore what a window needs.
+	WindowScore, MinWindowScore float64
 }
 
 // ErrNoSnapshot says the case has no login events to analyse.
@@ -79,6 +81,9 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	}
 	if !events {
 		return nil, ErrNoSnapshot
+	}
+	if err := registerFunctions(ctx, c.Conn); err != nil {
+		return nil, err
 	}
 	res := &Result{Started: time.Now().UTC()}
 	// The steps create their tables in the schema ff_work of the case, not
@@ -126,7 +131,11 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 			params[st.ID+"."+p.Name] = v
 			vars[p.Name] = v
 		}
-		for i, stmt := range ffsql.Statements(bind(st.SQL, vars)) {
+		script, err := ffsql.ExpandRepeats(bind(st.SQL, vars))
+		if err != nil {
+			return nil, fmt.Errorf("analysis step %s (%s): %w", st.ID, st.File, err)
+		}
+		for i, stmt := range ffsql.Statements(script) {
 			ts := time.Now()
 			_, err := c.Conn.ExecContext(ctx, stmt)
 			log.Debug("statement", "step", st.ID, "n", i+1, "elapsed", time.Since(ts).Round(time.Millisecond))
@@ -135,11 +144,6 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 					return nil, ctx.Err()
 				}
 				return nil, fmt.Errorf("analysis step %s (%s), statement %d: %w", st.ID, st.File, i+1, err)
-			}
-		}
-		if st.Kind == KindClustering {
-			if err := cluster(ctx, c); err != nil {
-				return nil, fmt.Errorf("clustering campaigns: %w", err)
 			}
 		}
 		log.Debug("analysis step", "step", st.ID, "kind", st.Kind, "elapsed", time.Since(t0).Round(time.Millisecond))
@@ -298,77 +302,11 @@ func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
 	return err
 }
 
-// cluster joins the attempts of campaign_links that share a link into
-// components (union-find) and writes them to campaign_components, each
-// component named by its smallest attempt_id.
-func cluster(ctx context.Context, c *casefile.Case) error {
-	rows, err := c.Conn.QueryContext(ctx, "SELECT attempt_id, link FROM campaign_links ORDER BY attempt_id, link")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	parent := map[int64]int64{}
-	var find func(int64) int64
-	find = func(x int64) int64 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	union := func(a, b int64) {
-		ra, rb := find(a), find(b)
-		if ra == rb {
-			return
-		}
-		if rb < ra {
-			ra, rb = rb, ra
-		}
-		parent[rb] = ra // the root is always the smallest id
-	}
-	first := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var link string
-		if err := rows.Scan(&id, &link); err != nil {
-			return err
-		}
-		if _, ok := parent[id]; !ok {
-			parent[id] = id
-		}
-		if other, ok := first[link]; ok {
-			union(id, other)
-		} else {
-			first[link] = id
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(parent))
-	for id := range parent {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	comps := make([]int64, len(ids))
-	for i, id := range ids {
-		comps[i] = find(id)
-	}
-	if _, err := c.Conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE campaign_components (attempt_id BIGINT, component BIGINT)"); err != nil {
-		return err
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err = c.Conn.ExecContext(ctx, "INSERT INTO campaign_components SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])", ids, comps)
-	return err
-}
-
 // record counts the results, digests them and appends the run to
 // analysis_runs and its accounts to analysis_run_accounts.
 func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
-	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, hostile_attempts, campaign_like_attempts FROM analysis_window`)
-	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.HostileAttempts, &res.CampaignLikeAttempts); err != nil {
+	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, score, min_score FROM analysis_window`)
+	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.WindowScore, &res.MinWindowScore); err != nil {
 		return fmt.Errorf("reading the window: %w", err)
 	}
 	q = c.Conn.QueryRowContext(ctx, `SELECT
@@ -377,11 +315,12 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 		count(*) FILTER (WHERE classification = 'compromised'),
 		count(*) FILTER (WHERE classification = 'exposed'),
 		count(*) FILTER (WHERE classification = 'targeted'),
+		count(*) FILTER (WHERE classification = 'review'),
 		count(*) FILTER (WHERE classification = 'benign'),
 		count(*) FILTER (WHERE classification = 'compromised' AND wave = 'new'),
 		(SELECT count(*) FROM previous_dropped)
 		FROM account_verdicts`)
-	if err := q.Scan(&res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Benign,
+	if err := q.Scan(&res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Review, &res.Benign,
 		&res.NewToFreeze, &res.Dropped); err != nil {
 		return fmt.Errorf("counting the results: %w", err)
 	}
@@ -405,10 +344,10 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_runs
 		SELECT ?, ?, ?, ?, ?::JSON, w.window_from, w.window_to, w.source,
 		       (SELECT coalesce(to_json(list({'source_id': id, 'kind': kind, 'path': path, 'sha256': sha256} ORDER BY id)), '[]') FROM sources),
-		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, w.score
 		FROM analysis_window w`,
 		res.RunID, res.Started, res.Finished, opts.ToolVersion, string(paramJSON), prevPath, prevSHA,
-		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256)
+		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256, res.Review)
 	if err != nil {
 		return fmt.Errorf("recording the run: %w", err)
 	}

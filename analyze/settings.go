@@ -11,7 +11,7 @@ import (
 )
 
 // Settings are parameter values that differ from the defaults, keyed
-// "step.param" (e.g. "classify.freeze_score").
+// "step.param" (e.g. "classify.freeze_posterior").
 type Settings map[string]string
 
 // Set checks key and value against the steps and records them. A parameter
@@ -19,7 +19,7 @@ type Settings map[string]string
 func (s Settings) Set(steps []Step, key, value string) error {
 	id, name, ok := strings.Cut(key, ".")
 	if !ok {
-		return fmt.Errorf("parameter %q: want STEP.PARAM=VALUE, e.g. classify.freeze_score=8 (freezeframe heuristics lists them)", key)
+		return fmt.Errorf("parameter %q: want STEP.PARAM=VALUE, e.g. classify.freeze_posterior=0.95 (freezeframe heuristics lists them)", key)
 	}
 	i := slices.IndexFunc(steps, func(st Step) bool { return st.ID == id })
 	if i < 0 {

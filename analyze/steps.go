@@ -20,9 +20,8 @@ import (
 
 // Kinds of step.
 const (
-	KindStage      = "stage"      // builds tables the other steps read
-	KindHeuristic  = "heuristic"  // writes findings
-	KindClustering = "clustering" // writes campaign_links, which Go joins into components
+	KindStage     = "stage"     // builds tables the other steps read
+	KindHeuristic = "heuristic" // writes evidence or findings
 )
 
 // Param is a step's parameter: its name, default value and meaning.
@@ -116,8 +115,8 @@ func parseStep(file, text string) (Step, error) {
 	switch {
 	case s.ID == "" || s.Title == "":
 		return Step{}, fmt.Errorf("%s: the header needs an id and a title", file)
-	case s.Kind != KindStage && s.Kind != KindHeuristic && s.Kind != KindClustering:
-		return Step{}, fmt.Errorf("%s: kind %q; want stage, heuristic or clustering", file, s.Kind)
+	case s.Kind != KindStage && s.Kind != KindHeuristic:
+		return Step{}, fmt.Errorf("%s: kind %q; want stage or heuristic", file, s.Kind)
 	case s.Kind == KindHeuristic && (s.Catches == "" || s.FalsePositives == "" || s.References == ""):
 		return Step{}, fmt.Errorf("%s: a heuristic's header must say what it catches, its false positives and its references", file)
 	}
@@ -125,6 +124,13 @@ func parseStep(file, text string) (Step, error) {
 		if _, err := parseValue(p.Default); err != nil {
 			return Step{}, fmt.Errorf("%s: parameter %s: %v", file, p.Name, err)
 		}
+	}
+	vars := map[string]any{}
+	for _, p := range s.Params {
+		vars[p.Name], _ = parseValue(p.Default)
+	}
+	if _, err := ffsql.ExpandRepeats(bind(s.SQL, vars)); err != nil {
+		return Step{}, fmt.Errorf("%s: %w", file, err)
 	}
 	for _, m := range variable.FindAllStringSubmatch(s.SQL, -1) {
 		if _, ok := s.Param(m[1]); !ok && !slices.Contains(globalVariables, m[1]) {

@@ -86,7 +86,7 @@ func TestParseStepErrors(t *testing.T) {
 		{"undeclared variable", replace("getvariable('share')", "getvariable('shares')"),
 			"analyze/99_sample.sql reads getvariable('shares'), which is not one of its parameters"},
 		{"no id", replace("-- id: sample-heuristic\n", ""), "analyze/99_sample.sql: the header needs an id and a title"},
-		{"bad kind", replace("-- kind: heuristic", "-- kind: rule"), `analyze/99_sample.sql: kind "rule"; want stage, heuristic or clustering`},
+		{"bad kind", replace("-- kind: heuristic", "-- kind: rule"), `analyze/99_sample.sql: kind "rule"; want stage or heuristic`},
 		{"stray header line", replace("-- false positives: None known.\n", "-- false positives: None known.\n--Oops\n"),
 			`analyze/99_sample.sql line 8: header line "--Oops" is neither "-- key: value", a continuation nor a parameter`},
 		{"parameter without a default", replace("--   weight = 3: points", "--   weight = : points"),
@@ -136,12 +136,12 @@ func TestSettingsSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ key, value, want string }{
-		{"classify", "8", `parameter "classify": want STEP.PARAM=VALUE, e.g. classify.freeze_score=8 (freezeframe heuristics lists them)`},
+		{"classify", "8", `parameter "classify": want STEP.PARAM=VALUE, e.g. classify.freeze_posterior=0.95 (freezeframe heuristics lists them)`},
 		{"nosuch.weight", "1", `parameter "nosuch.weight": no step or heuristic "nosuch" (freezeframe heuristics lists them)`},
-		{"bot-speed.w_slow", "1", `parameter "bot-speed.w_slow": bot-speed has no parameter "w_slow"; it has w_no_form, w_fast, min_think_s`},
+		{"dormant-wake.w_slow", "1", `parameter "dormant-wake.w_slow": dormant-wake has no parameter "w_slow"; it has quiet_days, dormant_days`},
 		{"findings.x", "1", `parameter "findings.x": findings has no parameters`},
-		{"classify.freeze_score", "high", "parameter classify.freeze_score=high: want a whole number, like its default 12"},
-		{"classify.freeze_score", "  ", "parameter classify.freeze_score=: empty value"},
+		{"classify.min_score", "high", "parameter classify.min_score=high: want a whole number, like its default 3"},
+		{"classify.min_score", "  ", "parameter classify.min_score=: empty value"},
 	} {
 		err := Settings{}.Set(steps, c.key, c.value)
 		if err == nil || err.Error() != c.want {
@@ -150,8 +150,8 @@ func TestSettingsSet(t *testing.T) {
 	}
 	s := Settings{}
 	for k, v := range map[string]string{
-		"classify.freeze_score":     " 14 ",    // trimmed
-		"bot-speed.min_think_s":     "0.5",     // a float for a float
+		"classify.min_score":        " 14 ",    // trimmed
+		"classify.freeze_posterior": "0.95",    // a float for a float
 		"attempts.login_path":       "/login/", // a string where the default is one
 		"dormant-wake.dormant_days": "120",
 	} {
@@ -159,17 +159,17 @@ func TestSettingsSet(t *testing.T) {
 			t.Errorf("Set(%s, %q): %v", k, v, err)
 		}
 	}
-	if s["classify.freeze_score"] != "14" || s["attempts.login_path"] != "/login/" || len(s) != 4 {
+	if s["classify.min_score"] != "14" || s["attempts.login_path"] != "/login/" || len(s) != 4 {
 		t.Errorf("settings %v", s)
 	}
 	// value: the setting typed, else the default.
 	i := slices.IndexFunc(steps, func(st Step) bool { return st.ID == "classify" })
-	p, _ := steps[i].Param("freeze_score")
+	p, _ := steps[i].Param("min_score")
 	if v := s.value(steps[i], p); v != int64(14) {
-		t.Errorf("value(classify.freeze_score) = %#v, want int64 14", v)
+		t.Errorf("value(classify.min_score) = %#v, want int64 14", v)
 	}
-	if v := (Settings{}).value(steps[i], p); v != int64(12) {
-		t.Errorf("default classify.freeze_score = %#v, want int64 12", v)
+	if v := (Settings{}).value(steps[i], p); v != int64(3) {
+		t.Errorf("default classify.min_score = %#v, want int64 3", v)
 	}
 }
 
@@ -179,18 +179,18 @@ func TestReadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Settings{}
-	good := "# thresholds for the second wave\n\nclassify.freeze_score = 10\n  bot-speed.w_no_form=5  \n"
+	good := "# thresholds for the second wave\n\nclassify.min_score = 10\n  dormant-wake.dormant_days=60  \n"
 	if err := s.ReadConfig(steps, strings.NewReader(good), "wave2.conf"); err != nil {
 		t.Fatal(err)
 	}
-	if s["classify.freeze_score"] != "10" || s["bot-speed.w_no_form"] != "5" || len(s) != 2 {
+	if s["classify.min_score"] != "10" || s["dormant-wake.dormant_days"] != "60" || len(s) != 2 {
 		t.Errorf("settings %v", s)
 	}
 	for _, c := range []struct{ text, want string }{
-		{"# comment\n\nclassify.freeze_score = 10\nbot-speed.w_slow = 1\n",
-			`wave2.conf line 4: parameter "bot-speed.w_slow": bot-speed has no parameter "w_slow"; it has w_no_form, w_fast, min_think_s`},
-		{"classify.freeze_score = 10\nfreeze everything\n", `wave2.conf line 2: "freeze everything" is not STEP.PARAM = VALUE`},
-		{"\n\n\nclassify.freeze_score = twelve\n", "wave2.conf line 4: parameter classify.freeze_score=twelve: want a whole number, like its default 12"},
+		{"# comment\n\nclassify.min_score = 10\ndormant-wake.w_slow = 1\n",
+			`wave2.conf line 4: parameter "dormant-wake.w_slow": dormant-wake has no parameter "w_slow"; it has quiet_days, dormant_days`},
+		{"classify.min_score = 10\nfreeze everything\n", `wave2.conf line 2: "freeze everything" is not STEP.PARAM = VALUE`},
+		{"\n\n\nclassify.min_score = twelve\n", "wave2.conf line 4: parameter classify.min_score=twelve: want a whole number, like its default 3"},
 	} {
 		err := Settings{}.ReadConfig(steps, strings.NewReader(c.text), "wave2.conf")
 		if err == nil || err.Error() != c.want {
@@ -240,8 +240,8 @@ func TestEmbeddedSteps(t *testing.T) {
 		if st.Catches == "" || st.FalsePositives == "" || st.References == "" {
 			t.Errorf("%s: catches %q, false positives %q, references %q", st.File, st.Catches, st.FalsePositives, st.References)
 		}
-		if !strings.Contains(st.SQL, "INSERT INTO findings") || !strings.Contains(st.SQL, "'"+st.ID+"'") {
-			t.Errorf("%s: does not insert findings as %q", st.File, st.ID)
+		if !(strings.Contains(st.SQL, "INSERT INTO evidence") || strings.Contains(st.SQL, "INSERT INTO findings")) || !strings.Contains(st.SQL, "'"+st.ID+"'") {
+			t.Errorf("%s: does not insert evidence or findings as %q", st.File, st.ID)
 		}
 		// A heuristic's tables are its results: it leaves no scratch.
 		for _, table := range tables {
@@ -250,8 +250,8 @@ func TestEmbeddedSteps(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"hostile-fingerprint", "novel-login", "bot-speed", "dormant-wake", "success-after-attack", "unexpected-2fa",
-		"fanout", "impossible-travel", "takeover-actions", "failure-rate", "unknown-username"}
+	want := []string{"novel-login", "dormant-wake", "bot-speed", "client-shape", "campaign-country", "fanout",
+		"unexpected-2fa", "success-after-attack", "takeover-actions", "impossible-travel", "failure-rate"}
 	// The documented ones, in this order; later ones may come between.
 	rest := heuristics
 	for _, id := range want {
@@ -262,18 +262,9 @@ func TestEmbeddedSteps(t *testing.T) {
 		}
 		rest = rest[i+1:]
 	}
-	for _, r := range []string{"findings", "attempts", "analysis_window", "campaigns", "campaign_attempts", "account_verdicts", "previous_dropped"} {
+	for _, r := range []string{"findings", "attempts", "analysis_window", "attempt_scores", "evidence_weights", "campaigns", "campaign_attempts", "account_verdicts", "previous_dropped"} {
 		if saved[r] == "" {
 			t.Errorf("no step saves %s", r)
 		}
-	}
-	var kinds []string
-	for _, st := range steps {
-		if st.Kind == KindClustering {
-			kinds = append(kinds, st.ID)
-		}
-	}
-	if !slices.Equal(kinds, []string{"campaign-links"}) {
-		t.Errorf("clustering steps %q, want campaign-links alone", kinds)
 	}
 }

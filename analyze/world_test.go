@@ -336,7 +336,7 @@ func one(t *testing.T, c *casefile.Case, q string, args []any, dest ...any) {
 
 // finding is a finding about one attempt.
 type finding struct {
-	points   int
+	points   float64
 	evidence string
 	time     time.Time // the attempt's
 }
@@ -383,7 +383,7 @@ func noFinding(t *testing.T, c *casefile.Case, heuristic, username string) {
 
 // verdictOf returns an account's classification, score and reasons; "" when
 // it is not implicated.
-func verdictOf(t *testing.T, c *casefile.Case, username string) (class string, score int, reasons string) {
+func verdictOf(t *testing.T, c *casefile.Case, username string) (class string, score float64, reasons string) {
 	t.Helper()
 	err := c.Conn.QueryRowContext(context.Background(),
 		`SELECT classification, score, coalesce(reasons, '') FROM account_verdicts WHERE username = ?`, username).Scan(&class, &score, &reasons)

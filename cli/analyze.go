@@ -146,9 +146,9 @@ func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "run\t%d\n", res.RunID)
 	if res.WindowSource == "none" {
-		fmt.Fprintf(tw, "window\tnone found: no hostile fingerprint (%d campaign-like attempts)\n", res.CampaignLikeAttempts)
+		fmt.Fprintf(tw, "window\tnone found: the signals' best stretch scored %.1f, under %.0f\n", res.WindowScore, res.MinWindowScore)
 	} else {
-		fmt.Fprintf(tw, "window\t%s .. %s (%s)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource)
+		fmt.Fprintf(tw, "window\t%s .. %s (%s, score %.1f)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource, res.WindowScore)
 	}
 	fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)
 	fmt.Fprintf(tw, "campaigns\t%d\n", res.Campaigns)
@@ -158,6 +158,7 @@ func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error 
 		fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)
 	}
 	fmt.Fprintf(tw, "exposed\t%d\n", res.Exposed)
+	fmt.Fprintf(tw, "review (evidence, not enough to freeze)\t%d\n", res.Review)
 	fmt.Fprintf(tw, "targeted\t%d\n", res.Targeted)
 	fmt.Fprintf(tw, "benign (scored, not enough)\t%d\n", res.Benign)
 	fmt.Fprintf(tw, "results sha256\t%s\n", res.ResultsSHA256)

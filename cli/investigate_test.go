@@ -36,7 +36,7 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 			wrote = append(wrote, p)
 		}
 	}
-	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "campaigns.csv", "email-reverify.csv",
+	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "email-reverify.csv",
 		"tampering.csv", "timeline.jsonl", filepath.Join("public", "summary.json"), filepath.Join("public", "timeline_hourly.csv")} {
 		p := filepath.Join(out, name)
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 || !slices.Contains(wrote, p) {

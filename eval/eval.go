@@ -601,3 +601,71 @@ func pick(s, fallback string) string {
 	}
 	return fallback
 }
+
+// ExposedResult scores a list of exposed accounts (whose password the
+// attacker proved, stopped by a second factor) against the truth's exposed
+// ones: the accounts whose owners must change their password.
+type ExposedResult struct {
+	Truth     int     `json:"truth"`  // exposed accounts in the truth
+	Listed    int     `json:"listed"` // distinct accounts in the list
+	Hits      int     `json:"hits"`   // listed and exposed in the truth
+	Recall    float64 `json:"recall"` // Hits/Truth, 1 when the truth has none
+	Precision float64 `json:"precision"`
+	// Compromised counts listed accounts the truth says were taken over:
+	// named, but as less than they are.
+	Compromised int    `json:"compromised"`
+	Missed      []Miss `json:"missed"`
+}
+
+// EvaluateExposed compares a list of exposed accounts with the truth's,
+// matching entries as Evaluate does. Precision counts a listed compromised
+// account as neither hit nor false alarm.
+func EvaluateExposed(t *Truth, l *FreezeList) *ExposedResult {
+	res := &ExposedResult{Missed: []Miss{}}
+	truth := newIndex()
+	for _, a := range t.Accounts {
+		truth.add(a.UserID, a.Username)
+	}
+	seen := map[int]bool{}
+	others := newIndex()
+	for _, e := range l.Entries {
+		i, _ := truth.find(e.UserID, e.Username)
+		if i < 0 {
+			if j, _ := others.find(e.UserID, e.Username); j < 0 {
+				others.add(e.UserID, e.Username)
+				res.Listed++
+			}
+			continue
+		}
+		if seen[i] {
+			continue
+		}
+		seen[i] = true
+		res.Listed++
+		switch t.Accounts[i].Label {
+		case Exposed:
+			res.Hits++
+		case Compromised:
+			res.Compromised++
+		}
+	}
+	for i, a := range t.Accounts {
+		if a.Label != Exposed {
+			continue
+		}
+		res.Truth++
+		if !seen[i] {
+			res.Missed = append(res.Missed, Miss{Line: a.Line, Username: a.Username, UserID: a.UserID, Label: a.Label, Evidence: a.Evidence})
+		}
+	}
+	res.Recall = ratioOr1(res.Hits, res.Truth)
+	res.Precision = ratioOr1(res.Hits, res.Listed-res.Compromised)
+	return res
+}
+
+func ratioOr1(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}

@@ -19,6 +19,18 @@ CREATE OR REPLACE TEMP MACRO ff_prefix(addr) AS
             || '::/48'
     END;
 
+-- The larger block an address belongs to (IPv4 /16, IPv6 /32), which an
+-- ISP's dynamic addresses mostly stay in; NULL as for ff_prefix.
+CREATE OR REPLACE TEMP MACRO ff_block(addr) AS
+    CASE
+        WHEN length(addr) - length(replace(addr, '.', '')) = 3 AND NOT contains(addr, ':') THEN
+            split_part(addr, '.', 1) || '.' || split_part(addr, '.', 2) || '.0.0/16'
+        WHEN contains(addr, ':') AND length(addr) <= 45 THEN
+            array_to_string(list_transform((string_split(split_part(addr, '::', 1), ':') || ['0', '0'])[1:2],
+                                           x -> coalesce(nullif(lower(ltrim(x, '0')), ''), '0')), ':')
+            || '::/32'
+    END;
+
 -- A user agent's family, as ua-parser names it in Warehouse's events, for
 -- the common ones; 'Other' otherwise.
 CREATE OR REPLACE TEMP MACRO ff_ua_family(ua) AS
@@ -60,3 +72,43 @@ CREATE OR REPLACE TEMP MACRO ff_ratio(nc, total_c, nb, total_b, k) AS
 -- A likelihood ratio as points: whole bits (log2), from 0 to max_points.
 CREATE OR REPLACE TEMP MACRO ff_ratio_points(ratio, max_points) AS
     least(max_points, greatest(0, floor(log2(ratio))))::INTEGER;
+
+-- Bytes of base64url text without padding, as itsdangerous writes it;
+-- NULL when it is not base64.
+CREATE OR REPLACE TEMP MACRO ff_b64url(s) AS
+    try(from_base64(translate(s, '-_', '+/') || repeat('=', (4 - length(s) % 4) % 4)));
+
+-- The token in a logged query string: up to the first '&', without a
+-- leading '?'.
+CREATE OR REPLACE TEMP MACRO ff_token_text(query) AS
+    CASE WHEN starts_with(split_part(query, '&', 1), '?') THEN split_part(query, '&', 1)[2:] ELSE split_part(query, '&', 1) END;
+
+-- When a plain two-factor token (below) was issued: its timestamp part,
+-- big-endian Unix seconds in 1 to 8 bytes, up to the year 9999.
+CREATE OR REPLACE TEMP MACRO ff_token_plain_issued(token) AS
+    CASE WHEN octet_length(ff_b64url(split_part(token, '.', 2))) BETWEEN 1 AND 8
+              AND ('0x' || hex(ff_b64url(split_part(token, '.', 2))))::UBIGINT <= 253402300799
+         THEN to_timestamp(('0x' || hex(ff_b64url(split_part(token, '.', 2))))::BIGINT) END;
+
+-- The user id (lower-case UUID text) in Warehouse's two-factor token, the
+-- query string of the second-factor pages: `<payload>.<timestamp>.<signature>`,
+-- the payload base64url of compact JSON {"userid": "<uuid>", ...}; NULL for
+-- anything else. The signature is not checked: the payload is signed, not
+-- encrypted. A zlib-compressed payload ('.' first) is read by the Go
+-- function ff_two_factor_user (package twofactor), the common plain one
+-- here, in bulk; a test holds the two to the same answers.
+CREATE OR REPLACE TEMP MACRO ff_token_user(query) AS
+    CASE WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_user(ff_token_text(query))
+         WHEN regexp_full_match(ff_token_text(query), '[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{2,11}\.[A-Za-z0-9_-]+=*')
+              AND length(rtrim(split_part(ff_token_text(query), '.', 3), '=')) % 4 <> 1
+              AND ff_token_plain_issued(ff_token_text(query)) IS NOT NULL
+             THEN lower(nullif(regexp_extract(
+                      try(json_extract_string(try(decode(ff_b64url(split_part(ff_token_text(query), '.', 1)))), '$.userid')),
+                      '^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$', 1), ''))
+    END;
+
+-- When that token was issued.
+CREATE OR REPLACE TEMP MACRO ff_token_issued(query) AS
+    CASE WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_issued(ff_token_text(query))
+         WHEN ff_token_user(query) IS NOT NULL THEN ff_token_plain_issued(ff_token_text(query))
+    END;

@@ -1,12 +1,17 @@
 -- id: attempts
 -- kind: stage
 -- title: Login attempts: account login events joined to the access log
--- results: attempts
+-- results: attempts two_factor_token_stats
 -- catches: Builds `attempts`, the table every heuristic reads: one row per
 --   login event of the snapshot (success or failure, with its account), and
 --   one per login POST of the access log that no event explains (a username
 --   that does not exist, a password stopped at the second factor, a username
---   its user mistyped and corrected: outcome username_corrected). Each row
+--   its user mistyped and corrected: outcome username_corrected). A password
+--   stopped at the second factor is named by Warehouse's two-factor token:
+--   the 303 sends the browser to /account/two-factor/?<token>, whose payload
+--   is the user id (signed, not encrypted), and the second-factor pages carry
+--   it in their query; the POST whose second the token was issued in is that
+--   account's, for certain. Each row
 --   carries the client's behaviour around the POST: seconds since the login
 --   form was loaded, static assets fetched or not, accept-language, user
 --   agent, and a behavioural fingerprint made of them that survives IP
@@ -22,7 +27,7 @@
 --   it as an unknown username.
 -- parameters:
 --   login_path = /account/login/: path the login form is served on and posted to
---   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate)/: regular expression of second-factor pages
+--   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate|recovery-code)/: regular expression of second-factor pages
 --   static_prefix = /static/: path prefix of the site's static assets (CSS, JS)
 --   form_window_s = 600: a form loaded longer ago than this (seconds) does not count as loaded
 --   static_window_s = 120: static assets fetched within this many seconds before the POST count
@@ -47,7 +52,8 @@ WITH marks AS (
            CASE WHEN method = 'POST' THEN 2
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
-                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
+                ELSE 1 END AS kind, -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
+           query
     FROM requests
     WHERE client IS NOT NULL AND time IS NOT NULL
       AND ((method = 'POST' AND path = getvariable('login_path'))
@@ -57,7 +63,8 @@ WITH marks AS (
     SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
-           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time
+           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
+           arg_min(CASE WHEN kind = 3 THEN query END, CASE WHEN kind = 3 THEN time END) OVER later AS second_query
     FROM marks
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -67,6 +74,8 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
        coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
+       -- the query of that second-factor page: Warehouse's two-factor token
+       CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30 THEN a.second_query END AS second_query,
        -- a redirect: the password was accepted (Warehouse redirects to the
        -- second factor or the next page; a wrong one renders the form again)
        a.accepted,
@@ -85,6 +94,26 @@ FROM around a
 WHERE a.kind = 2
 WINDOW posts AS (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.accepted, a.time, a.source_id, a.line_no),
        browser AS (PARTITION BY a.key, a.agent ORDER BY a.time, a.source_id, a.line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING);
+
+-- The account each accepted POST's two-factor token names: the token of
+-- the second-factor page that followed it (ff_token_user reads its payload,
+-- whose signature is neither checked nor needed), when it was issued in the
+-- POST's second, give or take the clocks' skew. A page with a query that is
+-- no token (another site, a truncated line) is counted in
+-- two_factor_token_stats and otherwise ignored.
+CREATE OR REPLACE TABLE post_tokens AS
+SELECT source_id, line_no, second_query, ff_token_user(second_query) AS account,
+       abs(epoch(ff_token_issued(second_query)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
+FROM login_posts
+WHERE second_query IS NOT NULL AND second_query <> '';
+
+CREATE OR REPLACE TABLE two_factor_token_stats AS
+SELECT count(*) FILTER (WHERE account IS NOT NULL AND in_time) AS tokens,
+       count(*) FILTER (WHERE account IS NOT NULL AND NOT in_time) AS tokens_of_other_logins,
+       count(*) FILTER (WHERE account IS NULL) AS malformed
+FROM post_tokens;
+
+DELETE FROM post_tokens WHERE account IS NULL OR NOT in_time;
 
 -- Login events of the snapshot in the span the access logs cover (years of
 -- history before it are for the profiles, which read account_events), or
@@ -166,6 +195,19 @@ SELECT event_id, source_id, line_no
 FROM best
 QUALIFY first_value(account) OVER (PARTITION BY source_id, line_no ORDER BY preference, gap, account, event_id) IS NOT DISTINCT FROM account;
 
+-- Round 0: a POST a token names goes to the events of its account (the
+-- success after the second factor, a failed code before it), the latest
+-- before each event; no other account's event may take it.
+INSERT INTO paired
+SELECT e.event_id, p.source_id, p.line_no, 0
+FROM pair_events e ASOF JOIN (SELECT x.*, t.account::UUID AS account FROM pair_posts x JOIN post_tokens t USING (source_id, line_no)) p
+  ON e.key = p.key AND e.account = p.account AND e.time >= p.ord
+WHERE epoch(e.time) - epoch(p.time) <= getvariable('session_window_s');
+
+DELETE FROM pair_events e USING paired x WHERE e.event_id = x.event_id;
+
+DELETE FROM pair_posts p USING post_tokens t WHERE p.source_id = t.source_id AND p.line_no = t.line_no;
+
 INSERT INTO paired SELECT *, 1 FROM ff_pair_round(true, true);
 
 DELETE FROM pair_events e USING paired x WHERE x.round = 1 AND e.event_id = x.event_id;
@@ -228,9 +270,10 @@ DROP TABLE paired;
 -- publishes its results, it is renamed, not copied (10 s saved).
 CREATE OR REPLACE TABLE main.ff_staged_attempts AS
 WITH a AS (
-    SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, e.account,
+    SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, CASE WHEN k.event_id IS NULL THEN pt.account::UUID ELSE e.account END AS account,
+           CASE WHEN k.event_id IS NOT NULL THEN 'event' WHEN pt.account IS NOT NULL THEN 'token' END AS named_by,
            CASE WHEN k.event_id IS NULL THEN
-                    CASE WHEN r.status IN (301, 302, 303) AND p.second_factor THEN 'second_factor_stop'
+                    CASE WHEN pt.account IS NOT NULL OR (r.status IN (301, 302, 303) AND p.second_factor) THEN 'second_factor_stop'
                          WHEN r.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN r.status = 429 THEN 'rate_limited'
                          WHEN p.corrected AND p.form_gap IS NOT NULL AND (r.status = 200 OR r.status BETWEEN 400 AND 499)
@@ -248,6 +291,7 @@ WITH a AS (
     FROM attempt_keys k
     LEFT JOIN account_events e ON e.id = k.event_id
     LEFT JOIN login_posts p ON p.source_id = k.source_id AND p.line_no = k.line_no
+    LEFT JOIN post_tokens pt ON pt.source_id = k.source_id AND pt.line_no = k.line_no
     -- the POST's own line for what the client sent
     LEFT JOIN (SELECT source_id, line_no, status, user_agent, accept_language, content_type FROM requests
                WHERE method = 'POST' AND path = getvariable('login_path')) r
@@ -258,7 +302,7 @@ WITH a AS (
     SELECT lower(hashed_ip), any_value(country_code) FROM ips WHERE hashed_ip IS NOT NULL GROUP BY ALL
 )
 SELECT a.attempt_id,
-       a.time, a.outcome, a.account, u.username, a.failure_reason, a.two_factor_method,
+       a.time, a.outcome, a.account, a.named_by, u.username, a.failure_reason, a.two_factor_method,
        a.ip, a.hashed_ip, coalesce(a.ip, a.hashed_ip, a.key) AS client, ff_prefix(a.ip) AS prefix,
        -- an event's own country and browser family; a POST alone: its address's and agent's
        CASE WHEN a.event_id IS NOT NULL THEN a.event_country ELSE k.country_code END AS country_code,
@@ -284,3 +328,5 @@ DROP TABLE login_posts;
 DROP TABLE login_events;
 
 DROP TABLE user_agent_classes;
+
+DROP TABLE post_tokens;

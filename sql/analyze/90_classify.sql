@@ -2,57 +2,74 @@
 -- kind: stage
 -- title: Every implicated account classified, scored and explained
 -- results: account_verdicts
--- catches: An account is implicated when one of its attempts in the window
---   scored at least min_score or a campaign tried it. Then:
---   compromised: a successful login in a campaign scoring at least
---     freeze_score: the attacker logged in. These are the accounts to freeze.
---   exposed: a campaign attempt got the password right but a second factor
---     stopped it (a failure for the second factor).
---   targeted: campaign attempts failed on it.
---   benign: scored, but not enough or not in a campaign (travel, a new phone).
+-- catches: An account is implicated when the campaign holds one of its
+--   attempts in the window or one of its logins there scored at least
+--   min_score. Then:
+--   compromised: a login in the campaign whose posterior (stage
+--     attribution) is at least freeze_posterior: the attacker logged in.
+--     These are the accounts to freeze.
+--   exposed: the campaign got the password right, and a second factor
+--     stopped it (a stop at the second factor, which Warehouse's two-factor
+--     token names, or a failed code), with a posterior of at least
+--     exposed_posterior: the owner must change the password.
+--   review: a login in the window whose posterior is at least
+--     review_posterior but under freeze_posterior: campaign evidence, not
+--     enough to freeze on.
+--   targeted: the campaign tried the account and failed.
+--   benign: scored, but the evidence speaks against the campaign.
 --   The score is the highest of its attempts'; the reasons are the findings
 --   of the attempt that decided, with their evidence.
 -- parameters:
---   min_score = 3: score from which an account outside any campaign is listed (as benign) at all
---   freeze_score = 12: score from which a campaign login makes the account compromised
+--   min_score = 3: score from which an account's login in the window is listed at all
+--   review_posterior = 0.1: posterior from which a login in the window makes the account one to review
+--   freeze_posterior = 0.9: posterior from which a campaign login makes the account compromised
+--   exposed_posterior = 0.9: posterior from which a campaign's stop at the second factor makes the account exposed
 
 CREATE OR REPLACE TABLE account_verdicts AS
 WITH att AS (
-    SELECT a.*, coalesce(s.score, 0) AS score, c.campaign_id
+    SELECT a.*, s.score, s.posterior, s.class, coalesce(s.attributed, false) AS attributed, c.campaign_id
     FROM window_attempts a
-    LEFT JOIN attempt_scores s USING (attempt_id)
+    JOIN attempt_scores s USING (attempt_id)
     LEFT JOIN campaign_attempts c USING (attempt_id)
-    WHERE a.account IS NOT NULL AND (s.score >= getvariable('min_score') OR c.campaign_id IS NOT NULL)
+    WHERE a.account IS NOT NULL
+      AND (c.campaign_id IS NOT NULL OR (s.class IN ('success', 'second factor') AND s.score >= getvariable('min_score')))
 ), per AS (
     SELECT account,
-           bool_or(outcome = 'success' AND campaign_id IS NOT NULL AND score >= getvariable('freeze_score')) AS compromised,
-           bool_or(outcome = 'failure' AND campaign_id IS NOT NULL
-                   AND failure_reason IN ('invalid_totp', 'invalid_webauthn', 'invalid_recovery_code', 'burned_recovery_code')) AS exposed,
-           bool_or(outcome = 'failure' AND campaign_id IS NOT NULL) AS targeted,
+           bool_or(class = 'success' AND campaign_id IS NOT NULL AND posterior >= getvariable('freeze_posterior')) AS compromised,
+           bool_or(class = 'second factor' AND campaign_id IS NOT NULL AND posterior >= getvariable('exposed_posterior')) AS exposed,
+           bool_or(class = 'success' AND posterior >= getvariable('review_posterior')) AS review,
+           bool_or(class = 'failure' AND campaign_id IS NOT NULL) AS targeted,
            max(score) AS score,
-           -- the attempt that decides: the best-scoring campaign success, else the best-scoring attempt
-           arg_max(attempt_id, (outcome = 'success' AND campaign_id IS NOT NULL, score, -attempt_id)) AS decisive,
-           min(time) FILTER (WHERE campaign_id IS NOT NULL OR score >= getvariable('freeze_score')) AS first_suspicious,
-           max(time) FILTER (WHERE campaign_id IS NOT NULL OR score >= getvariable('freeze_score')) AS last_suspicious,
-           list(DISTINCT client ORDER BY client) FILTER (WHERE campaign_id IS NOT NULL) AS suspicious_ips,
-           count(*) FILTER (WHERE campaign_id IS NOT NULL AND outcome = 'failure') AS campaign_failures,
+           -- the attempt that decides: a campaign login, else a stop at the second factor, else the best-scoring login
+           arg_max(attempt_id, (class = 'success' AND campaign_id IS NOT NULL, class = 'second factor' AND campaign_id IS NOT NULL,
+                                class = 'success', posterior, score, -attempt_id)) AS decisive,
+           min(time) FILTER (WHERE campaign_id IS NOT NULL OR posterior >= getvariable('review_posterior')) AS first_suspicious,
+           max(time) FILTER (WHERE campaign_id IS NOT NULL OR posterior >= getvariable('review_posterior')) AS last_suspicious,
+           list(DISTINCT client ORDER BY client) FILTER (WHERE campaign_id IS NOT NULL OR posterior >= getvariable('review_posterior')) AS suspicious_ips,
+           count(*) FILTER (WHERE campaign_id IS NOT NULL AND class = 'failure') AS campaign_failures,
            min(campaign_id) AS first_campaign
     FROM att GROUP BY account
 ), reasons AS (
     SELECT f.attempt_id,
-           string_agg(format('{} ({:+d}): {}', f.heuristic, f.points, f.evidence), '; '
+           string_agg(format('{} ({}{:.1f}): {}', f.heuristic, CASE WHEN f.points >= 0 THEN '+' ELSE '' END, f.points, f.evidence), '; '
                       ORDER BY f.points DESC, f.heuristic, f.evidence) FILTER (WHERE f.points <> 0) AS reasons,
            list(DISTINCT f.heuristic ORDER BY f.heuristic) FILTER (WHERE f.points > 0) AS heuristics
     FROM findings f WHERE f.scope = 'attempt' GROUP BY f.attempt_id
 )
 SELECT p.account, u.username,
-       CASE WHEN p.compromised THEN 'compromised' WHEN p.exposed THEN 'exposed'
+       CASE WHEN p.compromised THEN 'compromised' WHEN p.exposed THEN 'exposed' WHEN p.review THEN 'review'
             WHEN p.targeted THEN 'targeted' ELSE 'benign' END AS classification,
        p.score,
        coalesce(d.campaign_id, p.first_campaign) AS campaign_id,
        concat_ws('; ',
-           CASE WHEN d.campaign_id IS NOT NULL THEN format('{} {} in campaign {} at {} from {}', d.outcome, CASE WHEN d.outcome = 'success' THEN 'login' ELSE 'attempt' END,
-                                                          d.campaign_id, strftime(d.time, '%Y-%m-%d %H:%M:%S UTC'), d.client) END,
+           CASE WHEN d.class = 'success' THEN format('login {} at {} from {}, score {:.1f}, posterior {:.3f}',
+                                                     CASE WHEN d.campaign_id IS NOT NULL THEN 'in campaign ' || d.campaign_id ELSE 'in the window' END,
+                                                     strftime(d.time, '%Y-%m-%d %H:%M:%S UTC'), d.client, d.score, d.posterior)
+                WHEN d.class = 'second factor' THEN format('password right at {} from {}, stopped at the second factor{}',
+                                                           strftime(d.time, '%Y-%m-%d %H:%M:%S UTC'), d.client,
+                                                           CASE WHEN d.named_by = 'token' THEN ' (named by the two-factor token)' ELSE '' END)
+                WHEN d.campaign_id IS NOT NULL THEN format('{} attempt in campaign {} at {} from {}', d.outcome, d.campaign_id,
+                                                           strftime(d.time, '%Y-%m-%d %H:%M:%S UTC'), d.client) END,
            CASE WHEN p.campaign_failures > 0 THEN format('{:d} failed campaign attempts', p.campaign_failures) END,
            r.reasons) AS reasons,
        coalesce(r.heuristics, []) AS heuristics,

@@ -1,4 +1,4 @@
--- freezeframe case schema, version 2: the record of analysis runs.
+-- freezeframe case schema, version 3: the record of analysis runs.
 --
 -- `freezeframe analyze` replaces its result tables (attempts, findings,
 -- campaigns, account_verdicts, ...) on every run; these two tables keep every
@@ -26,7 +26,9 @@ CREATE TABLE analysis_runs (
     benign          INTEGER     NOT NULL,
     new_to_freeze   INTEGER     NOT NULL, -- compromised and not on the previous list
     dropped         INTEGER     NOT NULL, -- on the previous list and no longer compromised
-    results_sha256  VARCHAR     NOT NULL  -- SHA-256 of the verdicts in order: equal results, equal digests
+    results_sha256  VARCHAR     NOT NULL, -- SHA-256 of the verdicts in order: equal results, equal digests
+    review          INTEGER     NOT NULL, -- campaign evidence below the freeze threshold
+    window_score    DOUBLE      NOT NULL  -- the window scan's best score (see heuristics window)
 );
 
 -- Every implicated account of every run, as classified then.
@@ -35,6 +37,6 @@ CREATE TABLE analysis_run_accounts (
     account        UUID    NOT NULL,
     username       VARCHAR,
     classification VARCHAR NOT NULL,
-    score          INTEGER NOT NULL,
+    score          DOUBLE  NOT NULL,
     wave           VARCHAR NOT NULL  -- new | listed (on the --previous list)
 );
