@@ -28,6 +28,8 @@ func newReportCmd(e *env) *cobra.Command {
                         With --freeze-format usernames, freeze-list.txt instead:
                         one username a line. Either file replaces the other.
   accounts.csv          every implicated account: classification, score, reasons
+  exposed.csv           accounts whose password a campaign proved while a second
+                        factor stopped it: the owner must change it; not frozen
   campaigns.csv         the campaigns, their reach and fingerprints
   email-reverify.csv    verified emails of accounts without a second factor
   tampering.csv         release, file, role and token events by compromised or

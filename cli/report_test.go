@@ -35,7 +35,7 @@ func TestReportOnTheCommittedSample(t *testing.T) {
 		t.Fatalf("report: exit %d: %s", code, errOut)
 	}
 	printed := strings.Fields(stdout)
-	for _, name := range []string{"freeze-list.csv", "accounts.csv", "campaigns.csv", "email-reverify.csv", "tampering.csv",
+	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "email-reverify.csv", "tampering.csv",
 		"timeline.jsonl", filepath.Join("public", "summary.json"), filepath.Join("public", "timeline_hourly.csv")} {
 		p := filepath.Join(out, name)
 		if !slices.Contains(printed, p) {

@@ -7,6 +7,7 @@
 //	freeze-list.csv      the accounts to freeze, for the admin tooling
 //	                     (freeze-list.txt, one username a line, with FreezeFormat "usernames")
 //	accounts.csv         every implicated account with its classification and reasons
+//	exposed.csv          accounts whose password a campaign proved, stopped by a second factor
 //	campaigns.csv        the campaigns and their fingerprints
 //	email-reverify.csv   verified emails of accounts without a second factor
 //	tampering.csv        release, file, role and token events by implicated accounts

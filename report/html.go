@@ -108,7 +108,7 @@ type htmlFingerprint struct {
 // htmlAccount is a row of the accounts table (html_accounts.sql).
 type htmlAccount struct {
 	Account, Username, Classification string
-	Score                             int64
+	Score                             float64
 	Campaign, Wave                    string
 	First, Last                       htmlTime
 	IPs                               int64
@@ -128,8 +128,7 @@ type htmlTamper struct {
 // htmlRun is how the reported analysis run found its window and waves.
 type htmlRun struct {
 	WindowSource, PreviousList, PreviousSHA256 string
-	HostileAttempts, CampaignLike              int64
-	BackgroundPerHour                          float64
+	Score, MinScore, CandidateScore            float64
 }
 
 // htmlStep is a step of the analysis with the parameters the run recorded.
@@ -376,7 +375,7 @@ func (p *htmlPage) loadRun(ctx context.Context, c *casefile.Case, runID int64) e
 	var params string
 	err := htmlRows(ctx, c, "html_run.sql", []any{runID}, func(rows *sql.Rows) error {
 		return rows.Scan(&params, &p.Run.WindowSource, &p.Run.PreviousList, &p.Run.PreviousSHA256,
-			&p.Run.HostileAttempts, &p.Run.CampaignLike, &p.Run.BackgroundPerHour)
+			&p.Run.Score, &p.Run.MinScore, &p.Run.CandidateScore)
 	})
 	if err != nil {
 		return err

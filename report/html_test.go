@@ -276,8 +276,8 @@ func testHTMLShowsTheCase(t *testing.T, sample string) {
 			t.Errorf("methodology lacks step %s", s.ID)
 		}
 	}
-	if !bytes.Contains(page, []byte("<code>freeze_score = 12</code>")) {
-		t.Error("methodology lacks classify.freeze_score = 12")
+	if !bytes.Contains(page, []byte("<code>freeze_posterior = 0.9</code>")) {
+		t.Error("methodology lacks classify.freeze_posterior = 0.9")
 	}
 	// Provenance: every input with its SHA-256, and the run.
 	rows, err := c.Conn.QueryContext(context.Background(), "SELECT sha256 FROM sources")
@@ -331,12 +331,12 @@ func testHTMLCapsAccounts(t *testing.T, sample string) {
 func testHTMLMethodology(t *testing.T, sample string) {
 	c := openCopy(t, sample)
 	if _, err := c.Conn.ExecContext(context.Background(),
-		`UPDATE analysis_runs SET parameters = json_merge_patch(parameters, '{"classify.freeze_score": 14, "retired-step.weight": 3}')`); err != nil {
+		`UPDATE analysis_runs SET parameters = json_merge_patch(parameters, '{"classify.freeze_posterior": 0.95, "retired-step.weight": 3}')`); err != nil {
 		t.Fatal(err)
 	}
 	_, page := renderPage(t, c, nil)
 	for _, want := range []string{
-		`<li class="changed"><code>freeze_score = 14</code> (default 12):`,
+		`<li class="changed"><code>freeze_posterior = 0.95</code> (default 0.9):`,
 		`<li><code>min_score = 3</code>:`,
 		`<td><code>retired-step</code></td><td>?</td><td>not a step of this build of freezeframe</td>`,
 		`<li><code>weight = 3</code></li>`,

@@ -61,6 +61,7 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 		return nil, fmt.Errorf("removing the earlier freeze list: %w", err)
 	}
 	w.csv("accounts.csv", "accounts.sql")
+	w.csv("exposed.csv", "exposed.sql")
 	w.csv("campaigns.csv", "campaigns.sql")
 	w.csv("email-reverify.csv", "email_reverify.sql")
 	w.csv("tampering.csv", "tampering_list.sql") // report_tampering, which LoadSummary made

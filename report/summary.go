@@ -25,11 +25,13 @@ type Summary struct {
 	ToFreeze  FreezeCount `json:"accounts_to_freeze"`
 	Exposed   int64       `json:"exposed"`  // password known to the attacker, stopped by a second factor
 	Targeted  int64       `json:"targeted"` // tried by a campaign, not broken into
-	Benign    int64       `json:"benign"`   // scored, not enough to list
+	Review    int64       `json:"review"`   // campaign evidence on a login, not enough to freeze
+	Benign    int64       `json:"benign"`   // scored, the evidence against the campaign
 	Campaigns int64       `json:"campaigns"`
 	// SecondFactorStops is campaign logins whose password was right and
-	// that stopped at the second-factor page, leaving no event: the access
-	// log carries no username, so their accounts are not among Exposed.
+	// that stopped at the second-factor page, leaving no event. Warehouse's
+	// two-factor token in the log names their accounts, which are then
+	// among Exposed; without it they are counted only.
 	SecondFactorStops int64 `json:"second_factor_stops"`
 
 	CampaignAttempts  int64 `json:"campaign_attempts"`
@@ -45,7 +47,7 @@ type Summary struct {
 type Window struct {
 	From   *time.Time `json:"from_utc"`
 	To     *time.Time `json:"to_utc"`
-	Source string     `json:"source"` // auto (found from the data), given (--window) or none
+	Source string     `json:"source"` // auto (the signals alone), confirmed (the signals and a takeover), given (--window) or none
 }
 
 // FreezeCount is the accounts to freeze (classification compromised), by
@@ -137,7 +139,7 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	err = c.Conn.QueryRowContext(ctx, q).Scan(
 		&s.RunID, &s.ToolVersion, &s.ResultsSHA256,
 		&from, &to, &s.Window.Source,
-		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Benign, &tamperChecked,
+		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Review, &s.Benign, &tamperChecked,
 		&s.Campaigns, &s.SecondFactorStops, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
 		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
 		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,

@@ -1,11 +1,11 @@
 -- accounts.csv: every implicated account of the analysis (all of
--- account_verdicts), most serious first: compromised, exposed, targeted,
--- benign, then by score, highest first.
+-- account_verdicts), most serious first: compromised, exposed, review,
+-- targeted, benign, then by score, highest first.
 SELECT v.username, v.account::VARCHAR AS user_id, v.classification, v.score, v.wave, v.campaign_id,
        v.reasons, v.heuristics,
        v.first_suspicious AS first_suspicious_utc, v.last_suspicious AS last_suspicious_utc,
        v.suspicious_ips, v.attacker_2fa_method, v.attacker_2fa_time AS attacker_2fa_utc,
        a.has_2fa, v.decisive_attempt
 FROM account_verdicts v LEFT JOIN accounts a ON a.id = v.account
-ORDER BY list_position(['compromised', 'exposed', 'targeted', 'benign'], v.classification),
+ORDER BY list_position(['compromised', 'exposed', 'review', 'targeted', 'benign'], v.classification),
          v.score DESC, lower(v.username), user_id;

@@ -11,6 +11,7 @@ WITH run AS (
            count(*) FILTER (WHERE classification = 'compromised' AND wave = 'listed') AS to_freeze_listed,
            count(*) FILTER (WHERE classification = 'exposed') AS exposed,
            count(*) FILTER (WHERE classification = 'targeted') AS targeted,
+           count(*) FILTER (WHERE classification = 'review') AS review,
            count(*) FILTER (WHERE classification = 'benign') AS benign,
            -- the accounts tampering.sql checks
            count(*) FILTER (WHERE classification IN ('compromised', 'exposed') AND first_suspicious IS NOT NULL) AS tamper_checked
@@ -48,8 +49,8 @@ SELECT run.run_id, run.tool_version, run.results_sha256,
        run.window_from, run.window_to, run.window_source,
        verdicts.*,
        (SELECT count(*) FROM campaigns) AS campaigns,
-       -- passwords right but stopped at the second factor with no event: the
-       -- log names no account, so they are counted, not listed as exposed
+       -- passwords right but stopped at the second factor: named by the
+       -- two-factor token when the log carries it (then exposed), counted anyway
        (SELECT coalesce(sum(second_factor_stops), 0) FROM campaigns)::BIGINT AS second_factor_stops,
        reach.*,
        mail.*,

@@ -17,7 +17,7 @@ WITH events AS (
     FROM campaign_attempts c JOIN attempts a USING (attempt_id)
     UNION ALL BY NAME
     SELECT f.time AS datetime, 'Heuristic finding' AS timestamp_desc, 2 AS kind_order,
-           format('{} ({:+d}): {}', f.heuristic, f.points, f.evidence) AS message,
+           format('{} ({:+.1f}): {}', f.heuristic, f.points, f.evidence) AS message,
            'finding' AS event_kind, f.account::VARCHAR AS account, a.username,
            coalesce(a.client, CASE WHEN f.scope = 'ip' THEN f.subject END) AS ip,
            a.country_code AS country, c.campaign_id, f.attempt_id,

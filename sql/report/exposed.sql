@@ -1,0 +1,15 @@
+-- exposed.csv: every account whose password a campaign proved while a
+-- second factor stopped it (classification exposed): the owner must change
+-- the password, and the account is not to be frozen. proved_utc and
+-- proved_from are the campaign's attempt that had the password right;
+-- named_by says how the account is known: Warehouse's two-factor token in
+-- the access log (token), or the login event of a failed second factor
+-- (event).
+SELECT v.username, v.account::VARCHAR AS user_id, v.score, v.reasons, v.campaign_id,
+       a.time AS proved_utc, a.client AS proved_from, a.named_by, v.suspicious_ips,
+       coalesce(x.has_totp, false) AS has_totp, coalesce(x.webauthn_keys, 0) AS webauthn_keys
+FROM account_verdicts v
+JOIN attempts a ON a.attempt_id = v.decisive_attempt
+LEFT JOIN accounts x ON x.id = v.account
+WHERE v.classification = 'exposed'
+ORDER BY lower(v.username), user_id;
