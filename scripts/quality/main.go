@@ -1,11 +1,21 @@
-// Command quality measures detection quality: for every scenario and seed it
-// generates a labelled incident (samples), ingests it into a fresh case,
-// runs freezeframe analyze with no window given, and compares the accounts
-// to freeze with the truth (eval); then the same for the public per-source
-// baselines (freezeframe baselines) on the same case. It prints two
-// Markdown tables, tuning and held-out scenarios marked, for README.
+// Command quality measures detection quality on generated incidents: for
+// every world it generates a labelled incident (samples), ingests it into a
+// fresh case, runs freezeframe analyze with no window given, and compares
+// the accounts to freeze and the exposed accounts with the truth (eval).
 //
-//	go run ./scripts/quality -seeds 1,2,3 -scale 3 -work /tmp/quality
+// With -random it draws the worlds from the attacker space by seed
+// (samples.Draw) and prints the distribution of precision and recall over
+// the draws (minimum, 5th percentile, median), the exposed accounts'
+// recall, what happened in the draws without attack, and every draw under
+// the bar with its spec and the command that regenerates it. With
+// -scenarios it runs fixed scenarios and prints a table per scenario; with
+// -baselines also the public per-source baselines on the same cases.
+//
+//	go run ./scripts/quality -random -seeds 1000..1099 -scale 3
+//	go run ./scripts/quality -scenarios no-attack -seeds 2000..2049
+//	go run ./scripts/quality -scenarios pypi-2024-03,human-like -seeds 1,2,3 -baselines
+//
+// Seeds below 1000 are for tuning; report only seeds from 1000 up.
 package main
 
 import (
@@ -13,8 +23,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,73 +40,184 @@ import (
 	"github.com/freezeframe/freezeframe/samples"
 )
 
+type config struct {
+	scale        float64
+	work, format string
+	reuse, base  bool
+	minP, minR   float64
+	settings     analyze.Settings
+}
+
 func main() {
-	seedsFlag := flag.String("seeds", "1,2,3", "comma-separated seeds")
-	scale := flag.Float64("scale", 3, "incident size (1 = 2,000 accounts)")
-	scenarios := flag.String("scenarios", strings.Join(samples.ScenarioNames(), ","), "comma-separated scenarios")
-	work := flag.String("work", filepath.Join(os.TempDir(), "freezeframe-quality"), "scratch directory (emptied per run)")
-	format := flag.String("log-format", "fastly-pypi", "access-log format the incidents are written in")
-	reuse := flag.Bool("reuse", false, "reuse incidents and cases already in -work (only analyze again)")
+	seedsFlag := flag.String("seeds", "1,2,3", "seeds: a list (1,2,3) or a range (1000..1099)")
+	random := flag.Bool("random", false, "draw each world from the attacker space by its seed")
+	scenarios := flag.String("scenarios", "", "comma-separated fixed scenarios (instead of -random)")
+	cfg := config{}
+	flag.Float64Var(&cfg.scale, "scale", 3, "incident size (1 = 2,000 accounts)")
+	flag.StringVar(&cfg.work, "work", filepath.Join(os.TempDir(), "freezeframe-quality"), "scratch directory, one folder per world")
+	flag.StringVar(&cfg.format, "log-format", "fastly-pypi", "access-log format the incidents are written in")
+	flag.BoolVar(&cfg.reuse, "reuse", false, "reuse incidents and cases already in -work (analyze again only)")
+	flag.BoolVar(&cfg.base, "baselines", false, "also run the public per-source baselines")
+	flag.Float64Var(&cfg.minP, "min-precision", 0.95, "a draw below this precision is listed as failing")
+	flag.Float64Var(&cfg.minR, "min-recall", 0.90, "a draw below this recall is listed as failing")
+	var sets multiFlag
+	flag.Var(&sets, "set", "STEP.PARAM=VALUE passed to analyze (repeatable)")
 	flag.Parse()
-	var seeds []uint64
-	for _, s := range strings.Split(*seedsFlag, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			fail(fmt.Errorf("-seeds: %v", err))
+	seeds, err := parseSeeds(*seedsFlag)
+	if err != nil {
+		fail(fmt.Errorf("-seeds: %w", err))
+	}
+	steps, err := analyze.Steps()
+	if err != nil {
+		fail(err)
+	}
+	cfg.settings = analyze.Settings{}
+	for _, kv := range sets {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := cfg.settings.Set(steps, k, v); err != nil {
+			fail(err)
 		}
-		seeds = append(seeds, n)
+	}
+	if *random == (*scenarios != "") {
+		fail(fmt.Errorf("give -random or -scenarios"))
 	}
 	ctx := context.Background()
+	if *random {
+		runRandom(ctx, cfg, seeds, *seedsFlag)
+		return
+	}
+	runScenarios(ctx, cfg, seeds, strings.Split(*scenarios, ","), *seedsFlag)
+}
+
+// outcome is what one world gave.
+type outcome struct {
+	world    samples.Scenario
+	seed     uint64
+	facts    *samples.Facts
+	res      *eval.Result
+	exposed  *eval.ExposedResult
+	run      *analyze.Result
+	window   string
+	base     []baselineOutcome
+	replay   string
+	duration time.Duration
+}
+
+type baselineOutcome struct {
+	id  string
+	res *eval.Result
+}
+
+func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string) {
+	var outs []*outcome
+	for _, seed := range seeds {
+		o, err := one(ctx, cfg, samples.Scenarios["random"], seed)
+		if err != nil {
+			fail(fmt.Errorf("random seed %d: %w", seed, err))
+		}
+		outs = append(outs, o)
+	}
+	var ps, rs, es []float64
+	var quiet, quietWindows, quietFrozen, attacks int
+	var failing []*outcome
+	for _, o := range outs {
+		if o.world.Attacker == nil {
+			quiet++
+			if o.run.WindowSource != "none" {
+				quietWindows++
+			}
+			if o.res.Listed > 0 || o.exposed.Listed > 0 {
+				quietFrozen++
+				failing = append(failing, o)
+			}
+			continue
+		}
+		attacks++
+		ps, rs = append(ps, o.res.Precision), append(rs, o.res.Recall)
+		if o.exposed.Truth > 0 {
+			es = append(es, o.exposed.Recall)
+		}
+		if o.res.Precision < cfg.minP || o.res.Recall < cfg.minR {
+			failing = append(failing, o)
+		}
+	}
+	fmt.Printf("Detection quality on %d worlds drawn from the attacker space, seeds %s, scale %g (%d accounts), %s logs, no --window.\n\n",
+		len(outs), seedText, cfg.scale, int(2000*cfg.scale), cfg.format)
+	fmt.Println("| measure | draws | min | 5th percentile | median | mean |")
+	fmt.Println("|---|---|---|---|---|---|")
+	row := func(name string, v []float64) {
+		fmt.Printf("| %s | %d | %s | %s | %s | %s |\n", name, len(v), num(minOf(v)), num(percentile(v, 5)), num(percentile(v, 50)), num(mean(v)))
+	}
+	row("precision (accounts to freeze)", ps)
+	row("recall (accounts to freeze)", rs)
+	row("recall of exposed accounts (draws with any)", es)
+	fmt.Printf("\nDraws without attack: %d; a window found in %d, an account frozen or named exposed in %d.\n", quiet, quietWindows, quietFrozen)
+	fmt.Printf("Draws under the bar (precision < %.2f or recall < %.2f, or frozen without attack): %d of %d.\n\n", cfg.minP, cfg.minR, len(failing), len(outs))
+	if len(failing) > 0 {
+		fmt.Println("| seed | P | R | TP / FP / FN | exposed named / truth | window vs attack | world | replay |")
+		fmt.Println("|---|---|---|---|---|---|---|---|")
+		for _, o := range failing {
+			fmt.Printf("| %d | %.3f | %.3f | %d / %d / %d | %d / %d | %s | %s | `%s` |\n", o.seed, o.res.Precision, o.res.Recall,
+				o.res.TP, o.res.FP, o.res.FN, o.exposed.Hits, o.exposed.Truth, o.window, o.world.Spec(), o.replay)
+		}
+	}
+}
+
+func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []string, seedText string) {
 	fmt.Printf("Detection quality: accounts to freeze (compromised) vs truth, scale %g (%d accounts), seeds %s, %s logs, no --window.\n\n",
-		*scale, int(2000**scale), *seedsFlag, *format)
-	fmt.Println("| scenario | split | compromised | listed | TP | FP | FN | precision | recall | worst seed (P / R) | window found vs attack |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+		cfg.scale, int(2000*cfg.scale), seedText, cfg.format)
+	fmt.Println("| scenario | split | compromised | listed | TP | FP | FN | precision | recall | worst seed (P / R) | exposed named / truth | windows |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	type tally struct{ tp, fp, fn, listed int }
 	base := map[string]map[string]*tally{} // baseline → scenario → tally
 	var baseIDs []string
-	for _, name := range strings.Split(*scenarios, ",") {
+	for _, name := range names {
 		sc, err := samples.Lookup(strings.TrimSpace(name))
 		if err != nil {
 			fail(err)
 		}
-		var tp, fp, fn, listed, truthN int
+		var t tally
+		var truthN, expHits, expTruth int
 		worstP, worstR := 1.0, 1.0
 		var windows []string
 		for _, seed := range seeds {
-			r, err := one(ctx, sc, seed, *scale, *format, *work, *reuse)
+			o, err := one(ctx, cfg, sc, seed)
 			if err != nil {
 				fail(fmt.Errorf("%s seed %d: %w", sc.Name, seed, err))
 			}
-			tp, fp, fn, listed = tp+r.res.TP, fp+r.res.FP, fn+r.res.FN, listed+r.res.Listed
-			truthN += r.facts.Compromised
-			worstP, worstR = min(worstP, r.res.Precision), min(worstR, r.res.Recall)
-			if !slices.Contains(windows, r.window) {
-				windows = append(windows, r.window)
+			t.tp, t.fp, t.fn, t.listed = t.tp+o.res.TP, t.fp+o.res.FP, t.fn+o.res.FN, t.listed+o.res.Listed
+			truthN += o.facts.Compromised
+			expHits, expTruth = expHits+o.exposed.Hits, expTruth+o.exposed.Truth
+			worstP, worstR = min(worstP, o.res.Precision), min(worstR, o.res.Recall)
+			if !slices.Contains(windows, o.window) {
+				windows = append(windows, o.window)
 			}
-			for _, b := range r.baselines {
+			for _, b := range o.base {
 				if base[b.id] == nil {
 					base[b.id] = map[string]*tally{}
 					baseIDs = append(baseIDs, b.id)
 				}
-				t := base[b.id][sc.Name]
-				if t == nil {
-					t = &tally{}
-					base[b.id][sc.Name] = t
+				bt := base[b.id][sc.Name]
+				if bt == nil {
+					bt = &tally{}
+					base[b.id][sc.Name] = bt
 				}
-				t.tp, t.fp, t.fn, t.listed = t.tp+b.res.TP, t.fp+b.res.FP, t.fn+b.res.FN, t.listed+b.res.Listed
+				bt.tp, bt.fp, bt.fn, bt.listed = bt.tp+b.res.TP, bt.fp+b.res.FP, bt.fn+b.res.FN, bt.listed+b.res.Listed
 			}
 		}
 		split := "tuning"
 		if sc.HeldOut {
 			split = "**held out**"
 		}
-		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %s |\n", sc.Name, split, truthN, listed, tp, fp, fn,
-			ratio(tp, tp+fp), ratio(tp, tp+fn), worstP, worstR, strings.Join(windows, "; "))
+		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %d / %d | %s |\n", sc.Name, split, truthN, t.listed, t.tp, t.fp, t.fn,
+			ratio(t.tp, t.tp+t.fp), ratio(t.tp, t.tp+t.fn), worstP, worstR, expHits, expTruth, strings.Join(windows, "; "))
+	}
+	if !cfg.base {
+		return
 	}
 	fmt.Println()
 	fmt.Println("Public per-source baselines on the same incidents (freezeframe baselines): precision / recall (listed).")
 	fmt.Println()
-	names := strings.Split(*scenarios, ",")
 	fmt.Println("| baseline | " + strings.Join(names, " | ") + " |")
 	fmt.Println("|---" + strings.Repeat("|---", len(names)) + "|")
 	for _, id := range baseIDs {
@@ -112,27 +233,18 @@ func main() {
 	}
 }
 
-type outcome struct {
-	facts     *samples.Facts
-	res       *eval.Result
-	window    string
-	baselines []baselineOutcome
-}
-
-type baselineOutcome struct {
-	id  string
-	res *eval.Result
-}
-
-func one(ctx context.Context, sc samples.Scenario, seed uint64, scale float64, format, work string, reuse bool) (*outcome, error) {
-	dir := filepath.Join(work, fmt.Sprintf("%s-%d", sc.Name, seed))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+// one generates (or reuses) the world of a scenario and seed, ingests it,
+// analyses it and scores the result.
+func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*outcome, error) {
+	start := time.Now()
+	dir := filepath.Join(cfg.work, fmt.Sprintf("%s-%d-x%g", sc.Name, seed, cfg.scale))
+	quiet := slog.New(slog.DiscardHandler)
 	facts, err := readFacts(dir)
-	if !reuse || err != nil {
+	if !cfg.reuse || err != nil {
 		if err := os.RemoveAll(dir); err != nil {
 			return nil, err
 		}
-		if facts, err = samples.Generate(samples.Options{Scenario: sc, Seed: seed, Scale: scale, Out: dir, LogFormat: format}); err != nil {
+		if facts, err = samples.Generate(samples.Options{Scenario: sc, Seed: seed, Scale: cfg.scale, Out: dir, LogFormat: cfg.format}); err != nil {
 			return nil, err
 		}
 	}
@@ -150,11 +262,7 @@ func one(ctx context.Context, sc samples.Scenario, seed uint64, scale float64, f
 	if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
 		return nil, err
 	}
-	run, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "quality", Logger: quiet})
-	if err != nil {
-		return nil, err
-	}
-	list, err := freezeList(ctx, c)
+	run, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "quality", Logger: quiet, Settings: cfg.settings})
 	if err != nil {
 		return nil, err
 	}
@@ -162,26 +270,39 @@ func one(ctx context.Context, sc samples.Scenario, seed uint64, scale float64, f
 	if err != nil {
 		return nil, err
 	}
-	o := &outcome{facts: facts, res: eval.Evaluate(truth, list), window: "none"}
-	bres, err := baselines.Run(ctx, c)
+	freeze, err := listOf(ctx, c, "compromised")
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range bres {
-		l := &eval.FreezeList{Path: b.ID, Format: eval.ReportCSV}
-		for i, a := range b.Accounts {
-			l.Entries = append(l.Entries, eval.Entry{Line: i + 2, Username: a.Username, UserID: a.UserID})
+	exposed, err := listOf(ctx, c, "exposed")
+	if err != nil {
+		return nil, err
+	}
+	o := &outcome{world: facts.World, seed: seed, facts: facts, run: run, window: "none",
+		res: eval.Evaluate(truth, freeze), exposed: eval.EvaluateExposed(truth, exposed),
+		replay: fmt.Sprintf("freezeframe samples generate --scenario %s --seed %d --scale %g --out DIR", sc.Name, seed, cfg.scale)}
+	if cfg.base {
+		bres, err := baselines.Run(ctx, c)
+		if err != nil {
+			return nil, err
 		}
-		o.baselines = append(o.baselines, baselineOutcome{b.ID, eval.Evaluate(truth, l)})
+		for _, b := range bres {
+			l := &eval.FreezeList{Path: b.ID, Format: eval.ReportCSV}
+			for i, a := range b.Accounts {
+				l.Entries = append(l.Entries, eval.Entry{Line: i + 2, Username: a.Username, UserID: a.UserID})
+			}
+			o.base = append(o.base, baselineOutcome{b.ID, eval.Evaluate(truth, l)})
+		}
 	}
 	if run.WindowSource != "none" {
 		o.window = span(run.WindowFrom.Time, run.WindowTo.Time)
 	}
-	if sc.Attack {
+	if facts.World.Attacker != nil {
 		o.window += " vs " + span(facts.AttackStart, facts.AttackEnd)
 	}
-	fmt.Fprintf(os.Stderr, "%s seed %d: P %.3f R %.3f (TP %d FP %d FN %d), window %s\n", sc.Name, seed, o.res.Precision, o.res.Recall,
-		o.res.TP, o.res.FP, o.res.FN, o.window)
+	o.duration = time.Since(start)
+	fmt.Fprintf(os.Stderr, "%s seed %d: P %.3f R %.3f (TP %d FP %d FN %d), exposed %d/%d named of %d, window %s, %.1f s — %s\n", sc.Name, seed,
+		o.res.Precision, o.res.Recall, o.res.TP, o.res.FP, o.res.FN, o.exposed.Hits, o.exposed.Truth, o.exposed.Listed, o.window, o.duration.Seconds(), facts.Spec)
 	return o, nil
 }
 
@@ -194,8 +315,9 @@ func readFacts(dir string) (*samples.Facts, error) {
 	return &f, json.Unmarshal(b, &f)
 }
 
-func freezeList(ctx context.Context, c *casefile.Case) (*eval.FreezeList, error) {
-	rows, err := c.Conn.QueryContext(ctx, "SELECT username, account::VARCHAR FROM account_verdicts WHERE classification = 'compromised' ORDER BY username")
+// listOf reads the accounts of one classification from the analysis.
+func listOf(ctx context.Context, c *casefile.Case, class string) (*eval.FreezeList, error) {
+	rows, err := c.Conn.QueryContext(ctx, "SELECT coalesce(username, ''), account::VARCHAR FROM account_verdicts WHERE classification = ? ORDER BY account", class)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +332,69 @@ func freezeList(ctx context.Context, c *casefile.Case) (*eval.FreezeList, error)
 		l.Entries = append(l.Entries, e)
 	}
 	return l, rows.Err()
+}
+
+func parseSeeds(s string) ([]uint64, error) {
+	if a, b, ok := strings.Cut(s, ".."); ok {
+		lo, err := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := strconv.ParseUint(strings.TrimSpace(b), 10, 64)
+		if err != nil || hi < lo {
+			return nil, fmt.Errorf("range %q: want LOW..HIGH", s)
+		}
+		var seeds []uint64
+		for x := lo; x <= hi; x++ {
+			seeds = append(seeds, x)
+		}
+		return seeds, nil
+	}
+	var seeds []uint64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		seeds = append(seeds, n)
+	}
+	return seeds, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// percentile is the nearest-rank p-th percentile; NaN for no values.
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	k := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[max(0, k)]
+}
+
+func minOf(v []float64) float64 { return percentile(v, 0) }
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	t := 0.0
+	for _, x := range v {
+		t += x
+	}
+	return t / float64(len(v))
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", x)
 }
 
 func span(a, b time.Time) string {
