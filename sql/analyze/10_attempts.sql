@@ -52,8 +52,7 @@ WITH marks AS (
            CASE WHEN method = 'POST' THEN 2
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
-                ELSE 1 END AS kind, -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
-           query
+                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
     FROM requests
     WHERE client IS NOT NULL AND time IS NOT NULL
       AND ((method = 'POST' AND path = getvariable('login_path'))
@@ -63,8 +62,7 @@ WITH marks AS (
     SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
-           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
-           arg_min(CASE WHEN kind = 3 THEN query END, CASE WHEN kind = 3 THEN time END) OVER later AS second_query
+           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time
     FROM marks
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -74,8 +72,9 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
        coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
-       -- the query of that second-factor page: Warehouse's two-factor token
-       CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30 THEN a.second_query END AS second_query,
+       -- when that second-factor page came after an accepted password: its
+       -- query is Warehouse's two-factor token, read below
+       CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30 THEN a.second_time END AS second_time,
        -- a redirect: the password was accepted (Warehouse redirects to the
        -- second factor or the next page; a wrong one renders the form again)
        a.accepted,
@@ -96,16 +95,29 @@ WINDOW posts AS (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.acc
        browser AS (PARTITION BY a.key, a.agent ORDER BY a.time, a.source_id, a.line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING);
 
 -- The account each accepted POST's two-factor token names: the token of
--- the second-factor page that followed it (ff_token_user reads its payload,
--- whose signature is neither checked nor needed), when it was issued in the
--- POST's second, give or take the clocks' skew. A page with a query that is
--- no token (another site, a truncated line) is counted in
--- two_factor_token_stats and otherwise ignored.
+-- the second-factor page that followed it (the first of that second in log
+-- order; ff_token_user reads its payload, whose signature is neither
+-- checked nor needed), when it was issued in the POST's second, give or
+-- take the clocks' skew. A page with a query that is no token (another
+-- site, a truncated line) is counted in two_factor_token_stats and
+-- otherwise ignored. The pages are joined on client and time, not carried
+-- through the pass above: a window aggregate of the query over every
+-- request tripled that pass.
 CREATE OR REPLACE TABLE post_tokens AS
-SELECT source_id, line_no, second_query, ff_token_user(second_query) AS account,
-       abs(epoch(ff_token_issued(second_query)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
-FROM login_posts
-WHERE second_query IS NOT NULL AND second_query <> '';
+WITH pages AS (
+    SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time,
+           arg_min(query, (source_id, line_no)) AS query
+    FROM requests
+    WHERE method = 'GET' AND client IS NOT NULL AND query IS NOT NULL AND query <> ''
+      AND regexp_matches(path, getvariable('second_factor_pattern'))
+    GROUP BY ALL
+), q AS (
+    SELECT p.source_id, p.line_no, p.time, g.query
+    FROM login_posts p JOIN pages g ON g.key = p.key AND g.time = p.second_time
+)
+SELECT source_id, line_no, try_cast(ff_token_user(query) AS UUID) AS account,
+       abs(epoch(ff_token_issued(query)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
+FROM q;
 
 CREATE OR REPLACE TABLE two_factor_token_stats AS
 SELECT count(*) FILTER (WHERE account IS NOT NULL AND in_time) AS tokens,
@@ -200,7 +212,7 @@ QUALIFY first_value(account) OVER (PARTITION BY source_id, line_no ORDER BY pref
 -- before each event; no other account's event may take it.
 INSERT INTO paired
 SELECT e.event_id, p.source_id, p.line_no, 0
-FROM pair_events e ASOF JOIN (SELECT x.*, t.account::UUID AS account FROM pair_posts x JOIN post_tokens t USING (source_id, line_no)) p
+FROM pair_events e ASOF JOIN (SELECT x.*, t.account FROM pair_posts x JOIN post_tokens t USING (source_id, line_no)) p
   ON e.key = p.key AND e.account = p.account AND e.time >= p.ord
 WHERE epoch(e.time) - epoch(p.time) <= getvariable('session_window_s');
 
@@ -270,7 +282,7 @@ DROP TABLE paired;
 -- publishes its results, it is renamed, not copied (10 s saved).
 CREATE OR REPLACE TABLE main.ff_staged_attempts AS
 WITH a AS (
-    SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, CASE WHEN k.event_id IS NULL THEN pt.account::UUID ELSE e.account END AS account,
+    SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, CASE WHEN k.event_id IS NULL THEN pt.account ELSE e.account END AS account,
            CASE WHEN k.event_id IS NOT NULL THEN 'event' WHEN pt.account IS NOT NULL THEN 'token' END AS named_by,
            CASE WHEN k.event_id IS NULL THEN
                     CASE WHEN pt.account IS NOT NULL OR (r.status IN (301, 302, 303) AND p.second_factor) THEN 'second_factor_stop'

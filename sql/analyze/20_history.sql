@@ -112,11 +112,11 @@ SELECT a.attempt_id, a.account,
        greatest(a.last_in_logs, CASE WHEN h.last_before_logs < a.time THEN h.last_before_logs END) AS last_login_before,
        h.home_country
 FROM a
-LEFT JOIN login_places pa ON pa.what = 'any' AND pa.account = a.account
-LEFT JOIN login_places pn ON pn.what = 'network' AND pn.account = a.account AND pn.value = a.network
-LEFT JOIN login_places pb ON pb.what = 'block' AND pb.account = a.account AND pb.value = a.block
-LEFT JOIN login_places pc ON pc.what = 'country' AND pc.account = a.account AND pc.value = a.country_code
-LEFT JOIN login_places pf ON pf.what = 'family' AND pf.account = a.account AND pf.value = a.ua_family
+LEFT JOIN (FROM login_places WHERE what = 'any') pa ON pa.account = a.account
+LEFT JOIN (FROM login_places WHERE what = 'network') pn ON pn.account = a.account AND pn.value = a.network
+LEFT JOIN (FROM login_places WHERE what = 'block') pb ON pb.account = a.account AND pb.value = a.block
+LEFT JOIN (FROM login_places WHERE what = 'country') pc ON pc.account = a.account AND pc.value = a.country_code
+LEFT JOIN (FROM login_places WHERE what = 'family') pf ON pf.account = a.account AND pf.value = a.ua_family
 LEFT JOIN login_languages la ON la.account = a.account AND la.accept_language IS NULL
 LEFT JOIN login_languages ll ON ll.account = a.account AND ll.accept_language = a.accept_language
 LEFT JOIN account_homes h ON h.account = a.account;

@@ -31,28 +31,43 @@
 -- does not.
 INSERT INTO evidence
 WITH targets AS (
-    SELECT client, date_trunc('hour', time) AS hour, coalesce(account::VARCHAR, 'unknown#' || attempt_id) AS target,
-           bool_or(outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited')) AS failed
+    -- an unknown username is a target of its own: its attempt
+    SELECT client, date_trunc('hour', time) AS hour, account, CASE WHEN account IS NULL THEN attempt_id END AS unknown,
+           bool_or(outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))::INTEGER AS failed
     FROM attempts WHERE client IS NOT NULL GROUP BY ALL
 ), per_hour AS (
-    SELECT client, hour, count(*) AS targets, count(*) FILTER (WHERE failed) AS failed FROM targets GROUP BY ALL
+    -- running sums per address over its hours, so that the hours around an
+    -- attempt are one difference of two as-of lookups, not a range join
+    SELECT client, hour,
+           sum(count(*)) OVER w AS targets, sum(sum(failed)) OVER w AS failed
+    FROM targets GROUP BY client, hour
+    WINDOW w AS (PARTITION BY client ORDER BY hour ROWS UNBOUNDED PRECEDING)
+), per_target AS (
+    SELECT client, account, hour,
+           count(*) OVER w AS hours, sum(failed) OVER w AS failed
+    FROM targets WHERE account IS NOT NULL
+    WINDOW w AS (PARTITION BY client, account ORDER BY hour ROWS UNBOUNDED PRECEDING)
 ), around AS (
-    SELECT a.attempt_id, a.in_window, a.client, coalesce(a.account::VARCHAR, 'unknown#' || a.attempt_id) AS target,
+    SELECT a.attempt_id, a.in_window, a.client, a.account,
+           (a.outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))::INTEGER AS own_failed,
            date_trunc('hour', a.time) - to_hours(getvariable('fanout_hours')::BIGINT) AS lo,
            date_trunc('hour', a.time) + to_hours(getvariable('fanout_hours')::BIGINT) AS hi
     FROM span_attempts a WHERE a.client IS NOT NULL
 ), totals AS (
-    SELECT a.attempt_id, sum(p.targets) AS targets, sum(p.failed) AS failed
-    FROM around a JOIN per_hour p ON p.client = a.client AND p.hour BETWEEN a.lo AND a.hi
-    GROUP BY a.attempt_id
+    SELECT a.*, h.targets - coalesce(l.targets, 0) AS targets, h.failed - coalesce(l.failed, 0) AS failed
+    FROM around a
+    ASOF JOIN per_hour h ON h.client = a.client AND h.hour <= a.hi
+    ASOF LEFT JOIN per_hour l ON l.client = a.client AND l.hour < a.lo
 ), own AS (
     -- the attempt's own account, in each hour around it that its address tried it
-    SELECT a.attempt_id, count(*) AS targets, count(*) FILTER (WHERE t.failed) AS failed
-    FROM around a JOIN targets t ON t.client = a.client AND t.target = a.target AND t.hour BETWEEN a.lo AND a.hi
-    GROUP BY a.attempt_id
+    SELECT t.*,
+           CASE WHEN t.account IS NULL THEN 1 ELSE h.hours - coalesce(l.hours, 0) END AS own_targets,
+           CASE WHEN t.account IS NULL THEN t.own_failed ELSE h.failed - coalesce(l.failed, 0) END AS own_failed_hours
+    FROM totals t
+    ASOF LEFT JOIN per_target h ON h.client = t.client AND h.account = t.account AND h.hour <= t.hi
+    ASOF LEFT JOIN per_target l ON l.client = t.client AND l.account = t.account AND l.hour < t.lo
 ), n AS (
-    SELECT a.attempt_id, a.in_window, a.client, t.targets - coalesce(o.targets, 0) AS others, t.failed - coalesce(o.failed, 0) AS failed
-    FROM around a JOIN totals t USING (attempt_id) LEFT JOIN own o USING (attempt_id)
+    SELECT attempt_id, in_window, client, targets - own_targets AS others, failed - own_failed_hours AS failed FROM own
 )
 SELECT attempt_id, 'fanout', 'address fan-out',
        CASE WHEN others <= 0 THEN 'no other target'
