@@ -6,15 +6,19 @@
 --   attempts in the window or one of its logins there scored at least
 --   min_score. Then:
 --   compromised: a login in the campaign whose posterior (stage
---     attribution) is at least freeze_posterior: the attacker logged in.
---     These are the accounts to freeze.
+--     attribution) is at least freeze_posterior and whose own evidence
+--     scores at least min_freeze_score: the attacker logged in. These are
+--     the accounts to freeze. The posterior rests on the campaign's share
+--     of the window's logins, which noise can inflate (a quiet week whose
+--     attribution latched onto a busy NAT's country); the score is the
+--     login's evidence alone (10 points: about a thousand to one).
 --   exposed: the campaign got the password right, and a second factor
 --     stopped it (a stop at the second factor, which Warehouse's two-factor
 --     token names, or a failed code), with a posterior of at least
 --     exposed_posterior: the owner must change the password.
 --   review: a login in the window whose posterior is at least
---     review_posterior but under freeze_posterior: campaign evidence, not
---     enough to freeze on.
+--     review_posterior, not enough to freeze on (under freeze_posterior or
+--     min_freeze_score): campaign evidence for a human to read.
 --   targeted: the campaign tried the account and failed.
 --   benign: scored, but the evidence speaks against the campaign.
 --   The score is the highest of its attempts'; the reasons are the findings
@@ -23,6 +27,7 @@
 --   min_score = 3: score from which an account's login in the window is listed at all
 --   review_posterior = 0.1: posterior from which a login in the window makes the account one to review
 --   freeze_posterior = 0.9: posterior from which a campaign login makes the account compromised
+--   min_freeze_score = 10: points a campaign login's own evidence must reach for the account to be compromised
 --   exposed_posterior = 0.9: posterior from which a campaign's stop at the second factor makes the account exposed
 
 CREATE OR REPLACE TABLE account_verdicts AS
@@ -35,7 +40,8 @@ WITH att AS (
       AND (c.campaign_id IS NOT NULL OR (s.class IN ('success', 'second factor') AND s.score >= getvariable('min_score')))
 ), per AS (
     SELECT account,
-           bool_or(class = 'success' AND campaign_id IS NOT NULL AND posterior >= getvariable('freeze_posterior')) AS compromised,
+           bool_or(class = 'success' AND campaign_id IS NOT NULL AND posterior >= getvariable('freeze_posterior')
+                   AND score >= getvariable('min_freeze_score')) AS compromised,
            bool_or(class = 'second factor' AND campaign_id IS NOT NULL AND posterior >= getvariable('exposed_posterior')) AS exposed,
            bool_or(class = 'success' AND posterior >= getvariable('review_posterior')) AS review,
            bool_or(class = 'failure' AND campaign_id IS NOT NULL) AS targeted,
