@@ -180,6 +180,7 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 		var truthN, expHits, expTruth int
 		worstP, worstR := 1.0, 1.0
 		var windows []string
+		heldOut := sc.HeldOut || slices.Min(seeds) >= 1000 // a drawn world is held out by its seed
 		for _, seed := range seeds {
 			o, err := one(ctx, cfg, sc, seed)
 			if err != nil {
@@ -206,7 +207,7 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 			}
 		}
 		split := "tuning"
-		if sc.HeldOut {
+		if heldOut {
 			split = "**held out**"
 		}
 		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %d / %d | %s |\n", sc.Name, split, truthN, t.listed, t.tp, t.fp, t.fn,
