@@ -12,12 +12,12 @@ import (
 	"github.com/freezeframe/freezeframe/samples"
 )
 
-// world builds a generated world of the attacker space at scale 1.5 (3,000
-// accounts), ingests it and analyses it with no window given.
-func generatedWorld(t *testing.T, s samples.Scenario, seed uint64) (*casefile.Case, *analyze.Result, *samples.Facts, map[string]string) {
+// world builds a generated world of the attacker space at scale (1.5 is
+// 3,000 accounts), ingests it and analyses it with no window given.
+func generatedWorld(t *testing.T, s samples.Scenario, seed uint64, scale float64) (*casefile.Case, *analyze.Result, *samples.Facts, map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
-	facts, err := samples.Generate(samples.Options{Scenario: s, Seed: seed, Scale: 1.5, Out: dir})
+	facts, err := samples.Generate(samples.Options{Scenario: s, Seed: seed, Scale: scale, Out: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestAttacksAcrossTheAttackerSpace(t *testing.T) {
 		}(), 0.9, 0.8, 0},
 	} {
 		t.Run(x.name, func(t *testing.T) {
-			c, res, facts, truth := generatedWorld(t, x.world, 701)
+			c, res, facts, truth := generatedWorld(t, x.world, 701, 1.5)
 			if res.WindowSource == "none" || res.WindowFrom.Time.After(facts.AttackEnd) || res.WindowTo.Time.Before(facts.AttackStart) {
 				t.Fatalf("window %s %v..%v, the attack ran %v..%v", res.WindowSource, res.WindowFrom.Time, res.WindowTo.Time, facts.AttackStart, facts.AttackEnd)
 			}
@@ -135,22 +135,31 @@ func TestAttacksAcrossTheAttackerSpace(t *testing.T) {
 	for _, x := range []struct {
 		name  string
 		world samples.Scenario
+		seed  uint64
+		scale float64
 	}{
 		// a busy university NAT: a sixth of the accounts behind one address
 		{"a week without attack behind a busy NAT", func() samples.Scenario {
 			s := samples.Scenarios["no-attack"]
 			s.Population.NATShare = 0.15
 			return s
-		}()},
+		}(), 702, 1.5},
 		// scripts trying lists all week and bursts that get nothing
 		{"a week of background noise only", func() samples.Scenario {
 			s := samples.Scenarios["no-attack"]
 			s.Background = samples.Background{Scripts: 5, ScriptRate: 25, Bursts: 3, BurstSize: [2]int{60, 150}, GiveUp: 1.0 / 80}
 			return s
-		}()},
+		}(), 702, 1.5},
+		// a busy week whose first days held a few more dormant users coming
+		// back than the rest: a stretch under the window's bar, where the
+		// attribution latched onto two countries' NAT users and froze 12
+		// accounts on 6-7 points each, and named one exposed (held-out
+		// quiet seed 1024, before classify's min_freeze_score and
+		// confirm's min_accounts)
+		{"a busy quiet week with a stretch of dormant users", samples.DrawQuiet(1024), 1024, 3},
 	} {
 		t.Run(x.name, func(t *testing.T) {
-			c, res, _, _ := generatedWorld(t, x.world, 702)
+			c, res, _, _ := generatedWorld(t, x.world, x.seed, x.scale)
 			if res.WindowSource != "none" || res.Compromised != 0 || res.Exposed != 0 || res.Campaigns != 0 {
 				t.Errorf("window %s (%v..%v, score %.1f), %d campaigns, %d to freeze, %d exposed; want none",
 					res.WindowSource, res.WindowFrom.Time.Format(time.RFC3339), res.WindowTo.Time.Format(time.RFC3339), res.WindowScore,
