@@ -74,8 +74,8 @@ func TestTokenMacrosAgreeWithDecode(t *testing.T) {
 		"eyJ1c2VyaWQiOiJhZG1pbiJ9.ZgdWAA.c2ln",   // userid not a UUID
 		"bm90IGpzb24.ZgdWAA.c2ln",                // not JSON
 		"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
-	rows, err := conn.QueryContext(ctx, `SELECT q, ff_token_user(q), ff_token_issued(q)
-		FROM (SELECT unnest($1::VARCHAR[]) AS q, unnest(range(len($1::VARCHAR[]))) AS i) ORDER BY i`, queries)
+	rows, err := conn.QueryContext(ctx, `SELECT q, u, ff_token_issued(q, u)
+		FROM (SELECT q, i, ff_token_user(q) AS u FROM (SELECT unnest($1::VARCHAR[]) AS q, unnest(range(len($1::VARCHAR[]))) AS i)) ORDER BY i`, queries)
 	if err != nil {
 		t.Fatal(err)
 	}

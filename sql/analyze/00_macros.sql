@@ -1,8 +1,8 @@
 -- id: macros
 -- kind: stage
 -- title: Helpers the analysis steps share
--- catches: Network prefixes of addresses, user-agent families and classes,
---   great-circle distances, likelihood ratios turned into points.
+-- catches: Network prefixes and blocks of addresses, user-agent families and
+--   classes, great-circle distances, and the reading of two-factor tokens.
 -- references: RFC 4632 (CIDR), RFC 4291 (IPv6 text form)
 
 -- The network an address belongs to, as CIDR text (IPv4 /24, IPv6 /48); NULL for a hashed or
@@ -64,15 +64,6 @@ CREATE OR REPLACE TEMP MACRO ff_km(lat1, lon1, lat2, lon2) AS
     2 * 6371 * asin(sqrt(pow(sin(radians(lat2 - lat1) / 2), 2)
                        + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2)));
 
--- How much more often a value occurs among nc of total_c campaign attempts
--- than among nb of total_b real logins, add-one smoothed over k values.
-CREATE OR REPLACE TEMP MACRO ff_ratio(nc, total_c, nb, total_b, k) AS
-    ((nc + 1) / (total_c + k)) / ((nb + 1) / (total_b + k));
-
--- A likelihood ratio as points: whole bits (log2), from 0 to max_points.
-CREATE OR REPLACE TEMP MACRO ff_ratio_points(ratio, max_points) AS
-    least(max_points, greatest(0, floor(log2(ratio))))::INTEGER;
-
 -- Bytes of base64url text without padding, as itsdangerous writes it;
 -- NULL when it is not base64.
 CREATE OR REPLACE TEMP MACRO ff_b64url(s) AS
@@ -107,8 +98,11 @@ CREATE OR REPLACE TEMP MACRO ff_token_user(query) AS
                       '^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$', 1), ''))
     END;
 
--- When that token was issued.
-CREATE OR REPLACE TEMP MACRO ff_token_issued(query) AS
-    CASE WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_issued(ff_token_text(query))
-         WHEN ff_token_user(query) IS NOT NULL THEN ff_token_plain_issued(ff_token_text(query))
+-- When that token was issued, given the user ff_token_user read from it
+-- (NULL when it read none): passed in, so that a statement reads the
+-- payload once.
+CREATE OR REPLACE TEMP MACRO ff_token_issued(query, userid) AS
+    CASE WHEN userid IS NULL THEN NULL
+         WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_issued(ff_token_text(query))
+         ELSE ff_token_plain_issued(ff_token_text(query))
     END;

@@ -112,12 +112,12 @@ WITH pages AS (
       AND regexp_matches(path, getvariable('second_factor_pattern'))
     GROUP BY ALL
 ), q AS (
-    SELECT p.source_id, p.line_no, p.time, g.query
+    SELECT p.source_id, p.line_no, p.time, ff_token_text(g.query) AS token
     FROM login_posts p JOIN pages g ON g.key = p.key AND g.time = p.second_time
 )
-SELECT source_id, line_no, try_cast(ff_token_user(query) AS UUID) AS account,
-       abs(epoch(ff_token_issued(query)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
-FROM q;
+SELECT source_id, line_no, try_cast(userid AS UUID) AS account,
+       abs(epoch(ff_token_issued(token, userid)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
+FROM (SELECT *, ff_token_user(token) AS userid FROM q);
 
 CREATE OR REPLACE TABLE two_factor_token_stats AS
 SELECT count(*) FILTER (WHERE account IS NOT NULL AND in_time) AS tokens,

@@ -36,38 +36,31 @@ WITH targets AS (
            bool_or(outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))::INTEGER AS failed
     FROM attempts WHERE client IS NOT NULL GROUP BY ALL
 ), per_hour AS (
-    -- running sums per address over its hours, so that the hours around an
-    -- attempt are one difference of two as-of lookups, not a range join
+    -- per address and hour, its targets in the hours around: a window
+    -- over the address's hours, joined to each attempt on its hour (a
+    -- range join of every attempt against its address's hours took twice
+    -- as long at PyPI size)
     SELECT client, hour,
            sum(count(*)) OVER w AS targets, sum(sum(failed)) OVER w AS failed
     FROM targets GROUP BY client, hour
-    WINDOW w AS (PARTITION BY client ORDER BY hour ROWS UNBOUNDED PRECEDING)
+    WINDOW w AS (PARTITION BY client ORDER BY hour
+                 RANGE BETWEEN to_hours(getvariable('fanout_hours')::BIGINT) PRECEDING AND to_hours(getvariable('fanout_hours')::BIGINT) FOLLOWING)
 ), per_target AS (
+    -- the attempt's own account, in each hour around it that its address tried it
     SELECT client, account, hour,
            count(*) OVER w AS hours, sum(failed) OVER w AS failed
     FROM targets WHERE account IS NOT NULL
-    WINDOW w AS (PARTITION BY client, account ORDER BY hour ROWS UNBOUNDED PRECEDING)
-), around AS (
-    SELECT a.attempt_id, a.in_window, a.client, a.account,
-           (a.outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))::INTEGER AS own_failed,
-           date_trunc('hour', a.time) - to_hours(getvariable('fanout_hours')::BIGINT) AS lo,
-           date_trunc('hour', a.time) + to_hours(getvariable('fanout_hours')::BIGINT) AS hi
-    FROM span_attempts a WHERE a.client IS NOT NULL
-), totals AS (
-    SELECT a.*, h.targets - coalesce(l.targets, 0) AS targets, h.failed - coalesce(l.failed, 0) AS failed
-    FROM around a
-    ASOF JOIN per_hour h ON h.client = a.client AND h.hour <= a.hi
-    ASOF LEFT JOIN per_hour l ON l.client = a.client AND l.hour < a.lo
-), own AS (
-    -- the attempt's own account, in each hour around it that its address tried it
-    SELECT t.*,
-           CASE WHEN t.account IS NULL THEN 1 ELSE h.hours - coalesce(l.hours, 0) END AS own_targets,
-           CASE WHEN t.account IS NULL THEN t.own_failed ELSE h.failed - coalesce(l.failed, 0) END AS own_failed_hours
-    FROM totals t
-    ASOF LEFT JOIN per_target h ON h.client = t.client AND h.account = t.account AND h.hour <= t.hi
-    ASOF LEFT JOIN per_target l ON l.client = t.client AND l.account = t.account AND l.hour < t.lo
+    WINDOW w AS (PARTITION BY client, account ORDER BY hour
+                 RANGE BETWEEN to_hours(getvariable('fanout_hours')::BIGINT) PRECEDING AND to_hours(getvariable('fanout_hours')::BIGINT) FOLLOWING)
 ), n AS (
-    SELECT attempt_id, in_window, client, targets - own_targets AS others, failed - own_failed_hours AS failed FROM own
+    SELECT a.attempt_id, a.in_window, a.client,
+           h.targets - CASE WHEN a.account IS NULL THEN 1 ELSE t.hours END AS others,
+           h.failed - CASE WHEN a.account IS NULL THEN (a.outcome IN ('failure', 'unknown_user', 'username_corrected', 'rate_limited'))::INTEGER
+                           ELSE t.failed END AS failed
+    FROM span_attempts a
+    JOIN per_hour h ON h.client = a.client AND h.hour = date_trunc('hour', a.time)
+    LEFT JOIN per_target t ON t.client = a.client AND t.account = a.account AND t.hour = date_trunc('hour', a.time)
+    WHERE a.client IS NOT NULL
 )
 SELECT attempt_id, 'fanout', 'address fan-out',
        CASE WHEN others <= 0 THEN 'no other target'
