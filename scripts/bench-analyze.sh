@@ -27,7 +27,8 @@ for scale in "${scales[@]}"; do
 		"$ff" --quiet --memory-limit 1GB --case "$case" ingest logs "$inc"/logs/* >/dev/null
 		"$ff" --quiet --memory-limit 1GB --case "$case" ingest snapshot "$inc/snapshot" >/dev/null
 	fi
-	/usr/bin/time -v "$ff" --quiet --memory-limit "${MEMORY_LIMIT:-1GB}" --case "$case" analyze >"$work/out-$scale.txt" 2>"$work/time-$scale.txt" ||
+	# analyze at its defaults (its own 2GB memory limit) unless MEMORY_LIMIT is set
+	/usr/bin/time -v "$ff" --quiet ${MEMORY_LIMIT:+--memory-limit "$MEMORY_LIMIT"} --case "$case" analyze >"$work/out-$scale.txt" 2>"$work/time-$scale.txt" ||
 		{ cat "$work/time-$scale.txt" >&2; exit 1; }
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time-$scale.txt" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time-$scale.txt")
