@@ -95,6 +95,7 @@ type outcome struct {
 	seed     uint64
 	facts    *samples.Facts
 	res      *eval.Result
+	reviewed *eval.Result // the accounts to freeze and those to review, as one list
 	exposed  *eval.ExposedResult
 	run      *analyze.Result
 	window   string
@@ -117,8 +118,9 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 		}
 		outs = append(outs, o)
 	}
-	var ps, rs, es []float64
+	var ps, rs, rrs, es []float64
 	var quiet, quietWindows, quietFrozen, attacks int
+	var tp, fp, fn, rtp, rfp int // pooled over the draws with an attack
 	var failing []*outcome
 	for _, o := range outs {
 		if o.world.Attacker == nil {
@@ -133,7 +135,8 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 			continue
 		}
 		attacks++
-		ps, rs = append(ps, o.res.Precision), append(rs, o.res.Recall)
+		ps, rs, rrs = append(ps, o.res.Precision), append(rs, o.res.Recall), append(rrs, o.reviewed.Recall)
+		tp, fp, fn, rtp, rfp = tp+o.res.TP, fp+o.res.FP, fn+o.res.FN, rtp+o.reviewed.TP, rfp+o.reviewed.FP
 		if o.exposed.Truth > 0 {
 			es = append(es, o.exposed.Recall)
 		}
@@ -150,7 +153,11 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 	}
 	row("precision (accounts to freeze)", ps)
 	row("recall (accounts to freeze)", rs)
+	row("recall counting the accounts to review (a human decides)", rrs)
 	row("recall of exposed accounts (draws with any)", es)
+	fmt.Printf("\nPooled over the %d draws with an attack: precision %s (%d of %d frozen), recall %s (%d of %d); "+
+		"counting the accounts to review, recall %s, with %d other accounts to review.\n",
+		attacks, ratio(tp, tp+fp), tp, tp+fp, ratio(tp, tp+fn), tp, tp+fn, ratio(rtp, tp+fn), rfp-fp)
 	fmt.Printf("\nDraws without attack: %d; a window found in %d, an account frozen or named exposed in %d.\n", quiet, quietWindows, quietFrozen)
 	fmt.Printf("Draws under the bar (precision < %.2f or recall < %.2f, or frozen without attack): %d of %d.\n\n", cfg.minP, cfg.minR, len(failing), len(outs))
 	if len(failing) > 0 {
@@ -279,8 +286,17 @@ func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*ou
 	if err != nil {
 		return nil, err
 	}
+	review, err := listOf(ctx, c, "review")
+	if err != nil {
+		return nil, err
+	}
+	both := &eval.FreezeList{Path: "account_verdicts", Format: eval.ReportCSV}
+	for _, e := range append(slices.Clone(freeze.Entries), review.Entries...) {
+		e.Line = len(both.Entries) + 2
+		both.Entries = append(both.Entries, e)
+	}
 	o := &outcome{world: facts.World, seed: seed, facts: facts, run: run, window: "none",
-		res: eval.Evaluate(truth, freeze), exposed: eval.EvaluateExposed(truth, exposed),
+		res: eval.Evaluate(truth, freeze), reviewed: eval.Evaluate(truth, both), exposed: eval.EvaluateExposed(truth, exposed),
 		replay: fmt.Sprintf("freezeframe samples generate --scenario %s --seed %d --scale %g --out DIR", sc.Name, seed, cfg.scale)}
 	if cfg.base {
 		bres, err := baselines.Run(ctx, c)
