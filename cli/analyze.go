@@ -41,7 +41,7 @@ or "YYYY-MM-DD[ HH:MM[:SS]]" in UTC. --set STEP.PARAM=VALUE (repeatable) and
 and lists the ones that dropped out.`,
 		Example: `  freezeframe analyze
   freezeframe analyze --window 2024-03-29T18:00Z..2024-03-31T12:00Z
-  freezeframe analyze --set classify.freeze_score=9 --previous wave1/freeze-list.csv`,
+  freezeframe analyze --set classify.freeze_posterior=0.95 --previous wave1/freeze-list.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			steps, err := analyze.Steps()

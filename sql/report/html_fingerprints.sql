@@ -1,6 +1,6 @@
--- report.html, campaigns section: the hostile fingerprints (most attempts
--- fail or name unknown users) and how many of each one's attempts a campaign
--- holds.
+-- report.html, campaigns section: the hostile fingerprints (their share of
+-- failed attempts rose in the window beyond chance: stage fingerprints) and
+-- how many of each one's attempts a campaign holds.
 WITH in_campaigns AS (
     SELECT a.fingerprint, count(*) AS campaign_attempts
     FROM campaign_attempts c JOIN attempts a USING (attempt_id)
