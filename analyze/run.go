@@ -55,8 +55,10 @@ type Result struct {
 	ResultsSHA256                        string
 	Started, Finished                    time.Time
 	// WindowScore is the window scan's best score (summed log-likelihood
-	// ratios of the signals), and MinWindowScore what a window needs.
-	WindowScore, MinWindowScore float64
+	// ratios of the signals), MinWindowScore what a window needs alone, and
+	// CandidateWindowScore what a stretch needs to be examined (it stands
+	// when the evidence in it names accounts taken over or exposed).
+	WindowScore, MinWindowScore, CandidateWindowScore float64
 }
 
 // ErrNoSnapshot says the case has no login events to analyse.
@@ -305,8 +307,8 @@ func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
 // record counts the results, digests them and appends the run to
 // analysis_runs and its accounts to analysis_run_accounts.
 func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
-	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, score, min_score FROM analysis_window`)
-	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.WindowScore, &res.MinWindowScore); err != nil {
+	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, score, min_score, candidate_score FROM analysis_window`)
+	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.WindowScore, &res.MinWindowScore, &res.CandidateWindowScore); err != nil {
 		return fmt.Errorf("reading the window: %w", err)
 	}
 	q = c.Conn.QueryRowContext(ctx, `SELECT

@@ -145,9 +145,13 @@ func memoryHint(err error) error {
 func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "run\t%d\n", res.RunID)
-	if res.WindowSource == "none" {
+	switch {
+	case res.WindowSource == "none" && res.WindowScore >= res.CandidateWindowScore:
+		fmt.Fprintf(tw, "window\tnone found: the signals' best stretch scored %.1f, under %.0f; examined (over %.0f), its evidence named too few accounts taken over or exposed\n",
+			res.WindowScore, res.MinWindowScore, res.CandidateWindowScore)
+	case res.WindowSource == "none":
 		fmt.Fprintf(tw, "window\tnone found: the signals' best stretch scored %.1f, under %.0f\n", res.WindowScore, res.MinWindowScore)
-	} else {
+	default:
 		fmt.Fprintf(tw, "window\t%s .. %s (%s, score %.1f)\n", res.WindowFrom.Time.UTC().Format(time.RFC3339), res.WindowTo.Time.UTC().Format(time.RFC3339), res.WindowSource, res.WindowScore)
 	}
 	fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)

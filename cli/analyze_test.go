@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/eval"
 )
 
@@ -148,5 +149,33 @@ func TestAnalysisMemoryLimit(t *testing.T) {
 	}
 	if got := limit("--memory-limit", "1GB", "analyze"); got != "953.6 MiB" {
 		t.Errorf("analyze --memory-limit 1GB: memory limit %q, want 953.6 MiB", got)
+	}
+}
+
+// TestPrintAnalysisSaysWhyThereIsNoWindow: a run without a window says
+// whether its best stretch fell short of being examined, or was examined
+// and named too few accounts, never a bare "none".
+func TestPrintAnalysisSaysWhyThereIsNoWindow(t *testing.T) {
+	for _, x := range []struct {
+		score float64
+		want  string
+	}{
+		{8.2, "none found: the signals' best stretch scored 8.2, under 45\n"},
+		{13.9, "none found: the signals' best stretch scored 13.9, under 45; examined (over 12), its evidence named too few accounts taken over or exposed\n"},
+	} {
+		var b strings.Builder
+		res := &analyze.Result{WindowSource: "none", WindowScore: x.score, MinWindowScore: 45, CandidateWindowScore: 12}
+		if err := printAnalysis(&b, res, ""); err != nil {
+			t.Fatal(err)
+		}
+		line := ""
+		for _, l := range strings.SplitAfter(b.String(), "\n") {
+			if w, ok := strings.CutPrefix(l, "window"); ok {
+				line = strings.TrimLeft(w, " ")
+			}
+		}
+		if line != x.want {
+			t.Errorf("score %.1f: window line %q, want %q", x.score, line, x.want)
+		}
 	}
 }
