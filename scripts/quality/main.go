@@ -5,9 +5,10 @@
 //
 // With -random it draws the worlds from the attacker space by seed
 // (samples.Draw) and prints the distribution of precision and recall over
-// the draws (minimum, 5th percentile, median), the exposed accounts'
-// recall, what happened in the draws without attack, and every draw under
-// the bar with its spec and the command that regenerates it. With
+// the draws (minimum, 5th percentile, median) and pooled, recall again
+// counting the accounts to review, the exposed accounts' recall, what
+// happened in the draws without attack, and every draw under the bar with
+// its spec and the command that regenerates it. With
 // -scenarios it runs fixed scenarios and prints a table per scenario; with
 // -baselines also the public per-source baselines on the same cases.
 //
