@@ -296,32 +296,26 @@ func addrIn(r *rand.Rand, country int) string {
 
 // userCountry draws where an account lives, by the countries' weights.
 func userCountry(r *rand.Rand) int {
-	total := 0
-	for _, c := range countries {
-		total += c.weight
-	}
-	k := r.IntN(total)
-	for i, c := range countries {
-		if k < c.weight {
-			return i
-		}
-		k -= c.weight
-	}
-	return 0
+	return weighted(r, len(countries), func(i int) int { return countries[i].weight })
 }
 
 // browserOf draws a browser, as often as users have it.
 func browserOf(r *rand.Rand) int {
+	return weighted(r, len(browsers), func(i int) int { return browsers[i].weight })
+}
+
+// weighted draws an index from 0 to n-1, each as often as its weight.
+func weighted(r *rand.Rand, n int, weight func(int) int) int {
 	total := 0
-	for _, b := range browsers {
-		total += b.weight
+	for i := range n {
+		total += weight(i)
 	}
 	k := r.IntN(total)
-	for i, b := range browsers {
-		if k < b.weight {
+	for i := range n {
+		if k < weight(i) {
 			return i
 		}
-		k -= b.weight
+		k -= weight(i)
 	}
 	return 0
 }
