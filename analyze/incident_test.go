@@ -59,6 +59,15 @@ func (is *incidents) get(t *testing.T, scenario string, seed uint64) *incident {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	ingestGenerated(t, ctx, c, dir)
+	is.made[key] = inc
+	return inc
+}
+
+// ingestGenerated ingests the logs and the snapshot of the incident
+// samples.Generate wrote to dir into c.
+func ingestGenerated(t *testing.T, ctx context.Context, c *casefile.Case, dir string) {
+	t.Helper()
 	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
 	for _, l := range logs {
 		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
@@ -68,8 +77,6 @@ func (is *incidents) get(t *testing.T, scenario string, seed uint64) *incident {
 	if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
-	is.made[key] = inc
-	return inc
 }
 
 var quiet = slog.New(slog.DiscardHandler)

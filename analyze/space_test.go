@@ -8,7 +8,6 @@ import (
 
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
-	"github.com/freezeframe/freezeframe/ingest"
 	"github.com/freezeframe/freezeframe/samples"
 )
 
@@ -27,15 +26,7 @@ func generatedWorld(t *testing.T, s samples.Scenario, seed uint64, scale float64
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-		t.Fatal(err)
-	}
+	ingestGenerated(t, ctx, c, dir)
 	res, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
