@@ -218,16 +218,8 @@ func testFreezeList(t *testing.T, c *casefile.Case, out string) {
 		t.Fatalf("header %v\nwant   %v", header, freezeHeader)
 	}
 	// The rows are the truth's compromised accounts, in a stable order.
-	truth, err := eval.ReadTruth(filepath.Join(sampleDir, "truth.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want, got []string
-	for _, a := range truth.Accounts {
-		if a.Label == eval.Compromised {
-			want = append(want, a.UserID)
-		}
-	}
+	want := truthIDs(t, eval.Compromised)
+	var got []string
 	for _, r := range rows {
 		got = append(got, r["user_id"])
 	}
@@ -459,16 +451,8 @@ func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum
 
 	// exposed.csv: the sample's exposed accounts, every one named by the
 	// two-factor token of the campaign's stop at the second factor
-	truth, err := eval.ReadTruth(filepath.Join(sampleDir, "truth.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wantExposed, gotExposed []string
-	for _, a := range truth.Accounts {
-		if a.Label == eval.Exposed {
-			wantExposed = append(wantExposed, a.UserID)
-		}
-	}
+	wantExposed := truthIDs(t, eval.Exposed)
+	var gotExposed []string
 	header, exposed := readCSV(t, filepath.Join(out, "exposed.csv"))
 	for _, e := range exposed {
 		gotExposed = append(gotExposed, e["user_id"])
@@ -863,4 +847,21 @@ func testNoWindow(t *testing.T, analysed string) {
 		r["higher_than_normal"] != false || r["window_hours"] != float64(0) || r["baseline_median_per_hour"] == nil {
 		t.Errorf("summary without a window:\n%s", data)
 	}
+}
+
+// truthIDs is the user ids of the sample's accounts labelled label in its
+// truth, in the truth's order.
+func truthIDs(t *testing.T, label eval.Label) []string {
+	t.Helper()
+	truth, err := eval.ReadTruth(filepath.Join(sampleDir, "truth.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range truth.Accounts {
+		if a.Label == label {
+			ids = append(ids, a.UserID)
+		}
+	}
+	return ids
 }
