@@ -259,8 +259,9 @@ func (g *gen) uuid() string {
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, 0x8000|b>>48&0x3fff, b&0xffffffffffff)
 }
 
+// between draws a duration of lo to hi seconds.
 func between(r *rand.Rand, lo, hi float64) time.Duration {
-	return time.Duration((lo + r.Float64()*(hi-lo)) * float64(time.Second))
+	return time.Duration(uniform(r, lo, hi) * float64(time.Second))
 }
 
 // place records where an address is, for its ips row should it ever get
