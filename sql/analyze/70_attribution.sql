@@ -82,11 +82,16 @@ WITH v AS (
 SELECT c.feature, c.value, c.class, c.n_out, (c.n_out + 0.5) / (t.n + 0.5 * t.k) AS share
 FROM c JOIN t USING (feature, class);
 
--- The failed kinds outside the window, and their values pooled (what the
--- campaign's shares are pulled towards when the window says little).
-CREATE OR REPLACE TABLE failed_classes AS
-SELECT class, (count(*) FILTER (WHERE NOT in_window) + 0.5) / (sum(count(*) FILTER (WHERE NOT in_window)) OVER () + 1.5) AS share
+-- The failed kinds' attempts in the window and outside it (read again by
+-- the campaign's kinds and share below); their shares outside the window,
+-- and their values pooled (what the campaign's shares are pulled towards
+-- when the window says little).
+CREATE OR REPLACE TABLE failed_counts AS
+SELECT class, count(*) FILTER (WHERE in_window) AS n_in, count(*) FILTER (WHERE NOT in_window) AS n_out
 FROM attempt_classes WHERE class IN ('failure', 'unknown username', 'second factor') GROUP BY class;
+
+CREATE OR REPLACE TABLE failed_classes AS
+SELECT class, (n_out + 0.5) / (sum(n_out) OVER () + 1.5) AS share FROM failed_counts;
 
 CREATE OR REPLACE TABLE failed_pooled AS
 WITH c AS (
@@ -162,8 +167,7 @@ FROM v;
 -- baseline's.
 CREATE OR REPLACE TABLE em_classes AS
 WITH n AS (
-    SELECT class, count(*) FILTER (WHERE in_window) AS n_in, count(*) FILTER (WHERE NOT in_window) AS n_out, (SELECT factor FROM window_exposure) AS f
-    FROM attempt_classes WHERE class IN ('failure', 'unknown username', 'second factor') GROUP BY class
+    SELECT class, n_in, n_out, (SELECT factor FROM window_exposure) AS f FROM failed_counts
 ), c AS (
     SELECT class, greatest(0, n_in - n_out * f - getvariable('excess_z') * sqrt(n_in + n_out * f * f)) AS excess FROM n
 )
@@ -172,9 +176,7 @@ FROM c JOIN failed_classes k USING (class);
 
 CREATE OR REPLACE TABLE em_mixture AS
 WITH c AS (
-    SELECT count(*) FILTER (WHERE in_window) AS n_in,
-           count(*) FILTER (WHERE in_window) - count(*) FILTER (WHERE NOT in_window) * (SELECT factor FROM window_exposure) AS excess
-    FROM attempt_classes WHERE class IN ('failure', 'unknown username', 'second factor') GROUP BY class
+    SELECT n_in, n_in - n_out * (SELECT factor FROM window_exposure) AS excess FROM failed_counts
 )
 SELECT least(0.95, greatest(0.001, sum(greatest(0, excess)) / nullif(sum(n_in), 0))) AS campaign FROM c;
 
@@ -330,6 +332,8 @@ WHERE (s.attributed OR (s.class IN ('success', 'second factor') AND s.score >= g
   AND abs(w.points) >= 0.5;
 
 DROP TABLE feature_counts;
+
+DROP TABLE failed_counts;
 
 DROP TABLE em_items;
 
