@@ -19,7 +19,7 @@
 --   incident window when it reaches min_score. A stretch that reaches only
 --   candidate_score is examined all the same: the heuristics and the
 --   attribution run on it, and it stands as the incident window only when
---   they name an account taken over or exposed (stage confirm); a rise of
+--   they name accounts taken over or exposed (stage confirm); a rise of
 --   failures alone, like a burst that got nothing, does not make one. No signal is a precondition: a
 --   campaign with no unknown username, or one that never enrols a second
 --   factor, still raises the others. `--window FROM..TO` overrides it.
@@ -34,7 +34,7 @@
 -- parameters:
 --   cap_per_client = 2: attempts one client adds to a signal in one hour
 --   min_score = 45: summed log-likelihood ratio from which a stretch of hours is the incident window on its own
---   candidate_score = 12: score from which a stretch is examined: it is the incident window when the campaign evidence in it names an account taken over or exposed (stage confirm)
+--   candidate_score = 12: score from which a stretch is examined: it is the incident window when the campaign evidence in it names accounts taken over or exposed (stage confirm)
 --   max_hours = 168: longest stretch considered
 --   min_baseline_hours = 24: hours of logs a window must leave outside it as baseline
 --   pad_hours = 2: hours added on each side of the stretch found
