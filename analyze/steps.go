@@ -125,9 +125,9 @@ func parseStep(file, text string) (Step, error) {
 			return Step{}, fmt.Errorf("%s: parameter %s: %v", file, p.Name, err)
 		}
 	}
-	vars := map[string]any{}
+	vars := map[string]any{} // the defaults, bound as Run binds them
 	for _, p := range s.Params {
-		vars[p.Name], _ = parseValue(p.Default)
+		vars[p.Name] = Settings(nil).value(s, p)
 	}
 	if _, err := ffsql.ExpandRepeats(bind(s.SQL, vars)); err != nil {
 		return Step{}, fmt.Errorf("%s: %w", file, err)
