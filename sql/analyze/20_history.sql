@@ -28,6 +28,11 @@
 --   warmup_h = 24: hours at the start of the logs in which an address is not judged new (it may have been busy before)
 -- references: Freeman et al., "Who Are You? A Statistical Approach to Measuring User Authenticity", NDSS 2016
 
+-- When the logs begin: what is before them is the snapshot's history. (With
+-- no logs at all, after the latest login attempt.)
+CREATE OR REPLACE TABLE logs_start AS
+SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) AS lo FROM attempts;
+
 -- Per account and network, block, country and browser family (and the
 -- account as a whole): whether it logged in from there before the logs,
 -- and the first and last time it did in them. An attempt's "other logins" from there
@@ -36,9 +41,7 @@
 -- network is the /24 or /48 of the address, the hashed address where there
 -- is no address.
 CREATE OR REPLACE TABLE login_places AS
-WITH span AS (
-    SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) AS lo FROM attempts
-), accounts AS (
+WITH span AS (FROM logs_start), accounts AS (
     SELECT DISTINCT account FROM attempts WHERE account IS NOT NULL
 ), ev AS (
     SELECT e.account, e.time, e.time < span.lo AS before_logs,
@@ -73,9 +76,7 @@ SELECT account, NULL, min(time), max(time) FROM s GROUP BY account;
 -- Each account's home (the country most of its logins before the logs came
 -- from) and its last login before them.
 CREATE OR REPLACE TABLE account_homes AS
-WITH span AS (
-    SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) AS lo FROM attempts
-), s AS (
+WITH span AS (FROM logs_start), s AS (
     SELECT e.account, e.country_code, e.time FROM account_events e, span
     WHERE e.tag = 'account:login:success' AND e.time < span.lo
       AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
@@ -118,10 +119,11 @@ LEFT JOIN login_languages la ON la.account = a.account AND la.accept_language IS
 LEFT JOIN login_languages ll ON ll.account = a.account AND ll.accept_language = a.accept_language
 LEFT JOIN account_homes h ON h.account = a.account;
 
+CREATE OR REPLACE TABLE address_warmup AS
+SELECT lo + to_hours(getvariable('warmup_h')::BIGINT) AS judged_from FROM logs_start;
+
 CREATE OR REPLACE TABLE attempt_addresses AS
-WITH span AS (
-    SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) AS lo FROM attempts
-), known AS (
+WITH span AS (FROM logs_start), known AS (
     SELECT DISTINCT lower(coalesce(e.ip, e.hashed_ip)) AS client FROM account_events e, span
     WHERE e.time < span.lo AND coalesce(e.ip, e.hashed_ip) IS NOT NULL
 ), firsts AS (
@@ -130,12 +132,9 @@ WITH span AS (
 SELECT a.attempt_id,
        -- in the logs' first warmup_h, an address seen for the first time may
        -- have been busy before they began: not judged
-       CASE WHEN a.time >= span.lo + to_hours(getvariable('warmup_h')::BIGINT)
+       CASE WHEN a.time >= w.judged_from
             THEN a.client IS NOT NULL AND k.client IS NULL AND f.first >= a.time END AS address_new
-FROM attempts a CROSS JOIN span LEFT JOIN known k ON k.client = lower(a.client) LEFT JOIN firsts f ON f.client = a.client;
-
-CREATE OR REPLACE TABLE address_warmup AS
-SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) + to_hours(getvariable('warmup_h')::BIGINT) AS judged_from FROM attempts;
+FROM attempts a CROSS JOIN address_warmup w LEFT JOIN known k ON k.client = lower(a.client) LEFT JOIN firsts f ON f.client = a.client;
 
 -- Which languages the sessions of accounts from each home country send,
 -- from their successful logins in the logs.
@@ -154,3 +153,5 @@ ORDER BY home_country, accept_language;
 DROP TABLE login_places;
 
 DROP TABLE login_languages;
+
+DROP TABLE logs_start;
