@@ -457,13 +457,12 @@ func TestAStretchUnderTheWindowScoreNeedsATakeover(t *testing.T) {
 	}
 }
 
-// TestNoSnapshot: logs alone are nothing to analyse.
-func TestNoSnapshot(t *testing.T) {
-	w := newWorld()
-	w.post(login{at: at(0, "12:00:00"), ip: "45.1.0.10", cc: "VN", ua: uaChrome, lang: langEN})
-	c := w.open(t)
-	if _, err := analyze.Run(t.Context(), c, analyze.Options{ToolVersion: "test"}); !errors.Is(err, analyze.ErrNoSnapshot) {
-		t.Fatalf("Run on a case with no events: %v, want ErrNoSnapshot", err)
+// TestAnEmptyCaseIsRefused: a case with neither logs nor a snapshot has
+// nothing to analyse, and says what to ingest.
+func TestAnEmptyCaseIsRefused(t *testing.T) {
+	c := newWorld().open(t)
+	if _, err := analyze.Run(t.Context(), c, analyze.Options{ToolVersion: "test"}); !errors.Is(err, analyze.ErrEmptyCase) {
+		t.Fatalf("Run on an empty case: %v, want ErrEmptyCase", err)
 	}
 }
 

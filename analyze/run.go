@@ -59,10 +59,46 @@ type Result struct {
 	// CandidateWindowScore what a stretch needs to be examined (it stands
 	// when the evidence in it names accounts taken over or exposed).
 	WindowScore, MinWindowScore, CandidateWindowScore float64
+	Verdict                                           Verdict
+	Coverage                                          Coverage
 }
 
-// ErrNoSnapshot says the case has no login events to analyse.
-var ErrNoSnapshot = errors.New("the case has no account login events: ingest a snapshot first (freezeframe ingest snapshot)")
+// Verdicts, as stage verdict gives them.
+const (
+	VerdictAttack       = "attack"
+	VerdictAnomaly      = "anomaly"
+	VerdictNoAnomaly    = "no anomaly"
+	VerdictInconclusive = "inconclusive"
+)
+
+// Verdict is the run's answer (table analysis_verdict): one of the
+// Verdict* constants, why, what to do next, and for an attack or an
+// anomaly the hours and the signals that rose.
+type Verdict struct {
+	Verdict, Reason, NextStep string
+	From, To                  sql.NullTime
+	Signals                   []string
+}
+
+// Coverage is what the run could check (table coverage), as the run
+// record keeps it.
+type Coverage struct {
+	Sources            string   `json:"sources"` // logs and snapshot | logs only | snapshot only | nothing
+	EventsInOverlap    int64    `json:"events_in_overlap"`
+	EventsPaired       int64    `json:"events_paired"`
+	PostsInOverlap     int64    `json:"posts_in_overlap"`
+	PostsPaired        int64    `json:"posts_paired"`
+	BaselineDays       float64  `json:"baseline_days"`
+	RequestsWithoutIP  int64    `json:"requests_without_ip_row"`
+	RequestsWithClient int64    `json:"requests_with_client"`
+	MissingTables      []string `json:"missing_tables"`
+	NotChecked         []string `json:"not_checked"`
+}
+
+// ErrEmptyCase says the case holds neither access logs nor a snapshot. A
+// case with either alone is analysed with what it holds; its coverage says
+// what that left unchecked.
+var ErrEmptyCase = errors.New("the case holds no access log and no snapshot: ingest them first (freezeframe ingest logs, freezeframe ingest snapshot)")
 
 // Run runs every step against the case, in the work schema (a step may
 // stage a big result in main under stagedPrefix instead), then replaces the
@@ -77,12 +113,12 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var events bool
-	if err := c.Conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM account_events WHERE tag LIKE 'account:login:%')").Scan(&events); err != nil {
+	var holds bool
+	if err := c.Conn.QueryRowContext(ctx, "SELECT EXISTS (FROM sources) OR EXISTS (FROM requests) OR EXISTS (FROM account_events)").Scan(&holds); err != nil {
 		return nil, err
 	}
-	if !events {
-		return nil, ErrNoSnapshot
+	if !holds {
+		return nil, ErrEmptyCase
 	}
 	if err := registerFunctions(ctx, c.Conn); err != nil {
 		return nil, err
@@ -326,6 +362,21 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 		&res.NewToFreeze, &res.Dropped); err != nil {
 		return fmt.Errorf("counting the results: %w", err)
 	}
+	var signals []any
+	q = c.Conn.QueryRowContext(ctx, `SELECT verdict, reason, next_step, hours_from, hours_to, signals FROM analysis_verdict`)
+	if err := q.Scan(&res.Verdict.Verdict, &res.Verdict.Reason, &res.Verdict.NextStep, &res.Verdict.From, &res.Verdict.To, &signals); err != nil {
+		return fmt.Errorf("reading the verdict: %w", err)
+	}
+	for _, s := range signals {
+		res.Verdict.Signals = append(res.Verdict.Signals, s.(string))
+	}
+	var coverage string
+	if err := c.Conn.QueryRowContext(ctx, `SELECT to_json(c)::VARCHAR FROM coverage c`).Scan(&coverage); err != nil {
+		return fmt.Errorf("reading the coverage: %w", err)
+	}
+	if err := json.Unmarshal([]byte(coverage), &res.Coverage); err != nil {
+		return fmt.Errorf("reading the coverage: %w", err)
+	}
 	digest, err := resultsDigest(ctx, c)
 	if err != nil {
 		return err
@@ -346,10 +397,11 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_runs
 		SELECT ?, ?, ?, ?, ?::JSON, w.window_from, w.window_to, w.source,
 		       (SELECT coalesce(to_json(list({'source_id': id, 'kind': kind, 'path': path, 'sha256': sha256} ORDER BY id)), '[]') FROM sources),
-		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, w.score
+		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, w.score, ?, ?, ?::JSON
 		FROM analysis_window w`,
 		res.RunID, res.Started, res.Finished, opts.ToolVersion, string(paramJSON), prevPath, prevSHA,
-		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256, res.Review)
+		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256, res.Review,
+		res.Verdict.Verdict, res.Verdict.Reason, coverage)
 	if err != nil {
 		return fmt.Errorf("recording the run: %w", err)
 	}
@@ -364,6 +416,7 @@ func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
 	h := sha256.New()
 	for _, q := range []string{
 		"SELECT window_from::VARCHAR, window_to::VARCHAR, source FROM analysis_window",
+		"SELECT verdict, reason FROM analysis_verdict",
 		"SELECT campaign_id, first_seen::VARCHAR, last_seen::VARCHAR, attempts, accounts FROM campaigns ORDER BY campaign_id",
 		"SELECT account::VARCHAR, classification, score, campaign_id, reasons, wave FROM account_verdicts ORDER BY account",
 	} {

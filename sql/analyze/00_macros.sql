@@ -106,3 +106,6 @@ CREATE OR REPLACE TEMP MACRO ff_token_issued(query, userid) AS
          WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_issued(ff_token_text(query))
          ELSE ff_token_plain_issued(ff_token_text(query))
     END;
+
+-- A time as people read it in a sentence: to the minute, in UTC.
+CREATE OR REPLACE TEMP MACRO ff_minute(t) AS strftime(t, '%Y-%m-%d %H:%M UTC');

@@ -49,20 +49,23 @@ CREATE OR REPLACE TABLE login_posts AS
 WITH marks AS (
     SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
            coalesce(status IN (301, 302, 303), false) AS accepted, CASE WHEN method = 'POST' THEN hash(user_agent) END AS agent,
-           CASE WHEN method = 'POST' THEN 2
+           CASE WHEN method = 'POST' AND path = getvariable('login_path') THEN 2
+                WHEN method = 'POST' THEN 4
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
-                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor: the order within a second
+                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the order within a second
     FROM requests
     WHERE client IS NOT NULL AND time IS NOT NULL
       AND ((method = 'POST' AND path = getvariable('login_path'))
+           OR (method = 'POST' AND regexp_matches(path, getvariable('second_factor_pattern')))
            OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
                                    OR regexp_matches(path, getvariable('second_factor_pattern')))))
 ), around AS (
     SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
            max(CASE WHEN kind = 1 THEN time END) OVER earlier AS static_time,
-           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time
+           min(CASE WHEN kind = 3 THEN time END) OVER later AS second_time,
+           min(CASE WHEN kind = 4 AND accepted THEN time END) OVER later AS code_time
     FROM marks
     WINDOW earlier AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS UNBOUNDED PRECEDING),
            later AS (PARTITION BY key ORDER BY time, kind, source_id, line_no ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -75,6 +78,11 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent
        -- when that second-factor page came after an accepted password: its
        -- query is Warehouse's two-factor token, read below
        CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30 THEN a.second_time END AS second_time,
+       -- and whether a code posted on it was accepted (a redirect) within
+       -- form_window_s: the second factor passed. With the snapshot, the
+       -- success event says so; with logs alone, only this does.
+       coalesce(a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30
+                AND epoch(a.code_time) - epoch(a.second_time) <= getvariable('form_window_s'), false) AS passed,
        -- a redirect: the password was accepted (Warehouse redirects to the
        -- second factor or the next page; a wrong one renders the form again)
        a.accepted,
@@ -285,7 +293,8 @@ WITH a AS (
     SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, CASE WHEN k.event_id IS NULL THEN pt.account ELSE e.account END AS account,
            CASE WHEN k.event_id IS NOT NULL THEN 'event' WHEN pt.account IS NOT NULL THEN 'token' END AS named_by,
            CASE WHEN k.event_id IS NULL THEN
-                    CASE WHEN pt.account IS NOT NULL OR (r.status IN (301, 302, 303) AND p.second_factor) THEN 'second_factor_stop'
+                    CASE WHEN pt.account IS NOT NULL AND p.passed AND NOT EXISTS (FROM login_events) THEN 'success'
+                         WHEN pt.account IS NOT NULL OR (r.status IN (301, 302, 303) AND p.second_factor) THEN 'second_factor_stop'
                          WHEN r.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN r.status = 429 THEN 'rate_limited'
                          WHEN p.corrected AND p.form_gap IS NOT NULL AND (r.status = 200 OR r.status BETWEEN 400 AND 499)

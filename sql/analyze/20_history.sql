@@ -28,10 +28,11 @@
 --   warmup_h = 24: hours at the start of the logs in which an address is not judged new (it may have been busy before)
 -- references: Freeman et al., "Who Are You? A Statistical Approach to Measuring User Authenticity", NDSS 2016
 
--- When the logs begin: what is before them is the snapshot's history. (With
--- no logs at all, after the latest login attempt.)
+-- When the logs begin: what is before them is the snapshot's history. With
+-- no logs at all (a snapshot alone), the span of login events analysed
+-- stands in for them.
 CREATE OR REPLACE TABLE logs_start AS
-SELECT coalesce(min(time) FILTER (WHERE logged), max(time)) AS lo FROM attempts;
+SELECT coalesce(min(time) FILTER (WHERE logged), min(time)) AS lo FROM attempts;
 
 -- Per account and network, block, country and browser family (and the
 -- account as a whole): whether it logged in from there before the logs,
@@ -86,6 +87,9 @@ SELECT account, arg_max(country_code, (n, country_code)) FILTER (WHERE country_c
 FROM (SELECT account, country_code, count(*) AS n, max(time) AS last FROM s GROUP BY ALL)
 GROUP BY account;
 
+-- With access logs alone there is no login history to judge an attempt by:
+-- the table is then empty, and what the history says unknown (NULL, in
+-- the steps' outer joins), not "never".
 CREATE OR REPLACE TABLE attempt_history AS
 WITH a AS (
     SELECT attempt_id, time, account, outcome, logged, accept_language, country_code, ua_family,
@@ -117,7 +121,8 @@ LEFT JOIN (FROM login_places WHERE what = 'country') pc ON pc.account = a.accoun
 LEFT JOIN (FROM login_places WHERE what = 'family') pf ON pf.account = a.account AND pf.value = a.ua_family
 LEFT JOIN login_languages la ON la.account = a.account AND la.accept_language IS NULL
 LEFT JOIN login_languages ll ON ll.account = a.account AND ll.accept_language = a.accept_language
-LEFT JOIN account_homes h ON h.account = a.account;
+LEFT JOIN account_homes h ON h.account = a.account
+WHERE EXISTS (FROM account_events);
 
 CREATE OR REPLACE TABLE address_warmup AS
 SELECT lo + to_hours(getvariable('warmup_h')::BIGINT) AS judged_from FROM logs_start;

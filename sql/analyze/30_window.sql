@@ -43,6 +43,11 @@
 -- references: Kulldorff, "A spatial scan statistic", 1997; Kulldorff et al., "Multivariate scan statistics for
 --   disease surveillance", 2007; Elastic "Password Spray (Multi-Source)"; PyPI incident report, 2024-04-03
 
+-- The attempts whose hours are scanned: those of the access logs, or with
+-- no logs (a snapshot alone), the login events of the span analysed.
+CREATE OR REPLACE VIEW scanned AS
+SELECT * FROM attempts WHERE logged OR NOT (SELECT coalesce(bool_or(logged), false) FROM attempts);
+
 -- Each attempt (or event) that feeds a signal, with its client.
 CREATE OR REPLACE TABLE signal_events AS
 WITH a AS (
@@ -76,19 +81,22 @@ WHERE outcome = 'success' AND NOT coalesce(network_seen, true)
 UNION ALL
 SELECT 'password reset requests', e.time, coalesce(e.ip, e.hashed_ip) FROM account_events e
 WHERE e.tag = 'account:password:reset:request'
-  AND e.time >= (SELECT min(time) FROM attempts WHERE logged) AND e.time <= (SELECT max(time) FROM attempts WHERE logged);
+  AND e.time >= (SELECT min(time) FROM scanned) AND e.time <= (SELECT max(time) FROM scanned);
 
 -- The hours of the logs, each with its weight: the share of the week's
--- successful logins that fall at that hour of the day (real users' activity,
+-- successful logins (with logs alone: passwords accepted) that fall at that hour of the day (real users' activity,
 -- which the attack hardly changes), so that a busy evening is not taken for
 -- an incident.
 CREATE OR REPLACE TABLE scan_hours AS
 WITH bounds AS (
-    SELECT date_trunc('hour', min(time)) AS lo, date_trunc('hour', max(time)) AS hi FROM attempts WHERE logged
+    SELECT date_trunc('hour', min(time)) AS lo, date_trunc('hour', max(time)) AS hi FROM scanned
 ), hours AS (
     SELECT unnest(generate_series(lo, hi, INTERVAL 1 HOUR)) AS hour FROM bounds WHERE lo IS NOT NULL
 ), hod AS (
-    SELECT hour(time) AS hod, count(*) AS n FROM attempts WHERE logged AND outcome = 'success' GROUP BY ALL
+    -- successful logins; with no snapshot to tell them, passwords accepted
+    SELECT hour(time) AS hod, count(*) AS n FROM scanned
+    WHERE outcome = 'success' OR (outcome IN ('password_ok', 'second_factor_stop') AND NOT (SELECT coalesce(bool_or(event_id IS NOT NULL), false) FROM attempts))
+    GROUP BY ALL
 )
 SELECT row_number() OVER (ORDER BY h.hour) - 1 AS i, h.hour,
        (coalesce(hod.n, 0) + 1) / (SELECT avg(n) + 1 FROM hod) AS weight
@@ -207,3 +215,5 @@ FROM flagged f LEFT JOIN band b ON b.hod = hour(f.hour)
 ORDER BY f.hour;
 
 DROP TABLE scan_segments;
+
+DROP VIEW scanned;
