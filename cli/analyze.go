@@ -38,7 +38,17 @@ and parameters give the same results.
 or "YYYY-MM-DD[ HH:MM[:SS]]" in UTC. --set STEP.PARAM=VALUE (repeatable) and
 --config FILE (lines of STEP.PARAM = VALUE) change parameters; --set wins.
 --previous FREEZE_LIST marks each account to freeze as new or already listed
-and lists the ones that dropped out.`,
+and lists the ones that dropped out.
+
+The first line of the output is the verdict: attack (a campaign was
+attributed), anomaly (signals rose beyond their baselines, no campaign:
+the hours and signals follow), no anomaly (with what was checked), or
+inconclusive (the sources do not overlap or pair, the baseline is too
+short, or too few logins: exit code 3). What the sources at hand did not
+allow to check is listed after it. A case with access logs only or a
+snapshot only is analysed with what it holds.
+
+` + exitCodes,
 		Example: `  freezeframe analyze
   freezeframe analyze --window 2024-03-29T18:00Z..2024-03-31T12:00Z
   freezeframe analyze --set classify.freeze_posterior=0.95 --previous wave1/freeze-list.csv`,
@@ -101,7 +111,10 @@ and lists the ones that dropped out.`,
 			if err != nil {
 				return memoryHint(err)
 			}
-			return printAnalysis(e.stdout, res, previousPath)
+			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
+				return err
+			}
+			return verdictError(res)
 		},
 	}
 	f := cmd.Flags()
@@ -141,9 +154,35 @@ func memoryHint(err error) error {
 	return err
 }
 
-// printAnalysis writes what an analysis run found as a two-column table.
+// verdictError is the error an inconclusive verdict makes the command
+// exit with, nil for the others.
+func verdictError(res *analyze.Result) error {
+	if res.Verdict.Verdict == analyze.VerdictInconclusive {
+		return inconclusiveError{res.Verdict.Reason}
+	}
+	return nil
+}
+
+// printAnalysis writes what an analysis run found as a two-column table,
+// its verdict first.
 func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	v := res.Verdict
+	fmt.Fprintf(tw, "verdict\t%s\n", v.Verdict)
+	fmt.Fprintf(tw, "why\t%s\n", v.Reason)
+	if v.From.Valid {
+		fmt.Fprintf(tw, "hours\t%s .. %s\n", v.From.Time.UTC().Format(time.RFC3339), v.To.Time.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(tw, "next\t%s\n", v.NextStep)
+	cov := res.Coverage
+	checked := cov.Sources
+	if cov.Sources == "logs and snapshot" {
+		checked += fmt.Sprintf("; %d of %d login events inside the logs' span paired with a log line", cov.EventsPaired, cov.EventsInOverlap)
+	}
+	fmt.Fprintf(tw, "checked\t%s; %.1f days of baseline\n", checked, cov.BaselineDays)
+	for _, n := range cov.NotChecked {
+		fmt.Fprintf(tw, "not checked\t%s\n", n)
+	}
 	fmt.Fprintf(tw, "run\t%d\n", res.RunID)
 	switch {
 	case res.WindowSource == "none" && res.WindowScore >= res.CandidateWindowScore:

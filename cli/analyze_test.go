@@ -88,7 +88,7 @@ func TestAnalyzeRefusesBadParametersAndWindows(t *testing.T) {
 		}
 	}
 	_, errOut, code := runCLI(t, "--case", casePath, "analyze")
-	if code != exitError || !strings.Contains(errOut, "ingest a snapshot first") {
+	if code != exitError || !strings.Contains(errOut, "no access log and no snapshot") {
 		t.Errorf("analyze of an empty case: exit %d, %q", code, errOut)
 	}
 }

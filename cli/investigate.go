@@ -24,7 +24,7 @@ func newInvestigateCmd(e *env) *cobra.Command {
 		force                       bool
 	)
 	cmd := &cobra.Command{
-		Use:   "investigate --logs FILE... --snapshot PATH --out DIR",
+		Use:   "investigate [--logs FILE...] [--snapshot PATH] --out DIR",
 		Short: "Ingest, analyze and report in one go",
 		Long: `Run the whole investigation: ingest the access logs and the database
 snapshot into a new case, analyze it, and write the report (freezeframe
@@ -32,22 +32,30 @@ report --help lists the files) into DIR. The case is DIR/case.duckdb unless
 --case names another; it stays there to query (freezeframe query) or to
 rerun one step on. An existing case is not reused: --force starts it again.
 
+Logs and snapshot are best together; either alone is investigated with what
+it holds, and the output lists what that left unchecked (with logs alone,
+accounts are named by the user id in Warehouse's two-factor tokens only).
+Every log path and the snapshot's tables and columns are checked before
+anything is ingested. If the investigation fails after all, the case it
+began is removed, so the corrected command runs again as it is.
+
 The files after --logs are all logs, so a shell pattern works:
 --logs exports/*.log.gz. Any log file that fails to ingest stops the
-investigation. A short summary and the paths written go to stdout; progress
-(on a terminal) and logs go to stderr. The same inputs and options give
-byte-identical files.`,
+investigation. The verdict, then a short summary and the paths written go
+to stdout; progress (on a terminal) and logs go to stderr. The same inputs
+and options give byte-identical files.
+
+` + exitCodes,
 		Example: `  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*
   freezeframe investigate --logs fastly.log.zst --log-format fastly-pypi --snapshot warehouse.sql.zst \
-      --out wave2/ --tz America/New_York --previous wave1/freeze-list.csv`,
+      --out wave2/ --tz America/New_York --previous wave1/freeze-list.csv
+  freezeframe investigate --snapshot warehouse.sql.zst --out snapshot-only/`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			logs = append(logs, args...)
 			switch {
-			case len(logs) == 0:
-				return usageError{errors.New("investigate needs --logs FILE...")}
-			case snapshot == "":
-				return usageError{errors.New("investigate needs --snapshot PATH")}
+			case len(logs) == 0 && snapshot == "":
+				return usageError{errors.New("investigate needs --logs FILE..., --snapshot PATH, or both")}
 			case outDir == "":
 				return usageError{errors.New("investigate needs --out DIR")}
 			}
@@ -66,6 +74,17 @@ byte-identical files.`,
 					return err
 				}
 			}
+			// Every input is checked before the case is made.
+			for _, path := range logs {
+				if err := ingest.CheckLog(path); err != nil {
+					return err
+				}
+			}
+			if snapshot != "" {
+				if err := ingest.CheckSnapshot(snapshot, e.log); err != nil {
+					return fmt.Errorf("snapshot: %w", err)
+				}
+			}
 			if !cmd.Flag("case").Changed {
 				e.casePath = filepath.Join(outDir, "case.duckdb")
 			}
@@ -79,51 +98,15 @@ byte-identical files.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close()
-			progress := !e.quiet && e.stderrIsTerminal()
-
-			logOpts := ingest.LogOptions{Format: logFormat, ToolVersion: toolVersion(), Logger: e.log}
-			if progress {
-				logOpts.Progress = e.progress
-			}
-			for _, path := range logs {
-				res, err := ingest.Logs(cmd.Context(), c, path, logOpts)
-				if err != nil {
-					return err
+			res, paths, err := e.investigate(cmd, c, logs, logFormat, snapshot, outDir, loc, previous)
+			c.Close()
+			if err != nil {
+				// The case is new and half-built: remove it, so that the
+				// corrected command runs as it is, without --force.
+				if rmErr := removeCase(e.casePath); rmErr != nil {
+					return fmt.Errorf("%w\n(the case begun at %s could not be removed: %v; rerun with --force)", err, e.casePath, rmErr)
 				}
-				e.log.Info("log ingested", "path", path, "format", res.Format, "lines", res.LinesRead, "rejected", res.Rejected, "sha256", res.SHA256)
-			}
-			snapOpts := ingest.SnapshotOptions{ToolVersion: toolVersion(), Logger: e.log}
-			snapDone := func() {}
-			if progress {
-				snapOpts.Progress, snapDone = e.stepProgress("snapshot")
-			}
-			snap, err := ingest.Snapshot(cmd.Context(), c, snapshot, snapOpts)
-			snapDone() // before analyze draws its own bar
-			if err != nil {
-				return err
-			}
-			for _, t := range snap.Missing {
-				e.log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
-			}
-			e.log.Info("snapshot ingested", "path", snapshot, "tables", len(snap.Tables))
-
-			if err := e.analysisMemory(cmd, c); err != nil {
-				return err
-			}
-			opts := analyze.Options{Previous: previous, ToolVersion: toolVersion(), Logger: e.log}
-			if progress {
-				var done func()
-				opts.Progress, done = e.stepProgress("analyze")
-				defer done()
-			}
-			res, err := analyze.Run(cmd.Context(), c, opts)
-			if err != nil {
-				return memoryHint(err)
-			}
-			paths, err := report.Write(cmd.Context(), c, report.Options{Out: outDir, TZ: loc, FreezeFormat: report.FreezeCSV})
-			if err != nil {
-				return err
+				return fmt.Errorf("%w\n(the case begun at %s was removed; correct the input and rerun the same command)", err, e.casePath)
 			}
 			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
 				return err
@@ -132,13 +115,13 @@ byte-identical files.`,
 			for _, p := range paths {
 				fmt.Fprintf(e.stdout, "wrote\t%s\n", p)
 			}
-			return nil
+			return verdictError(res)
 		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&logs, "logs", nil, "access log files (plain, gzip or zstd); the arguments after it are logs too")
 	f.StringVar(&logFormat, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
-	f.StringVar(&snapshot, "snapshot", "", "Warehouse snapshot: a directory of table exports or a pg_dump (required)")
+	f.StringVar(&snapshot, "snapshot", "", "Warehouse snapshot: a directory of table exports or a pg_dump")
 	f.StringVar(&outDir, "out", "", "directory for the report and, unless --case, the case (required)")
 	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read in report.html (IANA name); files stay UTC")
 	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
@@ -146,9 +129,62 @@ byte-identical files.`,
 	return cmd
 }
 
+// investigate ingests the logs and the snapshot into the new case c,
+// analyzes it and writes the report.
+func (e *env) investigate(cmd *cobra.Command, c *casefile.Case, logs []string, logFormat, snapshot, outDir string,
+	loc *time.Location, previous *analyze.Previous) (*analyze.Result, []string, error) {
+	ctx := cmd.Context()
+	progress := !e.quiet && e.stderrIsTerminal()
+	logOpts := ingest.LogOptions{Format: logFormat, ToolVersion: toolVersion(), Logger: e.log}
+	if progress {
+		logOpts.Progress = e.progress
+	}
+	for _, path := range logs {
+		res, err := ingest.Logs(ctx, c, path, logOpts)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.log.Info("log ingested", "path", path, "format", res.Format, "lines", res.LinesRead, "rejected", res.Rejected, "sha256", res.SHA256)
+	}
+	if snapshot != "" {
+		snapOpts := ingest.SnapshotOptions{ToolVersion: toolVersion(), Logger: e.log}
+		snapDone := func() {}
+		if progress {
+			snapOpts.Progress, snapDone = e.stepProgress("snapshot")
+		}
+		snap, err := ingest.Snapshot(ctx, c, snapshot, snapOpts)
+		snapDone() // before analyze draws its own bar
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, t := range snap.Missing {
+			e.log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
+		}
+		e.log.Info("snapshot ingested", "path", snapshot, "tables", len(snap.Tables))
+	}
+	if err := e.analysisMemory(cmd, c); err != nil {
+		return nil, nil, err
+	}
+	opts := analyze.Options{Previous: previous, ToolVersion: toolVersion(), Logger: e.log}
+	if progress {
+		var done func()
+		opts.Progress, done = e.stepProgress("analyze")
+		defer done()
+	}
+	res, err := analyze.Run(ctx, c, opts)
+	if err != nil {
+		return nil, nil, memoryHint(err)
+	}
+	paths, err := report.Write(ctx, c, report.Options{Out: outDir, TZ: loc, FreezeFormat: report.FreezeCSV})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, paths, nil
+}
+
 // freshCase makes sure no case exists at path: investigate starts from
 // nothing, so that the same inputs give the same files. With force, an
-// existing case and its write-ahead log are deleted.
+// existing case is deleted.
 func freshCase(path string, force bool) error {
 	_, err := os.Stat(path)
 	switch {
@@ -159,10 +195,16 @@ func freshCase(path string, force bool) error {
 	case !force:
 		return usageError{fmt.Errorf("case %s already exists: investigate starts a new case; pass --force to delete it and start again, or use analyze and report on it", path)}
 	}
+	return removeCase(path)
+}
+
+// removeCase deletes the case at path with its write-ahead log and spill
+// directory.
+func removeCase(path string) error {
 	for _, p := range []string{path, path + ".wal"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	return nil
+	return os.RemoveAll(path + ".tmp")
 }

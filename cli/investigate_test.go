@@ -36,7 +36,7 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 			wrote = append(wrote, p)
 		}
 	}
-	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "email-reverify.csv",
+	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv", "email-reverify.csv",
 		"tampering.csv", "timeline.jsonl", filepath.Join("public", "summary.json"), filepath.Join("public", "timeline_hourly.csv")} {
 		p := filepath.Join(out, name)
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 || !slices.Contains(wrote, p) {
@@ -69,8 +69,7 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"investigate", "--snapshot", "s", "--out", out}, "needs --logs"},
-		{[]string{"investigate", "--logs", "a.log", "--out", out}, "needs --snapshot"},
+		{[]string{"investigate", "--out", out}, "needs --logs FILE..., --snapshot PATH, or both"},
 		{[]string{"investigate", "--logs", "a.log", "--snapshot", "s"}, "needs --out"},
 		{[]string{"investigate", "--logs", "a.log", "--snapshot", "s", "--out", out, "--tz", "Nowhere/Else"}, `--tz "Nowhere/Else"`},
 	} {
@@ -83,5 +82,9 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 		"--out", filepath.Join(t.TempDir(), "x"), "--logs", "no-such.log")
 	if code != exitError || !strings.Contains(errOut, "no-such.log") {
 		t.Errorf("investigate with a missing log: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "investigate", "--snapshot", "s", "--out", filepath.Join(t.TempDir(), "x"))
+	if code != exitError || !strings.Contains(errOut, "s: no such file or directory") {
+		t.Errorf("investigate with a missing snapshot: exit %d, %q", code, errOut)
 	}
 }

@@ -44,16 +44,30 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return w.e.stderr.Write(p)
 }
 
-// Exit codes, as gh uses them: 1 for errors, 2 for usage, 130 for Ctrl-C.
+// Exit codes, as gh uses them: 1 for errors, 2 for usage, 130 for Ctrl-C;
+// and 3 when an analysis ran but its verdict is inconclusive.
 const (
-	exitOK        = 0
-	exitError     = 1
-	exitUsage     = 2
-	exitInterrupt = 130
+	exitOK           = 0
+	exitError        = 1
+	exitUsage        = 2
+	exitInconclusive = 3
+	exitInterrupt    = 130
 )
+
+// exitCodes is the help text on exit codes every command shares.
+const exitCodes = `Exit codes: 0 done (for analyze and investigate: the verdict is attack,
+anomaly or no anomaly), 1 error, 2 usage error, 3 the analysis ran but its
+verdict is inconclusive (the sources do not overlap or pair, the baseline
+is too short, or there are too few logins to judge), 130 interrupted.`
 
 // usageError marks an error in how the command was called.
 type usageError struct{ error }
+
+// inconclusiveError says an analysis ran and printed its results, but its
+// verdict is inconclusive: the command exits with exitInconclusive.
+type inconclusiveError struct{ reason string }
+
+func (e inconclusiveError) Error() string { return "verdict inconclusive: " + e.reason }
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string) int {
@@ -78,8 +92,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "freezeframe: %v\n", err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	var ie inconclusiveError
+	switch {
+	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &ie):
+		return exitInconclusive
 	}
 	return exitError
 }
@@ -89,7 +107,9 @@ func newRoot(e *env) *cobra.Command {
 		Use:   "freezeframe",
 		Short: "Offline forensic analyzer for credential-stuffing incidents",
 		Long: `freezeframe ingests access logs and database snapshots into a DuckDB case file,
-with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
+with a SHA-256 chain of custody, to investigate credential-stuffing incidents.
+
+` + exitCodes,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -140,3 +140,25 @@ func (in *input) Close() {
 		in.file.Close()
 	}
 }
+
+// CheckLog says, before anything is ingested, whether the log at path can
+// be read: standard input ("-"), or a regular file this process may open.
+func CheckLog(path string) error {
+	if path == "-" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("log %s: no such file (a shell pattern that matched nothing stays as written)", path)
+	case err != nil:
+		return fmt.Errorf("log %s: %w", path, err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("log %s: not a regular file; give the log files themselves (logs/*.log.gz), not a directory", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("log %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -370,3 +370,35 @@ func dropStages(ctx context.Context, c *casefile.Case) {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// CheckSnapshot says, before anything is ingested, whether the snapshot at
+// path can be: its files are there, with the tables freezeframe needs, and
+// every CSV table has the columns it needs (its header is read; Parquet,
+// JSON lines and pg_dump files are checked when they are staged). It
+// neither opens a case nor keeps anything.
+func CheckSnapshot(path string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	files, err := findSnapshotFiles(path, log)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.format != "csv" {
+			continue
+		}
+		header, err := csvHeader(f.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.path, err)
+		}
+		have := map[string]string{}
+		for _, col := range header {
+			have[col] = "VARCHAR"
+		}
+		if _, err := stageSelect(f.tables[0], have, f.path, quoteIdent, quoteIdent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
