@@ -9,6 +9,7 @@
 //	accounts.csv         every implicated account with its classification and reasons
 //	exposed.csv          accounts whose password a campaign proved, stopped by a second factor
 //	campaigns.csv        the campaigns and their fingerprints
+//	block-list.csv       the campaigns' addresses and hostile fingerprints, for a CDN or WAF
 //	email-reverify.csv   verified emails of accounts without a second factor
 //	tampering.csv        release, file, role and token events by implicated accounts
 //	timeline.jsonl       the suspicious events, as Timesketch imports them

@@ -59,11 +59,15 @@ type htmlPage struct {
 	Sum      Summary
 	Zone     string // the zone times are shown in
 	From, To string // the window, in Zone
-	CSP      string
-	CSS      template.CSS
-	Echarts  template.JS
-	Script   template.JS
-	Charts   []chartSpec
+	// VerdictFrom and VerdictTo are the verdict's hours, in Zone; Spans
+	// the time each source covers, for "What was checked".
+	VerdictFrom, VerdictTo string
+	Spans                  []htmlSpan
+	CSP                    string
+	CSS                    template.CSS
+	Echarts                template.JS
+	Script                 template.JS
+	Charts                 []chartSpec
 
 	ChartedCampaigns int // campaigns with a series of their own in the activity chart
 	OtherCampaigns   int // campaigns summed into its "other campaigns" series
@@ -131,6 +135,11 @@ type htmlRun struct {
 	Score, MinScore, CandidateScore            float64
 }
 
+// htmlSpan is the time one source covers, in the page's zone.
+type htmlSpan struct {
+	What, From, To string // From empty: the source covers nothing
+}
+
 // htmlStep is a step of the analysis with the parameters the run recorded.
 type htmlStep struct {
 	ID, Kind, Title string
@@ -184,6 +193,25 @@ func renderHTML(ctx context.Context, c *casefile.Case, sum Summary, opts Options
 	p.CSP = contentSecurityPolicy(string(p.Echarts), string(p.Script))
 	if sum.Window.From != nil && sum.Window.To != nil {
 		p.From, p.To = at(*sum.Window.From).Text, at(*sum.Window.To).Text
+	}
+	if sum.VerdictFrom != nil && sum.VerdictTo != nil {
+		p.VerdictFrom, p.VerdictTo = at(*sum.VerdictFrom).Text, at(*sum.VerdictTo).Text
+	}
+	cv := sum.Coverage
+	for _, sp := range []struct {
+		what     string
+		from, to *time.Time
+	}{
+		{"Access logs", cv.LogsFrom, cv.LogsTo},
+		{"Snapshot's login events", cv.EventsFrom, cv.EventsTo},
+		{"Their overlap", cv.OverlapFrom, cv.OverlapTo},
+		{"Hours analysed", cv.SpanFrom, cv.SpanTo},
+	} {
+		h := htmlSpan{What: sp.what}
+		if sp.from != nil && sp.to != nil {
+			h.From, h.To = at(*sp.from).Text, at(*sp.to).Text
+		}
+		p.Spans = append(p.Spans, h)
 	}
 
 	t, err := loadTimeline(ctx, c, tz)
@@ -463,6 +491,15 @@ var htmlFuncs = template.FuncMap{
 	"fixed": func(f float64, places int) string { return strconv.FormatFloat(f, 'f', places, 64) },
 	"pct":   func(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" },
 	"deref": func(n *int64) int64 { return *n },
+	// sentence capitalises the first letter of a clause that opens a sentence.
+	"sentence": func(s string) string {
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
+	// verdictClass is the verdict as a CSS class name: "no anomaly" → no-anomaly.
+	"verdictClass": func(v string) string { return strings.ReplaceAll(v, " ", "-") },
 }
 
 // thousands writes n with commas between groups of three digits.

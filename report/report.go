@@ -63,6 +63,7 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	w.csv("accounts.csv", "accounts.sql")
 	w.csv("exposed.csv", "exposed.sql")
 	w.csv("campaigns.csv", "campaigns.sql")
+	w.csv("block-list.csv", "block_list.sql")
 	w.csv("email-reverify.csv", "email_reverify.sql")
 	w.csv("tampering.csv", "tampering_list.sql") // report_tampering, which LoadSummary made
 	w.jsonl("timeline.jsonl", "timeline.sql")

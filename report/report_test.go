@@ -46,7 +46,7 @@ func TestReportOnTheSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "email-reverify.csv", "tampering.csv",
+	for _, want := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv", "email-reverify.csv", "tampering.csv",
 		"timeline.jsonl", "public/summary.json", "public/timeline_hourly.csv"} {
 		if !slices.Contains(paths, filepath.Join(out, want)) {
 			t.Errorf("Write did not return %s: %v", want, paths)

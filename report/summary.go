@@ -21,6 +21,18 @@ type Summary struct {
 	ToolVersion   string `json:"tool_version"` // freezeframe version that ran the analysis
 	ResultsSHA256 string `json:"results_sha256"`
 
+	// Verdict is the run's answer: attack, anomaly, no anomaly or
+	// inconclusive (stage verdict), with why and what to do next.
+	Verdict       string `json:"verdict"`
+	VerdictReason string `json:"verdict_reason"`
+	NextStep      string `json:"next_step"`
+	// VerdictFrom and VerdictTo are the hours of an attack or an anomaly,
+	// and Signals the signals that rose in them.
+	VerdictFrom *time.Time `json:"verdict_hours_from_utc"`
+	VerdictTo   *time.Time `json:"verdict_hours_to_utc"`
+	Signals     []string   `json:"signals_that_rose"`
+	Coverage    Coverage   `json:"coverage"`
+
 	Window    Window      `json:"window"`
 	ToFreeze  FreezeCount `json:"accounts_to_freeze"`
 	Exposed   int64       `json:"exposed"`  // password known to the attacker, stopped by a second factor
@@ -41,6 +53,34 @@ type Summary struct {
 	LoginRate LoginRate   `json:"login_rate"`
 	Tampering Tampering   `json:"tampering"`
 	Emails    EmailCounts `json:"emails"`
+}
+
+// Coverage is what the run could check (table coverage): the sources, the
+// time each spans and their overlap, how well they paired, the baseline,
+// and what was not checked. Counts and spans only.
+type Coverage struct {
+	Sources            string     `json:"sources"` // logs and snapshot | logs only | snapshot only | nothing
+	LogsFrom           *time.Time `json:"logs_from_utc"`
+	LogsTo             *time.Time `json:"logs_to_utc"`
+	Requests           int64      `json:"requests"`
+	EventsFrom         *time.Time `json:"login_events_from_utc"`
+	EventsTo           *time.Time `json:"login_events_to_utc"`
+	LoginEvents        int64      `json:"login_events"`
+	OverlapFrom        *time.Time `json:"overlap_from_utc"`
+	OverlapTo          *time.Time `json:"overlap_to_utc"`
+	EventsInOverlap    int64      `json:"login_events_in_overlap"`
+	EventsPaired       int64      `json:"login_events_paired_with_a_log_line"`
+	PostsInOverlap     int64      `json:"login_posts_in_overlap"`
+	PostsPaired        int64      `json:"login_posts_paired_with_an_event"`
+	SpanFrom           *time.Time `json:"analysed_from_utc"`
+	SpanTo             *time.Time `json:"analysed_to_utc"`
+	SpanHours          int64      `json:"analysed_hours"`
+	BaselineHours      int64      `json:"baseline_hours"` // analysed hours outside the incident window
+	AttemptsJudged     int64      `json:"login_attempts_analysed"`
+	RequestsWithClient int64      `json:"requests_with_client"`
+	RequestsWithoutIP  int64      `json:"requests_without_ip_row"` // their client has no row in ip_addresses
+	MissingTables      []string   `json:"missing_tables"`
+	NotChecked         []string   `json:"not_checked"`
 }
 
 // Window is the incident window the analysis used: [From, To).
@@ -164,7 +204,44 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 		return Summary{}, err
 	}
 	s.Tampering.AccountsChecked = tamperChecked
+	if err := loadVerdict(ctx, c, &s); err != nil {
+		return Summary{}, err
+	}
 	return s, nil
+}
+
+// loadVerdict reads the run's verdict and coverage into s.
+func loadVerdict(ctx context.Context, c *casefile.Case, s *Summary) error {
+	q, err := query("verdict.sql")
+	if err != nil {
+		return err
+	}
+	cv := &s.Coverage
+	var t [10]sql.NullTime
+	var signals, missing, notChecked []any
+	err = c.Conn.QueryRowContext(ctx, q).Scan(&s.Verdict, &s.VerdictReason, &s.NextStep, &t[0], &t[1], &signals,
+		&cv.Sources, &t[2], &t[3], &cv.Requests, &t[4], &t[5], &cv.LoginEvents,
+		&t[6], &t[7], &cv.EventsInOverlap, &cv.EventsPaired, &cv.PostsInOverlap, &cv.PostsPaired,
+		&t[8], &t[9], &cv.SpanHours, &cv.BaselineHours, &cv.AttemptsJudged,
+		&cv.RequestsWithClient, &cv.RequestsWithoutIP, &missing, &notChecked)
+	if err != nil {
+		return fmt.Errorf("case %s: verdict.sql: %w", c.Path, err)
+	}
+	s.VerdictFrom, s.VerdictTo = timePtr(t[0]), timePtr(t[1])
+	cv.LogsFrom, cv.LogsTo, cv.EventsFrom, cv.EventsTo = timePtr(t[2]), timePtr(t[3]), timePtr(t[4]), timePtr(t[5])
+	cv.OverlapFrom, cv.OverlapTo, cv.SpanFrom, cv.SpanTo = timePtr(t[6]), timePtr(t[7]), timePtr(t[8]), timePtr(t[9])
+	s.Signals, cv.MissingTables, cv.NotChecked = stringList(signals), stringList(missing), stringList(notChecked)
+	return nil
+}
+
+// stringList turns a list the driver returns into strings; never nil, so that
+// JSON has [] rather than null.
+func stringList(list []any) []string {
+	out := []string{}
+	for _, v := range list {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
 }
 
 // requireAnalysis fails with ErrNoAnalysis unless an analysis run is
