@@ -44,6 +44,7 @@ import (
 type config struct {
 	scale        float64
 	work, format string
+	sources      string // both, logs or snapshot: what of each world is ingested
 	reuse, base  bool
 	minP, minR   float64
 	settings     analyze.Settings
@@ -57,6 +58,7 @@ func main() {
 	flag.Float64Var(&cfg.scale, "scale", 3, "incident size (1 = 2,000 accounts)")
 	flag.StringVar(&cfg.work, "work", filepath.Join(os.TempDir(), "freezeframe-quality"), "scratch directory, one folder per world")
 	flag.StringVar(&cfg.format, "log-format", "fastly-pypi", "access-log format the incidents are written in")
+	flag.StringVar(&cfg.sources, "sources", "both", "what of each world to ingest: both, logs (access logs only) or snapshot (the snapshot only)")
 	flag.BoolVar(&cfg.reuse, "reuse", false, "reuse incidents and cases already in -work (analyze again only)")
 	flag.BoolVar(&cfg.base, "baselines", false, "also run the public per-source baselines")
 	flag.Float64Var(&cfg.minP, "min-precision", 0.95, "a draw below this precision is listed as failing")
@@ -67,6 +69,9 @@ func main() {
 	seeds, err := parseSeeds(*seedsFlag)
 	if err != nil {
 		fail(fmt.Errorf("-seeds: %w", err))
+	}
+	if !slices.Contains([]string{"both", "logs", "snapshot"}, cfg.sources) {
+		fail(fmt.Errorf("-sources %q: want both, logs or snapshot", cfg.sources))
 	}
 	steps, err := analyze.Steps()
 	if err != nil {
@@ -123,7 +128,9 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 	var quiet, quietWindows, quietFrozen, attacks int
 	var tp, fp, fn, rtp, rfp int // pooled over the draws with an attack
 	var failing []*outcome
+	verdicts := map[bool]map[string]int{false: {}, true: {}} // with an attack or not → verdict → draws
 	for _, o := range outs {
+		verdicts[o.world.Attacker != nil][o.run.Verdict.Verdict]++
 		if o.world.Attacker == nil {
 			quiet++
 			if o.run.WindowSource != "none" {
@@ -145,8 +152,8 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 			failing = append(failing, o)
 		}
 	}
-	fmt.Printf("Detection quality on %d worlds drawn from the attacker space, seeds %s, scale %g (%d accounts), %s logs, no --window.\n\n",
-		len(outs), seedText, cfg.scale, int(2000*cfg.scale), cfg.format)
+	fmt.Printf("Detection quality on %d worlds drawn from the attacker space, seeds %s, scale %g (%d accounts), %s logs, sources ingested: %s, no --window.\n\n",
+		len(outs), seedText, cfg.scale, int(2000*cfg.scale), cfg.format, cfg.sources)
 	fmt.Println("| measure | draws | min | 5th percentile | median | mean |")
 	fmt.Println("|---|---|---|---|---|---|")
 	row := func(name string, v []float64) {
@@ -160,6 +167,7 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 		"counting the accounts to review, recall %s, with %d other accounts to review.\n",
 		attacks, ratio(tp, tp+fp), tp, tp+fp, ratio(tp, tp+fn), tp, tp+fn, ratio(rtp, tp+fn), rfp-fp)
 	fmt.Printf("\nDraws without attack: %d; a window found in %d, an account frozen or named exposed in %d.\n", quiet, quietWindows, quietFrozen)
+	fmt.Printf("Verdicts, draws with an attack: %s; without: %s.\n", verdictCounts(verdicts[true]), verdictCounts(verdicts[false]))
 	fmt.Printf("Draws under the bar (precision < %.2f or recall < %.2f, or frozen without attack): %d of %d.\n\n", cfg.minP, cfg.minR, len(failing), len(outs))
 	if len(failing) > 0 {
 		fmt.Println("| seed | P | R | TP / FP / FN | exposed named / truth | window vs attack | world | replay |")
@@ -174,8 +182,8 @@ func runRandom(ctx context.Context, cfg config, seeds []uint64, seedText string)
 func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []string, seedText string) {
 	fmt.Printf("Detection quality: accounts to freeze (compromised) vs truth, scale %g (%d accounts), seeds %s, %s logs, no --window.\n\n",
 		cfg.scale, int(2000*cfg.scale), seedText, cfg.format)
-	fmt.Println("| scenario | split | compromised | listed | TP | FP | FN | precision | recall | worst seed (P / R) | exposed named / truth | windows |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| scenario | split | compromised | listed | TP | FP | FN | precision | recall | worst seed (P / R) | exposed named / truth | windows | verdicts |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	type tally struct{ tp, fp, fn, listed int }
 	base := map[string]map[string]*tally{} // baseline → scenario → tally
 	var baseIDs []string
@@ -188,6 +196,7 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 		var truthN, expHits, expTruth int
 		worstP, worstR := 1.0, 1.0
 		var windows []string
+		verdicts := map[string]int{}
 		heldOut := sc.HeldOut || slices.Min(seeds) >= 1000 // a drawn world is held out by its seed
 		for _, seed := range seeds {
 			o, err := one(ctx, cfg, sc, seed)
@@ -198,6 +207,7 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 			truthN += o.facts.Compromised
 			expHits, expTruth = expHits+o.exposed.Hits, expTruth+o.exposed.Truth
 			worstP, worstR = min(worstP, o.res.Precision), min(worstR, o.res.Recall)
+			verdicts[o.run.Verdict.Verdict]++
 			if !slices.Contains(windows, o.window) {
 				windows = append(windows, o.window)
 			}
@@ -218,8 +228,8 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 		if heldOut {
 			split = "**held out**"
 		}
-		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %d / %d | %s |\n", sc.Name, split, truthN, t.listed, t.tp, t.fp, t.fn,
-			ratio(t.tp, t.tp+t.fp), ratio(t.tp, t.tp+t.fn), worstP, worstR, expHits, expTruth, strings.Join(windows, "; "))
+		fmt.Printf("| %s | %s | %d | %d | %d | %d | %d | %s | %s | %.3f / %.3f | %d / %d | %s | %s |\n", sc.Name, split, truthN, t.listed, t.tp, t.fp, t.fn,
+			ratio(t.tp, t.tp+t.fp), ratio(t.tp, t.tp+t.fn), worstP, worstR, expHits, expTruth, strings.Join(windows, "; "), verdictCounts(verdicts))
 	}
 	if !cfg.base {
 		return
@@ -257,19 +267,27 @@ func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*ou
 			return nil, err
 		}
 	}
-	c, err := casefile.Open(ctx, filepath.Join(dir, "case.duckdb"), casefile.ReadWrite)
+	name := "case.duckdb"
+	if cfg.sources != "both" {
+		name = "case-" + cfg.sources + ".duckdb"
+	}
+	c, err := casefile.Open(ctx, filepath.Join(dir, name), casefile.ReadWrite)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
-	for _, l := range logs { // a no-op for a file already in the case
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
-			return nil, err
+	if cfg.sources != "snapshot" {
+		logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
+		for _, l := range logs { // a no-op for a file already in the case
+			if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
-		return nil, err
+	if cfg.sources != "logs" {
+		if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
+			return nil, err
+		}
 	}
 	run, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "quality", Logger: quiet, Settings: cfg.settings})
 	if err != nil {
@@ -319,9 +337,18 @@ func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*ou
 		o.window += " vs " + span(facts.AttackStart, facts.AttackEnd)
 	}
 	o.duration = time.Since(start)
-	fmt.Fprintf(os.Stderr, "%s seed %d: P %.3f R %.3f (TP %d FP %d FN %d), exposed %d/%d named of %d, window %s, %.1f s — %s\n", sc.Name, seed,
-		o.res.Precision, o.res.Recall, o.res.TP, o.res.FP, o.res.FN, o.exposed.Hits, o.exposed.Truth, o.exposed.Listed, o.window, o.duration.Seconds(), facts.Spec)
+	fmt.Fprintf(os.Stderr, "%s seed %d: P %.3f R %.3f (TP %d FP %d FN %d), exposed %d/%d named of %d, window %s (scan score %.1f), verdict %s, %.1f s — %s\n", sc.Name, seed,
+		o.res.Precision, o.res.Recall, o.res.TP, o.res.FP, o.res.FN, o.exposed.Hits, o.exposed.Truth, o.exposed.Listed, o.window, run.WindowScore, run.Verdict.Verdict, o.duration.Seconds(), facts.Spec)
 	return o, nil
+}
+
+// verdictCounts writes verdict counts in a fixed order.
+func verdictCounts(m map[string]int) string {
+	var parts []string
+	for _, v := range []string{analyze.VerdictAttack, analyze.VerdictAnomaly, analyze.VerdictNoAnomaly, analyze.VerdictInconclusive} {
+		parts = append(parts, fmt.Sprintf("%s %d", v, m[v]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func readFacts(dir string) (*samples.Facts, error) {
