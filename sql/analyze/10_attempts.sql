@@ -34,7 +34,7 @@
 --   session_window_s = 900: an event is paired with the client's latest login POST at most this many seconds earlier
 --   clock_skew_s = 2: seconds an event may precede its log line (clocks of the CDN and the app differ)
 --   typo_window_s = 60: a POST no event explains, followed this soon by an accepted one from the same client and browser, is a corrected username
---   history_days = 14: with no access log, days of login events before the last one to analyse
+--   history_days = 7: with no access log, days of login events before the last one to analyse (a week: over 14 days of generated worlds, whose history before the simulated week is sparser, the whole week read as a window and a week without attack froze 39 accounts)
 -- references: Warehouse login flow (../shared/notes/warehouse.md); Freeman et al., NDSS 2016
 
 -- Every login POST with the behaviour that led to it, in one pass over the
