@@ -153,6 +153,14 @@ SELECT id AS event_id, account, time, CASE WHEN span.hashed_logs THEN lower(hash
 FROM account_events, span
 WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo;
 
+-- Which sources the span's attempts come from: login POSTs of the access
+-- logs, login events of the snapshot, or both. With one alone, what the
+-- other would say is unknown: a code accepted on the second-factor page is
+-- then all that tells a passed second factor (below), and stage window
+-- scans the hours of whichever there is.
+CREATE OR REPLACE TABLE attempt_sources AS
+SELECT EXISTS (FROM login_posts) AS posts, EXISTS (FROM login_events) AS events;
+
 -- Few distinct user agents, many attempts: classify each agent once (by
 -- its hash too, which the login POSTs carry).
 CREATE OR REPLACE TABLE user_agent_classes AS
@@ -293,7 +301,7 @@ WITH a AS (
     SELECT k.attempt_id, k.time, k.event_id, k.source_id, k.line_no, CASE WHEN k.event_id IS NULL THEN pt.account ELSE e.account END AS account,
            CASE WHEN k.event_id IS NOT NULL THEN 'event' WHEN pt.account IS NOT NULL THEN 'token' END AS named_by,
            CASE WHEN k.event_id IS NULL THEN
-                    CASE WHEN pt.account IS NOT NULL AND p.passed AND NOT EXISTS (FROM login_events) THEN 'success'
+                    CASE WHEN pt.account IS NOT NULL AND p.passed AND NOT (SELECT events FROM attempt_sources) THEN 'success'
                          WHEN pt.account IS NOT NULL OR (r.status IN (301, 302, 303) AND p.second_factor) THEN 'second_factor_stop'
                          WHEN r.status IN (301, 302, 303) THEN 'password_ok'
                          WHEN r.status = 429 THEN 'rate_limited'

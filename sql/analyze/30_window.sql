@@ -46,7 +46,7 @@
 -- The attempts whose hours are scanned: those of the access logs, or with
 -- no logs (a snapshot alone), the login events of the span analysed.
 CREATE OR REPLACE VIEW scanned AS
-SELECT * FROM attempts WHERE logged OR NOT (SELECT coalesce(bool_or(logged), false) FROM attempts);
+SELECT * FROM attempts WHERE logged OR NOT (SELECT posts FROM attempt_sources);
 
 -- Each attempt (or event) that feeds a signal, with its client.
 CREATE OR REPLACE TABLE signal_events AS
@@ -95,7 +95,7 @@ WITH bounds AS (
 ), hod AS (
     -- successful logins; with no snapshot to tell them, passwords accepted
     SELECT hour(time) AS hod, count(*) AS n FROM scanned
-    WHERE outcome = 'success' OR (outcome IN ('password_ok', 'second_factor_stop') AND NOT (SELECT coalesce(bool_or(event_id IS NOT NULL), false) FROM attempts))
+    WHERE outcome = 'success' OR (outcome IN ('password_ok', 'second_factor_stop') AND NOT (SELECT events FROM attempt_sources))
     GROUP BY ALL
 )
 SELECT row_number() OVER (ORDER BY h.hour) - 1 AS i, h.hour,
@@ -217,3 +217,5 @@ ORDER BY f.hour;
 DROP TABLE scan_segments;
 
 DROP VIEW scanned;
+
+DROP TABLE attempt_sources;
