@@ -20,14 +20,14 @@ WITH c AS (
     GROUP BY c.fingerprint, c.campaign_id
 ), listed AS (
     FROM clients UNION ALL FROM prints
+), outside AS (
+    -- successful logins outside the campaigns, read once for both kinds
+    SELECT a.client, a.fingerprint FROM attempts a ANTI JOIN campaign_attempts x USING (attempt_id)
+    WHERE a.outcome = 'success'
 ), others AS (
-    SELECT 'address' AS kind, client AS value, count(*) AS n FROM attempts a
-    WHERE outcome = 'success' AND NOT EXISTS (SELECT 1 FROM campaign_attempts x WHERE x.attempt_id = a.attempt_id)
-      AND client IN (SELECT value FROM clients) GROUP BY ALL
+    SELECT 'address' AS kind, client AS value, count(*) AS n FROM outside WHERE client IN (SELECT value FROM clients) GROUP BY ALL
     UNION ALL
-    SELECT 'fingerprint', fingerprint, count(*) FROM attempts a
-    WHERE outcome = 'success' AND NOT EXISTS (SELECT 1 FROM campaign_attempts x WHERE x.attempt_id = a.attempt_id)
-      AND fingerprint IN (SELECT value FROM prints) GROUP BY ALL
+    SELECT 'fingerprint', fingerprint, count(*) FROM outside WHERE fingerprint IN (SELECT value FROM prints) GROUP BY ALL
 )
 SELECT l.kind, l.value, l.campaign_id, l.first_seen_utc, l.last_seen_utc, l.attempts, l.accounts, coalesce(o.n, 0) AS other_logins
 FROM listed l LEFT JOIN others o ON o.value = l.value AND o.kind = CASE WHEN l.kind = 'fingerprint' THEN 'fingerprint' ELSE 'address' END
