@@ -80,19 +80,14 @@ type Verdict struct {
 	Signals                   []string
 }
 
-// Coverage is what the run could check (table coverage), as the run
-// record keeps it.
+// Coverage is what the run could check: the part of table coverage a
+// summary of the run shows (the run record keeps the whole row, as JSON).
 type Coverage struct {
-	Sources            string   `json:"sources"` // logs and snapshot | logs only | snapshot only | nothing
-	EventsInOverlap    int64    `json:"events_in_overlap"`
-	EventsPaired       int64    `json:"events_paired"`
-	PostsInOverlap     int64    `json:"posts_in_overlap"`
-	PostsPaired        int64    `json:"posts_paired"`
-	BaselineDays       float64  `json:"baseline_days"`
-	RequestsWithoutIP  int64    `json:"requests_without_ip_row"`
-	RequestsWithClient int64    `json:"requests_with_client"`
-	MissingTables      []string `json:"missing_tables"`
-	NotChecked         []string `json:"not_checked"`
+	Sources         string   `json:"sources"` // logs and snapshot | logs only | snapshot only | nothing
+	EventsInOverlap int64    `json:"events_in_overlap"`
+	EventsPaired    int64    `json:"events_paired"`
+	BaselineDays    float64  `json:"baseline_days"`
+	NotChecked      []string `json:"not_checked"`
 }
 
 // ErrEmptyCase says the case holds neither access logs nor a snapshot. A
