@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -66,15 +65,7 @@ func TestBaselinesWritesAFreezeListPerRule(t *testing.T) {
 		t.Errorf("table\n%s\nwant %v", stdout, want)
 	}
 	for _, id := range []string{"elastic-stuffing-single-source", "elastic-spray-multi-source", "crowdsec-http-bf"} {
-		f, err := os.Open(filepath.Join(out, id+".csv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(f).ReadAll()
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
+		recs := readCSV(t, filepath.Join(out, id+".csv"))
 		if !reflect.DeepEqual(recs[0], []string{"username", "user_id", "classification", "reasons"}) {
 			t.Errorf("%s: header %q", id, recs[0])
 		}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,6 +93,16 @@ func TestReportOnTheCommittedSample(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "ingest some input first") {
 		t.Errorf("report of a missing case: exit %d, %q", code, errOut)
 	}
+}
+
+// readCSV reads a CSV file the command wrote, header first.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(mustRead(t, path))).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -144,10 +143,7 @@ func TestAnAttackWithoutACampaignIsAnAnomaly(t *testing.T) {
 	if err := json.Unmarshal(mustRead(t, filepath.Join(out, "public", "summary.json")), &sum); err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := csv.NewReader(strings.NewReader(string(mustRead(t, filepath.Join(out, "block-list.csv"))))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	blocks := readCSV(t, filepath.Join(out, "block-list.csv"))
 	var byAddress, prints int
 	for _, r := range blocks[1:] {
 		n, _ := strconv.Atoi(r[5])
@@ -220,15 +216,7 @@ func TestTheSampleWithItsLogsOnly(t *testing.T) {
 			want = append(want, a.UserID)
 		}
 	}
-	f, err := os.Open(filepath.Join(out, "exposed.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, filepath.Join(out, "exposed.csv"))
 	var got []string
 	for _, r := range rows[1:] {
 		if r[0] != "" {
