@@ -46,9 +46,7 @@ the hours and signals follow), no anomaly (with what was checked), or
 inconclusive (the sources do not overlap or pair, the baseline is too
 short, or too few logins: exit code 3). What the sources at hand did not
 allow to check is listed after it. A case with access logs only or a
-snapshot only is analysed with what it holds.
-
-` + exitCodes,
+snapshot only is analysed with what it holds.`,
 		Example: `  freezeframe analyze
   freezeframe analyze --window 2024-03-29T18:00Z..2024-03-31T12:00Z
   freezeframe analyze --set classify.freeze_posterior=0.95 --previous wave1/freeze-list.csv`,

@@ -43,9 +43,7 @@ The files after --logs are all logs, so a shell pattern works:
 --logs exports/*.log.gz. Any log file that fails to ingest stops the
 investigation. The verdict, then a short summary and the paths written go
 to stdout; progress (on a terminal) and logs go to stderr. The same inputs
-and options give byte-identical files.
-
-` + exitCodes,
+and options give byte-identical files.`,
 		Example: `  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*
   freezeframe investigate --logs fastly.log.zst --log-format fastly-pypi --snapshot warehouse.sql.zst \
       --out wave2/ --tz America/New_York --previous wave1/freeze-list.csv

@@ -54,7 +54,8 @@ const (
 	exitInterrupt    = 130
 )
 
-// exitCodes is the help text on exit codes every command shares.
+// exitCodes ends every command's help (the root's help template, which
+// the commands inherit).
 const exitCodes = `Exit codes: 0 done (for analyze and investigate: the verdict is attack,
 anomaly or no anomaly), 1 error, 2 usage error, 3 the analysis ran but its
 verdict is inconclusive (the sources do not overlap or pair, the baseline
@@ -107,9 +108,7 @@ func newRoot(e *env) *cobra.Command {
 		Use:   "freezeframe",
 		Short: "Offline forensic analyzer for credential-stuffing incidents",
 		Long: `freezeframe ingests access logs and database snapshots into a DuckDB case file,
-with a SHA-256 chain of custody, to investigate credential-stuffing incidents.
-
-` + exitCodes,
+with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -117,6 +116,7 @@ with a SHA-256 chain of custody, to investigate credential-stuffing incidents.
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodes + "\n")
 	f := root.PersistentFlags()
 	f.StringVar(&e.casePath, "case", "case.duckdb", "case file (a DuckDB database)")
 	f.BoolVarP(&e.quiet, "quiet", "q", false, "print only data and errors: no progress, no log lines below warnings")

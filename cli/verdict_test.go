@@ -248,3 +248,22 @@ func TestAFailedInvestigateRerunsWithoutForce(t *testing.T) {
 		t.Errorf("the corrected investigate: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestEveryHelpListsTheExitCodes: exit code 3 is documented wherever a
+// user asks for help, not only on analyze.
+func TestEveryHelpListsTheExitCodes(t *testing.T) {
+	e := &env{}
+	for _, c := range append(newRoot(e).Commands(), newRoot(e)) {
+		if c.Hidden {
+			continue
+		}
+		args := []string{c.Name(), "--help"}
+		if c.Name() == "freezeframe" {
+			args = []string{"--help"}
+		}
+		stdout, _, code := runCLI(t, args...)
+		if code != 0 || !strings.Contains(stdout, "3 the analysis ran but its\nverdict is inconclusive") {
+			t.Errorf("%v: exit %d, the help does not list exit code 3", args, code)
+		}
+	}
+}
