@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,10 +25,13 @@ import (
 // freezeframe reads and skips everything else, so the dump is never held in
 // memory.
 
-var copyHeader = regexp.MustCompile(`^COPY\s+(?:"?[\w$]+"?\.)?"?([\w$]+)"?\s*\(([^)]*)\)\s+FROM\s+stdin;\s*$`)
+var copyHeader = regexp.MustCompile(`^COPY\s+(?:("?)([\w$]+)("?)\.)?"?([\w$]+)"?\s*\(([^)]*)\)\s+FROM\s+stdin;\s*$`)
 
 // stagePgDump stages the tables of a pg_dump and returns, per table, the
-// rows rejected as malformed.
+// rows rejected as malformed. Warehouse's tables are in the public schema:
+// a COPY block of a table of the same name in another schema (an archive,
+// an audit copy) is skipped and logged. A table whose rows come in several
+// blocks (dumps concatenated) has them all staged.
 func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *slog.Logger) (map[string]int64, error) {
 	in, err := openInput(f.path, nil)
 	if err != nil {
@@ -38,9 +40,13 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	defer in.Close()
 	rejected := map[string]int64{}
 	seen := map[string]bool{}
+	f.staged = map[string]int64{}
 	r := bufio.NewReaderSize(in.r, 1<<20)
 	lineNo := int64(0)
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		line, err := readLine(r)
 		if err == io.EOF {
 			break
@@ -53,29 +59,44 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 		if m == nil {
 			continue
 		}
-		name := string(m[1])
+		schema, name := string(m[2]), string(m[4])
+		if m[1] == nil || len(m[1]) == 0 {
+			schema = strings.ToLower(schema) // unquoted names fold to lower case
+		}
 		t, ok := specByName(name)
-		if !ok || seen[name] {
+		if ok && schema != "" && schema != "public" {
+			log.Info("COPY block of another schema's table skipped; freezeframe reads Warehouse's tables in schema public",
+				"file", f.path, "line", lineNo, "table", schema+"."+name)
+			ok = false
+		}
+		if !ok {
 			if lineNo, err = skipCopy(r, lineNo); err != nil {
 				return nil, err
 			}
 			continue
 		}
+		if seen[name] {
+			log.Warn("another COPY block for the same table: its rows are staged too", "file", f.path, "line", lineNo, "table", name)
+		}
 		seen[name] = true
 		var cols []string
-		for _, col := range strings.Split(string(m[2]), ",") {
+		for _, col := range strings.Split(string(m[5]), ",") {
 			cols = append(cols, strings.Trim(strings.TrimSpace(col), `"`))
 		}
 		n, end, err := stageCopy(ctx, c, f, t, cols, r, lineNo)
 		if err != nil {
 			return nil, fmt.Errorf("COPY %s at line %d: %w", name, lineNo, err)
 		}
-		rejected[name], lineNo = n, end
+		rejected[name] += n
+		lineNo = end
 	}
 	for _, t := range snapshotTables {
 		if !seen[t.name] && t.needed {
-			return nil, fmt.Errorf("the dump has no COPY block for the %s table, which freezeframe needs", t.name)
+			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table, which freezeframe needs", t.name)
 		}
+	}
+	if err := checkUnchanged(in, f); err != nil {
+		return nil, err
 	}
 	f.tables = nil
 	for _, t := range snapshotTables {
@@ -118,48 +139,33 @@ func skipCopy(r *bufio.Reader, lineNo int64) (int64, error) {
 	}
 }
 
+// copyRow is one COPY text-format row split at tabs; it implements
+// fieldSource.
+type copyRow [][]byte
+
+func (r copyRow) value(j int) (string, bool) {
+	if string(r[j]) == `\N` {
+		return "", false
+	}
+	return copyUnescape(r[j]), true
+}
+
+func (r copyRow) set(j int) bool { return string(r[j]) != `\N` && len(r[j]) > 0 }
+
 // stageCopy stages one COPY block's rows through an appender and returns the
 // rows rejected and the line number of the block's end.
 func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpec, cols []string, r *bufio.Reader, lineNo int64) (int64, int64, error) {
-	have := map[string]string{}
-	index := map[string]int{}
-	for i, col := range cols {
-		have[col] = "text"
-		index[col] = i
-	}
-	if _, err := stageSelect(t, have, f.path, quoteIdent, quoteIdent); err != nil {
+	s, err := newStager(t, f, cols)
+	if err != nil {
 		return 0, lineNo, err
 	}
-	if err := createStage(ctx, c, t); err != nil {
-		return 0, lineNo, err
-	}
-	// Where each staged column comes from: a COPY field (-1: absent), and
-	// whether only "is it set" is kept of it.
-	staged := t.stageColumns()
-	source := make([]int, len(staged))
-	flag := make([]bool, len(staged))
-	for i, col := range staged {
-		src := col
-		if name, ok := strings.CutSuffix(col, "_set"); ok && t.isSecret(name) {
-			src, flag[i] = name, true
-		}
-		if j, ok := index[src]; ok {
-			source[i] = j
-		} else {
-			source[i] = -1
-		}
-	}
-	secret := len(t.secrets)+len(t.flagged) > 0
-	var rejected int64
-	var rejects [][]any
-	err := c.Conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_"+t.name)
-		if err != nil {
-			return err
-		}
-		defer app.Close()
-		row := make([]driver.Value, len(staged))
+	err = withAppender(ctx, c, t, func(app *duckdb.Appender) error {
 		for {
+			if lineNo%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			line, err := readLine(r)
 			if err != nil {
 				return fmt.Errorf("COPY block not closed by \\. before the end of the dump")
@@ -168,31 +174,12 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 			if string(line) == `\.` {
 				return nil
 			}
-			fields := bytes.Split(line, []byte{'\t'})
+			fields := copyRow(bytes.Split(line, []byte{'\t'}))
 			if len(fields) != len(cols) {
-				raw := withheld
-				if !secret {
-					raw = rawText(line)
-				}
-				rejects = append(rejects, []any{f.id, lineNo, fmt.Sprintf("line %d: %d fields where the COPY header names %d columns", lineNo, len(fields), len(cols)), raw, int64(len(line)), t.name})
-				rejected++
+				s.reject(lineNo, fmt.Sprintf("%d fields where the COPY header names %d columns", len(fields), len(cols)), line)
 				continue
 			}
-			for i, j := range source {
-				switch {
-				case j < 0:
-					row[i] = nil
-				case flag[i] && (string(fields[j]) == `\N` || len(fields[j]) == 0):
-					row[i] = "f"
-				case flag[i]:
-					row[i] = "t"
-				case string(fields[j]) == `\N`:
-					row[i] = nil
-				default:
-					row[i] = copyUnescape(fields[j])
-				}
-			}
-			if err := app.AppendRow(row...); err != nil {
+			if err := s.add(app, lineNo, fields); err != nil {
 				return err
 			}
 		}
@@ -200,12 +187,9 @@ func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSp
 	if err != nil {
 		return 0, lineNo, err
 	}
-	for _, rj := range rejects {
-		if err := c.Exec(ctx, "INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?, ?)", rj...); err != nil {
-			return 0, lineNo, err
-		}
-	}
-	return rejected, lineNo, nil
+	f.staged[t.name] += s.rows
+	n, err := s.flush(ctx, c)
+	return n, lineNo, err
 }
 
 // copyUnescape decodes a COPY text-format value: backslash escapes for
@@ -242,7 +226,11 @@ func copyUnescape(b []byte) string {
 				v = v*16 + hexVal(b[i])
 				n++
 			}
-			out = append(out, byte(v))
+			if n == 0 {
+				out = append(out, 'x') // as PostgreSQL reads \x without hex digits
+			} else {
+				out = append(out, byte(v))
+			}
 		default:
 			if '0' <= c && c <= '7' {
 				v := int(c - '0')

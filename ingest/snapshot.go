@@ -35,6 +35,9 @@ type TableResult struct {
 	Read     int64
 	Loaded   int64
 	Rejected int64
+	// Duplicates are the rejected rows that repeat the id of a row loaded
+	// before them.
+	Duplicates int64
 }
 
 // SnapshotResult is what ingesting a snapshot did.
@@ -56,9 +59,35 @@ type snapshotFile struct {
 	size   int64
 	id     int32
 	staged map[string]int64 // rows staged per table, where staging counted them
-	read   int64            // rows over all its tables
-	loaded int64
-	reject int64
+	scan   *csvScan         // a CSV file's first read
+	// inPlace: DuckDB reads the file itself when the table loads (a view),
+	// so it is hashed again afterwards.
+	inPlace bool
+	read    int64 // rows over all its tables
+	loaded  int64
+	reject  int64
+}
+
+// changed hashes the file again and says whether it is no longer the one
+// hashed before staging began.
+func (f *snapshotFile) changed() error {
+	sum, size, err := hashFile(f.path)
+	if err != nil {
+		return err
+	}
+	if err := sameFile(f, sum, size); err != nil {
+		return fmt.Errorf("%s: %w", f.path, err)
+	}
+	return nil
+}
+
+// sameFile fails if a file's hash and size are not those taken before
+// staging began: the file changed while it was read.
+func sameFile(f *snapshotFile, sum string, size int64) error {
+	if sum != f.sha256 || size != f.size {
+		return fmt.Errorf("the file changed while it was read (SHA-256 %s, %d bytes, before; %s, %d bytes, after): snapshot files are evidence and must not change; copy them somewhere nothing writes, then ingest again", f.sha256, f.size, sum, size)
+	}
+	return nil
 }
 
 // exportExts maps a table file's ending to its format.
@@ -138,7 +167,12 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 	res := &SnapshotResult{Path: path}
 	var hashes []string
 	for _, f := range files {
-		if f.sha256, f.size, err = hashFile(f.path); err != nil {
+		if f.format == "csv" {
+			// One read hashes the file and checks how it splits.
+			if f.scan, err = scanCSV(ctx, f); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.path, err)
+			}
+		} else if f.sha256, f.size, err = hashFile(f.path); err != nil {
 			return nil, err
 		}
 		hashes = append(hashes, f.sha256)
@@ -242,34 +276,49 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 				return nil, err
 			}
 		}
-		countRejects := fmt.Sprintf("SELECT count(*) FROM rejects WHERE source_id = %d AND table_name = %s", f.id, quoteString(t.name))
-		before, err := queryCount(ctx, c, countRejects)
-		if err != nil {
-			return nil, err
-		}
 		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
 			return nil, err
 		}
 		if err := c.Exec(ctx, "SET VARIABLE table_name = "+quoteString(t.name)); err != nil {
 			return nil, err
 		}
-		began := time.Now()
-		if err := loadTable(ctx, c, log, "snapshot/"+t.sqlFile, staged); err != nil {
-			return nil, fmt.Errorf("load %s: %w", t.name, err)
-		}
-		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
-		after, err := queryCount(ctx, c, countRejects)
-		if err != nil {
+		// A clean CSV file's first read found no two rows with one id.
+		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE check_duplicates = %t", f.scan == nil || !f.scan.clean)); err != nil {
 			return nil, err
 		}
-		valueRejects := after - before
+		began := time.Now()
+		loaded, valueRejects, err := loadTable(ctx, c, log, "snapshot/"+t.sqlFile, staged)
+		if err != nil {
+			if f.inPlace {
+				if changed := f.changed(); changed != nil {
+					return nil, changed // the likelier cause of counts that differ
+				}
+			}
+			return nil, fmt.Errorf("load %s from %s: %w", t.name, f.path, err)
+		}
+		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
 		tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
-			Read: staged + structural[t.name], Loaded: staged - valueRejects, Rejected: valueRejects + structural[t.name]}
+			Read: staged + structural[t.name], Loaded: loaded, Rejected: valueRejects + structural[t.name]}
+		if tr.Duplicates, err = queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ? AND starts_with(reason, 'duplicate id ')", f.id, t.name); err != nil {
+			return nil, err
+		}
+		if tr.Duplicates > 0 {
+			log.Warn("rows with the id of an earlier row rejected; the first row of each id is kept", "table", t.name, "file", f.path, "rows", tr.Duplicates)
+		}
 		if err := c.Exec(ctx, "INSERT INTO snapshot_tables VALUES (?, ?, ?, ?, ?)", f.id, t.name, tr.Read, tr.Loaded, tr.Rejected); err != nil {
 			return nil, err
 		}
 		f.read, f.loaded, f.reject = f.read+tr.Read, f.loaded+tr.Loaded, f.reject+tr.Rejected
 		res.Tables = append(res.Tables, tr)
+	}
+	for _, f := range files {
+		// DuckDB read these files in place while loading; the others were
+		// checked as they were read.
+		if f.inPlace {
+			if err := f.changed(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, f := range files {
 		if err := c.Exec(ctx, stmtInsertSource, f.id, "snapshot", f.path, f.size, f.sha256, f.format, compressionOf(f.path),
@@ -310,26 +359,27 @@ func runScript(ctx context.Context, c *casefile.Case, log *slog.Logger, fsys fs.
 	return nil
 }
 
-// loadTable runs a table's load file (see sql/snapshot/00_macros.sql). Its
-// INSERT INTO rejects, which numbers rows in one ordered pass, runs only if
-// some of the staged rows did not load: fewer than staged were inserted by
-// the file's load statement, or, in a file without one, `checked` has a
-// rejected row.
-func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name string, staged int64) error {
+// loadTable runs a table's load file (see sql/snapshot/00_macros.sql) and
+// returns how many staged rows it loaded and rejected, counted from its
+// INSERT statements: the one into the case's table and the one into
+// rejects, which runs only if some staged row did not load. A file whose table is only counted into another (security keys,
+// recovery codes) loads every row it does not reject. The two must add up
+// to the rows staged, or the books would not match the case.
+func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name string, staged int64) (loaded, rejected int64, err error) {
 	body, err := fs.ReadFile(ffsql.Snapshot, name)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	loaded := int64(-1)
+	loaded = -1
 	for i, stmt := range ffsql.Statements(string(body)) {
 		isRejects := strings.HasPrefix(stmt, "INSERT INTO rejects")
 		if isRejects && loaded == staged {
-			continue
+			continue // numbering rows takes an ordered pass, which a clean table is spared
 		}
 		if isRejects && loaded < 0 {
 			n, err := queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL")
 			if err != nil {
-				return err
+				return 0, 0, err
 			}
 			if n == 0 {
 				continue
@@ -338,21 +388,33 @@ func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name str
 		began := time.Now()
 		res, err := c.Conn.ExecContext(ctx, stmt)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return 0, 0, fmt.Errorf("%s: %w", name, err)
 		}
-		if strings.HasPrefix(stmt, "INSERT INTO") && !isRejects {
-			if loaded, err = res.RowsAffected(); err != nil {
-				return err
+		if strings.HasPrefix(stmt, "INSERT INTO") {
+			n, err := res.RowsAffected()
+			if err != nil {
+				return 0, 0, err
+			}
+			if isRejects {
+				rejected = n
+			} else {
+				loaded = n
 			}
 		}
 		log.Debug("statement", "file", name, "n", i+1, "seconds", time.Since(began).Seconds())
 	}
-	return nil
+	if loaded < 0 {
+		loaded = staged - rejected
+	}
+	if loaded+rejected != staged {
+		return 0, 0, fmt.Errorf("%d rows staged, but %d loaded and %d rejected: the counts would not match the case, so nothing was kept; please report this with the file", staged, loaded, rejected)
+	}
+	return loaded, rejected, nil
 }
 
 // createStage creates the staging table of t if the snapshot did not.
 func createStage(ctx context.Context, c *casefile.Case, t tableSpec) error {
-	var cols []string
+	cols := []string{"line_no BIGINT"}
 	for _, col := range t.stageColumns() {
 		cols = append(cols, quoteIdent(col)+" VARCHAR")
 	}
@@ -365,6 +427,8 @@ func dropStages(ctx context.Context, c *casefile.Case) {
 		c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_"+t.name)
 	}
 	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_rejects")
+	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.loaded_security_keys")
+	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.loaded_recovery_codes")
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -29,7 +29,7 @@ var snapshotTables = []tableSpec{
 	{name: "file_events", required: []string{"id", "source_id", "tag", "time"}, optional: []string{"additional", "ip_address_id"}, sqlFile: "71_file_events.sql"},
 }
 
-// stageColumns are the staging table's text columns, after row_no.
+// stageColumns are the staging table's text columns, after line_no.
 func (t tableSpec) stageColumns() []string {
 	cols := append(append([]string{}, t.required...), t.optional...)
 	for _, f := range t.flagged {

@@ -2,12 +2,19 @@
 -- every value as text (as psql's CSV export writes it); these macros say why
 -- a value does not convert, for the rejects table.
 --
--- Each of the other files loads one table from its stage, stage_<table>:
--- a view `checked` adds each row's reject reason (NULL when it loads), an
+-- Each of the other files loads one table from its stage, stage_<table>
+-- (line_no, the file line a row starts on, then its columns as text): a
+-- view `checked` adds each row's reject reason (NULL when it loads; a row
+-- after one that loads with the same id is a duplicate, looked for unless
+-- the variable check_duplicates says the file's first read found none), an
 -- INSERT loads the rows without one, and an INSERT INTO rejects records the
--- others, numbered by their order in the stage. freezeframe runs the rejects
--- statement only when some staged row did not load: numbering rows needs one
--- ordered pass, which a clean table is spared.
+-- others with their line. freezeframe runs the rejects statement only when
+-- some staged row did not load, and checks that the two inserts add up to
+-- the rows staged.
+-- What user_security_keys and user_recovery_codes add to accounts: counts
+-- per account of their rows that loaded, empty when the snapshot lacks them.
+CREATE OR REPLACE TEMP TABLE loaded_security_keys (account UUID, n BIGINT);
+CREATE OR REPLACE TEMP TABLE loaded_recovery_codes (account UUID, total BIGINT, unburned BIGINT);
 CREATE OR REPLACE TEMP MACRO ff_q(v) AS '''' || CASE WHEN length(v) > 60 THEN left(v, 60) || '…' ELSE v END || '''';
 CREATE OR REPLACE TEMP MACRO ff_bool(v) AS CASE lower(trim(v))
     WHEN 't' THEN true WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
@@ -39,5 +46,20 @@ CREATE OR REPLACE TEMP MACRO ff_event_reason(id, source_id, tag, t, additional, 
     ff_reason(ff_need_uuid('id', id), ff_need_uuid('source_id', source_id), ff_need('tag', tag),
               ff_need_ts('time', t), ff_opt_json('additional', additional),
               ff_opt_uuid('ip_address_id', ip_address_id));
--- An address without the /32 or /128 that inet columns may print.
-CREATE OR REPLACE TEMP MACRO ff_ip(v) AS regexp_replace(v, '/(32|128)$', '');
+-- An address without the /32 or /128 that inet columns may print, and an
+-- IPv4 address mapped into IPv6 (::ffff:10.0.0.1) as the IPv4 address it
+-- is, as the access logs' addresses are stored.
+CREATE OR REPLACE TEMP MACRO ff_ip(v) AS
+    regexp_replace(regexp_replace(v, '/(32|128)$', ''), '^::ffff:(\d+\.\d+\.\d+\.\d+)$', '\1', 'i');
+-- Why a row is rejected as a duplicate: another row with its id loads, the
+-- first in the file (kept is that row's line), and this one comes after it.
+-- Rows rejected for other reasons do not count: the first row of an id that
+-- loads is kept.
+CREATE OR REPLACE TEMP MACRO ff_duplicate(id, line_no, kept) AS CASE
+    WHEN line_no > kept THEN 'duplicate id ' || ff_q(id) || ': the row at line ' || kept || ' has it and is kept' END;
+-- The line a staged row starts on: a clean CSV file (read in place, one
+-- line a row) stages none, and its rows are numbered in file order after
+-- the header. A window function: use it where the stage is scanned in order.
+CREATE OR REPLACE TEMP MACRO ff_line(line_no) AS coalesce(line_no, row_number() OVER () + 1);
+-- A rejected row as rejects.raw keeps it: its staged columns as JSON.
+CREATE OR REPLACE TEMP MACRO ff_raw(c) AS json_merge_patch(to_json(c), '{"line_no": null, "reason": null}')::VARCHAR;
