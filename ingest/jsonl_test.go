@@ -186,6 +186,7 @@ func TestParseJSONLines(t *testing.T) {
 		{name: "small epoch", line: `{"ts":12345}`, wantErr: "before 1973"},
 		{name: "negative epoch", line: `{"ts":-1739525467}`, wantErr: "before 1973"},
 		{name: "huge epoch", line: `{"ts":1e25}`, wantErr: "out of range"},
+		{name: "epoch seconds past 9999 are not read as milliseconds in 1978", line: `{"ts":253402300800}`, wantErr: "ambiguous"},
 		{name: "time object", line: `{"timestamp":{"sec":1739525467}}`, wantErr: "expected a string or number"},
 		{name: "time boolean", line: `{"timestamp":true}`, wantErr: "not ISO 8601"},
 		{name: "status 0", line: `{"ts":1739525467,"status":0}`, wantErr: "status: 0 is not an HTTP status code"},
