@@ -47,6 +47,11 @@ func TestParseJSONLines(t *testing.T) {
 			want: Record{Time: t0 + 500000, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1},
 		},
 		{
+			name: "IPv4-mapped IPv6 client is stored as the IPv4 address",
+			line: `{"ts":1739525467,"remote_addr":"::ffff:203.0.113.9"}`,
+			want: Record{Time: t0, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1},
+		},
+		{
 			name: "ts epoch seconds",
 			line: `{"ts":1739525467,"path":"/"}`,
 			want: Record{Time: t0, Path: "/", Status: -1, Bytes: -1, Duration: -1},
