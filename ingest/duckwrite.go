@@ -162,7 +162,10 @@ func (r *round) FillChunk(ls any, chunk duckdb.DataChunk) error {
 			release(l.pb)
 			l.pb = nil
 		}
-		rb := r.take()
+		rb, err := r.take()
+		if err != nil {
+			return err
+		}
 		if rb == nil {
 			return chunk.SetSize(0)
 		}

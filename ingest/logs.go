@@ -83,7 +83,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		}
 	}
 	if sameSize > 0 {
-		if preHash, _, err = hashFile(path); err != nil {
+		if preHash, _, err = hashFileContext(ctx, path); err != nil {
 			return nil, err
 		}
 		if existing, err = sourceBySHA(ctx, c, preHash); err != nil {
@@ -101,7 +101,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		onRead = add
 		defer done()
 	}
-	in, err := openInput(path, onRead)
+	in, err := openInputContext(ctx, path, onRead)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		return nil, fmt.Errorf("%s: none of its %d lines parsed as %s; the first was rejected because: %s",
 			path, res.LinesRead, format, stats.firstReject)
 	}
-	res.SHA256, res.Size, err = in.finish()
+	res.SHA256, res.Size, err = in.finish(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +220,7 @@ var roundBlocks = 64
 // round is the work of one INSERT statement: up to roundBlocks blocks, which
 // DuckDB's threads take, parse and emit through ff_requests_round.
 type round struct {
+	ctx      context.Context // the statement's: a cancelled round takes no more blocks
 	sourceID int32
 	threads  int
 	parser   Parser
@@ -235,23 +236,38 @@ type round struct {
 }
 
 // take returns the next block of the round, or nil when the round is over.
-func (r *round) take() *rawBatch {
+// It fails once the round's context is done, instead of waiting for a block.
+func (r *round) take() (*rawBatch, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.budget == 0 || r.done {
-		return nil
+		return nil, nil
 	}
 	r.budget--
 	if b := r.first; b != nil {
 		r.first = nil
-		return b
+		return b, nil
 	}
-	b, ok := <-r.blocks
+	b, ok, err := receive(r.ctx, r.blocks)
 	if !ok {
-		r.done = true
-		return nil
+		r.done = err == nil
+		return nil, err
 	}
-	return b
+	return b, nil
+}
+
+// receive waits for the next block: ok is false when there are no more, or
+// when ctx ended first (then err says so).
+func receive(ctx context.Context, blocks <-chan *rawBatch) (b *rawBatch, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	select {
+	case b, ok = <-blocks:
+		return b, ok, nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
 }
 
 // parse parses a block and keeps its rejects for the round.
@@ -282,18 +298,28 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		linesRead = n
 		readErr <- err
 	}()
-	// fail stops the reader; a read failure, if there was one, is the cause.
+	// fail stops the reader, blocked on a pipe or not. The cause is the
+	// caller's cancellation if there was one, else a read failure if there
+	// was one (the reader reports its own stop as context.Canceled).
 	fail := func(err error) (string, pipelineStats, error) {
 		cancel()
+		in.interrupt()
 		drain(blocks)
-		if rerr := <-readErr; rerr != nil && !errors.Is(rerr, context.Canceled) {
+		rerr := <-readErr
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case rerr != nil && !errors.Is(rerr, context.Canceled):
 			err = rerr
 		}
 		return "", st, err
 	}
 
 	// The first block decides the format when none is given.
-	first, ok := <-blocks
+	first, ok, err := receive(ctx, blocks)
+	if err != nil {
+		return fail(err)
+	}
 	if !ok {
 		if err := <-readErr; err != nil {
 			return "", st, err
@@ -301,7 +327,7 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		log.Warn("file is empty: nothing to ingest", "path", in.path)
 		return cmp.Or(opts.Format, "empty"), st, nil
 	}
-	format, err := chooseFormat(first, opts, in.path, log)
+	format, err := chooseFormat(ctx, first, opts, in.path, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -310,7 +336,7 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 	}
 	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
 	for {
-		r := &round{sourceID: sourceID, threads: runtime.GOMAXPROCS(0), parser: format.Parser,
+		r := &round{ctx: ctx, sourceID: sourceID, threads: runtime.GOMAXPROCS(0), parser: format.Parser,
 			blocks: blocks, first: first, budget: roundBlocks}
 		first = nil
 		if err := execRound(ctx, conn, r); err != nil {
@@ -344,7 +370,7 @@ func drain(ch <-chan *rawBatch) {
 	}
 }
 
-func chooseFormat(first *rawBatch, opts LogOptions, path string, log *slog.Logger) (*Format, error) {
+func chooseFormat(ctx context.Context, first *rawBatch, opts LogOptions, path string, log *slog.Logger) (*Format, error) {
 	if opts.Format != "" {
 		return NewFormat(opts.Format, opts.Fields)
 	}
@@ -359,7 +385,7 @@ func chooseFormat(first *rawBatch, opts LogOptions, path string, log *slog.Logge
 		}
 		lines = append(lines, l)
 	}
-	f, err := Detect(lines, first.firstLine)
+	f, err := Detect(ctx, lines, first.firstLine)
 	if err != nil {
 		return nil, err
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -350,6 +352,93 @@ func TestLogsInterruptedLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, c, res, 60000, 0)
+}
+
+// fifo makes a named pipe that, once a reader opens it, is written data: then
+// data again and again until the reader goes if again is set, else nothing
+// more while it is held open, so that the reader's next read blocks.
+func fifo(t *testing.T, data []byte, again bool) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pipe.log")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		w, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for a reader
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		for {
+			if _, err := w.Write(data); err != nil || !again {
+				break
+			}
+		}
+		<-stop
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		// Let the writer's open return if no reader ever came.
+		if r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close()
+		}
+		<-done
+	})
+	return path
+}
+
+// TestLogsCancelStopsEveryStage cancels ingests that would never end by
+// themselves, each waiting in another stage, and wants context.Canceled
+// within a second and nothing of the file in the case.
+func TestLogsCancelStopsEveryStage(t *testing.T) {
+	defer func(b, m int) { blockSize, maxLine = b, m }(blockSize, maxLine)
+	blockSize, maxLine = 64<<10, 1<<20
+	line := []byte(combinedLines(1)[0] + "\n")
+	lines := []byte(strings.Join(combinedLines(2000), "\n") + "\n") // several blocks
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T) string
+	}{
+		// No newline ever: the reader skips an endless overlong line.
+		{"endless line", func(*testing.T) string { return "/dev/zero" }},
+		// The first block never fills: detection waits for it.
+		{"pipe that stalls within the first block", func(t *testing.T) string { return fifo(t, line, false) }},
+		// An INSERT waits for the next block while the read blocks.
+		{"pipe that stalls after some blocks", func(t *testing.T) string { return fifo(t, lines, false) }},
+		// Parsing and INSERTs run on for ever.
+		{"pipe that never ends", func(t *testing.T) string { return fifo(t, lines, true) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := openCase(t)
+			path := tc.path(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := Logs(ctx, c, path, LogOptions{})
+				done <- err
+			}()
+			time.Sleep(200 * time.Millisecond)
+			cancel()
+			cancelled := time.Now()
+			select {
+			case err := <-done:
+				if took := time.Since(cancelled); took > time.Second {
+					t.Errorf("returned %v after the cancellation, want within a second", took)
+				}
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("error = %v, want context.Canceled", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still running 5 s after the cancellation")
+			}
+			if n := queryInt(t, c, "SELECT (SELECT count(*) FROM sources) + (SELECT count(*) FROM requests) + (SELECT count(*) FROM rejects)"); n != 0 {
+				t.Errorf("case holds %d rows of the cancelled ingest, want 0", n)
+			}
+		})
+	}
 }
 
 func TestUnchangedNoticesAGrowingFile(t *testing.T) {
