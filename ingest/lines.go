@@ -36,7 +36,15 @@ type rejectRow struct {
 
 var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
 
-func getBlock() []byte { return (*blockPool.Get().(*[]byte))[:0] }
+// getBlock returns an empty buffer of blockSize bytes. A pooled buffer of
+// another size (blockSize was changed) is dropped: a larger one would let
+// lines up to its size through as ordinary lines, past maxLine.
+func getBlock() []byte {
+	if b := *blockPool.Get().(*[]byte); cap(b) == blockSize {
+		return b[:0]
+	}
+	return make([]byte, 0, blockSize)
+}
 
 func putBlock(b []byte) {
 	if cap(b) == blockSize {

@@ -320,11 +320,11 @@ func TestLogsOverlongLineRejectedNotBuffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, c, res, 10, 1)
-	var raw string
+	var raw, reason string
 	var rawBytes int64
-	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes)
-	if len(raw) > rawKeepMax || rawBytes != 50000 {
-		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000)", len(raw), rawKeepMax, rawBytes)
+	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes, reason FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes, &reason)
+	if len(raw) > rawKeepMax || rawBytes != 50000 || !strings.HasPrefix(reason, "line longer than") {
+		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000), reason %q (want line longer than …)", len(raw), rawKeepMax, rawBytes, reason)
 	}
 }
 
