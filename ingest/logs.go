@@ -227,7 +227,7 @@ type round struct {
 	blocks   <-chan *rawBatch
 
 	mu          sync.Mutex
-	first       *rawBatch // a block read ahead, taken first
+	ahead       []*rawBatch // blocks read ahead, taken first
 	budget      int
 	done        bool // blocks is closed and drained
 	rejects     []rejectRow
@@ -244,8 +244,9 @@ func (r *round) take() (*rawBatch, error) {
 		return nil, nil
 	}
 	r.budget--
-	if b := r.first; b != nil {
-		r.first = nil
+	if len(r.ahead) > 0 {
+		b := r.ahead[0]
+		r.ahead = r.ahead[1:]
 		return b, nil
 	}
 	b, ok, err := receive(r.ctx, r.blocks)
@@ -315,7 +316,6 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		return "", st, err
 	}
 
-	// The first block decides the format when none is given.
 	first, ok, err := receive(ctx, blocks)
 	if err != nil {
 		return fail(err)
@@ -327,18 +327,42 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		log.Warn("file is empty: nothing to ingest", "path", in.path)
 		return cmp.Or(opts.Format, "empty"), st, nil
 	}
-	format, err := chooseFormat(ctx, first, opts, in.path, log)
-	if err != nil {
-		return fail(err)
+	var format *Format
+	if opts.Format != "" {
+		if format, err = NewFormat(opts.Format, opts.Fields); err != nil {
+			return fail(err)
+		}
 	}
 	if err := setInsertOrder(ctx, conn, false); err != nil {
 		return fail(err)
 	}
 	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
+	ahead := []*rawBatch{first}
 	for {
-		r := &round{ctx: ctx, sourceID: sourceID, threads: runtime.GOMAXPROCS(0), parser: format.Parser,
-			blocks: blocks, first: first, budget: roundBlocks}
-		first = nil
+		if format == nil {
+			// Blank and overlong lines need no format: detection reads past
+			// them to the first block with a line to parse, and samples it.
+			var eof bool
+			if ahead, eof, err = readAhead(ctx, blocks, ahead); err != nil {
+				return fail(err)
+			}
+			switch n := len(ahead); {
+			case n > 0 && needsParser(ahead[n-1]):
+				if format, err = detectFormat(ctx, ahead[n-1], opts.Fields, in.path, log); err != nil {
+					return fail(err)
+				}
+			case eof:
+				return fail(errors.New("cannot tell the log format: no non-blank line"))
+			}
+		}
+		r := &round{ctx: ctx, sourceID: sourceID, threads: runtime.GOMAXPROCS(0),
+			blocks: blocks, ahead: ahead, budget: roundBlocks}
+		if format != nil {
+			r.parser = format.Parser
+		} else {
+			r.budget = len(ahead) // a round's worth of lines that need no parser
+		}
+		ahead = nil
 		if err := execRound(ctx, conn, r); err != nil {
 			return fail(err)
 		}
@@ -370,12 +394,30 @@ func drain(ch <-chan *rawBatch) {
 	}
 }
 
-func chooseFormat(ctx context.Context, first *rawBatch, opts LogOptions, path string, log *slog.Logger) (*Format, error) {
-	if opts.Format != "" {
-		return NewFormat(opts.Format, opts.Fields)
+// readAhead adds blocks to ahead until the last holds a line to parse, a
+// round's worth are held, or the file ends (eof).
+func readAhead(ctx context.Context, blocks <-chan *rawBatch, ahead []*rawBatch) ([]*rawBatch, bool, error) {
+	for (len(ahead) == 0 || !needsParser(ahead[len(ahead)-1])) && len(ahead) < roundBlocks {
+		b, ok, err := receive(ctx, blocks)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return ahead, true, nil
+		}
+		ahead = append(ahead, b)
 	}
+	return ahead, false, nil
+}
+
+// needsParser reports whether a block holds a line that is not blank (an
+// overlong line's block holds none).
+func needsParser(b *rawBatch) bool { return len(bytes.TrimSpace(b.data)) > 0 }
+
+// detectFormat detects the format from the first lines of block b.
+func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path string, log *slog.Logger) (*Format, error) {
 	var lines [][]byte
-	data := first.data
+	data := b.data
 	for len(data) > 0 && len(lines) < detectSample*4 {
 		l := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -385,12 +427,12 @@ func chooseFormat(ctx context.Context, first *rawBatch, opts LogOptions, path st
 		}
 		lines = append(lines, l)
 	}
-	f, err := Detect(ctx, lines, first.firstLine)
+	f, err := Detect(ctx, lines, b.firstLine)
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Fields) > 0 {
-		if f, err = NewFormat(f.Name, opts.Fields); err != nil {
+	if len(fields) > 0 {
+		if f, err = NewFormat(f.Name, fields); err != nil {
 			return nil, err
 		}
 	}

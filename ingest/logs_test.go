@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -325,6 +326,62 @@ func TestLogsOverlongLineRejectedNotBuffered(t *testing.T) {
 	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes, reason FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes, &reason)
 	if len(raw) > rawKeepMax || rawBytes != 50000 || !strings.HasPrefix(reason, "line longer than") {
 		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000), reason %q (want line longer than …)", len(raw), rawKeepMax, rawBytes, reason)
+	}
+}
+
+// TestLogsDetectionLooksPastUnparsedLines: lines that need no format (too
+// long to keep, blank) at the start of a file are each a 1-line reject, as
+// anywhere else, and the format is detected from the lines after them.
+func TestLogsDetectionLooksPastUnparsedLines(t *testing.T) {
+	defer func(b, m, r int) { blockSize, maxLine, roundBlocks = b, m, r }(blockSize, maxLine, roundBlocks)
+	// maxLine no smaller than the 1 MiB skipLongLine reads at a time, whose
+	// remainder is read as lines of at most that size.
+	blockSize, maxLine, roundBlocks = 64<<10, 1<<20, 2
+	good := strings.Join(combinedLines(20), "\n") + "\n"
+	overlong := strings.Repeat("x", maxLine+1) + "\n" // just over the limit
+	for _, tc := range []struct {
+		name    string
+		data    string
+		rejects []int64 // their line numbers
+	}{
+		{"first line over the limit", overlong + good, []int64{1}},
+		{"more overlong lines than a round takes", overlong + overlong + "\n" + overlong + good, []int64{1, 2, 3, 4}},
+		{"blank lines filling the first blocks", strings.Repeat("\n", 2*blockSize) + good, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.rejects == nil {
+				for i := range 2 * blockSize {
+					tc.rejects = append(tc.rejects, int64(i+1))
+				}
+			}
+			c := openCase(t)
+			res, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(tc.data)), LogOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Format != "combined" {
+				t.Errorf("detected %q, want combined", res.Format)
+			}
+			n := int64(len(tc.rejects))
+			checkCounts(t, c, res, n+20, n)
+			var got []int64
+			rows, err := c.Conn.QueryContext(context.Background(), "SELECT line_no FROM rejects ORDER BY line_no")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var l int64
+				rows.Scan(&l)
+				got = append(got, l)
+			}
+			if !slices.Equal(got, tc.rejects) {
+				head := func(l []int64) []int64 { return l[:min(len(l), 8)] }
+				t.Errorf("rejected %d lines %v…, want %d lines %v…", len(got), head(got), len(tc.rejects), head(tc.rejects))
+			}
+			if long := queryInt(t, c, "SELECT count(*) FROM rejects WHERE reason LIKE 'line longer than%' AND raw_bytes = ?", maxLine+1); long != int64(strings.Count(tc.data, overlong)) {
+				t.Errorf("%d overlong lines rejected as such with their length, want %d", long, strings.Count(tc.data, overlong))
+			}
+		})
 	}
 }
 
