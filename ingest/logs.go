@@ -47,11 +47,13 @@ type LogResult struct {
 
 // parsedBatch is a block of lines parsed into records and rejects.
 type parsedBatch struct {
-	raw     *rawBatch
-	recs    []Record
-	lineNos []int64
-	rejects []rejectRow
-	arena   arena
+	raw          *rawBatch
+	recs         []Record
+	lineNos      []int64
+	rejects      []rejectRow
+	refused      int // rejects the parser refused, not blank or overlong lines
+	firstRefused int // index in rejects of the first of them
+	arena        arena
 }
 
 // Logs ingests one access-log file into the case, in one transaction: on any
@@ -131,9 +133,9 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if res.LinesRead != res.Parsed+res.Rejected {
 		return nil, fmt.Errorf("%s: internal error: %d lines read but %d parsed + %d rejected", path, res.LinesRead, res.Parsed, res.Rejected)
 	}
-	if res.LinesRead > 0 && res.Parsed == 0 {
+	if res.Parsed == 0 && stats.refused > 0 {
 		return nil, fmt.Errorf("%s: none of its %d lines parsed as %s; the first was rejected because: %s",
-			path, res.LinesRead, format, stats.firstReject)
+			path, res.LinesRead, format, stats.firstRefused)
 	}
 	res.SHA256, res.Size, err = in.finish(ctx)
 	if err != nil {
@@ -210,7 +212,8 @@ func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, erro
 
 type pipelineStats struct {
 	lines, parsed, rejected int64
-	firstReject             string
+	refused                 int64  // rejects the parser refused
+	firstRefused            string // the first of them: line number and reason
 }
 
 // roundBlocks is how many blocks one INSERT statement takes. Rejects are
@@ -226,13 +229,14 @@ type round struct {
 	parser   Parser
 	blocks   <-chan *rawBatch
 
-	mu          sync.Mutex
-	ahead       []*rawBatch // blocks read ahead, taken first
-	budget      int
-	done        bool // blocks is closed and drained
-	rejects     []rejectRow
-	parsed      int64
-	firstReject string
+	mu           sync.Mutex
+	ahead        []*rawBatch // blocks read ahead, taken first
+	budget       int
+	done         bool // blocks is closed and drained
+	rejects      []rejectRow
+	parsed       int64
+	refused      int64
+	firstRefused rejectRow // the one with the lowest line number, if refused > 0
 }
 
 // take returns the next block of the round, or nil when the round is over.
@@ -276,8 +280,11 @@ func (r *round) parse(rb *rawBatch) *parsedBatch {
 	pb := parseBlock(rb, r.parser)
 	r.mu.Lock()
 	r.parsed += int64(len(pb.recs))
-	if r.firstReject == "" && len(pb.rejects) > 0 {
-		r.firstReject = fmt.Sprintf("line %d: %s", pb.rejects[0].lineNo, pb.rejects[0].reason)
+	if pb.refused > 0 {
+		if rj := pb.rejects[pb.firstRefused]; r.refused == 0 || rj.lineNo < r.firstRefused.lineNo {
+			r.firstRefused = rj
+		}
+		r.refused += int64(pb.refused)
 	}
 	r.rejects = append(r.rejects, pb.rejects...)
 	r.mu.Unlock()
@@ -338,22 +345,23 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 	}
 	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
 	ahead := []*rawBatch{first}
+	last := false // the file ended with no line to parse
 	for {
 		if format == nil {
 			// Blank and overlong lines need no format: detection reads past
 			// them to the first block with a line to parse, and samples it.
+			// A file with none is, like an empty one, nothing to ingest, and
+			// its lines are rejects.
 			var eof bool
 			if ahead, eof, err = readAhead(ctx, blocks, ahead); err != nil {
 				return fail(err)
 			}
-			switch n := len(ahead); {
-			case n > 0 && needsParser(ahead[n-1]):
+			if n := len(ahead); n > 0 && needsParser(ahead[n-1]) {
 				if format, err = detectFormat(ctx, ahead[n-1], opts.Fields, in.path, log); err != nil {
 					return fail(err)
 				}
-			case eof:
-				return fail(errors.New("cannot tell the log format: no non-blank line"))
 			}
+			last = eof && format == nil
 		}
 		r := &round{ctx: ctx, sourceID: sourceID, threads: runtime.GOMAXPROCS(0),
 			blocks: blocks, ahead: ahead, budget: roundBlocks}
@@ -368,10 +376,11 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		}
 		st.parsed += r.parsed
 		st.rejected += int64(len(r.rejects))
-		if st.firstReject == "" {
-			st.firstReject = r.firstReject
+		if st.refused == 0 && r.refused > 0 { // rounds go in file order
+			st.firstRefused = fmt.Sprintf("line %d: %s", r.firstRefused.lineNo, r.firstRefused.reason)
 		}
-		if r.done {
+		st.refused += r.refused
+		if r.done || last {
 			break
 		}
 	}
@@ -379,6 +388,10 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		return "", st, err
 	}
 	st.lines = linesRead
+	if format == nil {
+		log.Warn("file holds only blank lines or lines too long to keep: nothing to ingest", "path", in.path, "lines", st.lines)
+		return "empty", st, nil
+	}
 	return format.Name, st, nil
 }
 
@@ -456,7 +469,7 @@ func release(pb *parsedBatch) {
 		putBlock(pb.raw.buf)
 	}
 	clear(pb.recs) // drop string references into the released block
-	pb.recs, pb.lineNos, pb.rejects, pb.raw = pb.recs[:0], pb.lineNos[:0], pb.rejects[:0], nil
+	pb.recs, pb.lineNos, pb.rejects, pb.raw, pb.refused = pb.recs[:0], pb.lineNos[:0], pb.rejects[:0], nil, 0
 	pb.arena.reset()
 	select {
 	case parsedPool <- pb:
@@ -506,6 +519,10 @@ func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
 			if err := p.Parse(text, rec, &pb.arena); err != nil {
 				pb.recs = pb.recs[:n]
 				reason = err.Error()
+				if pb.refused == 0 {
+					pb.firstRefused = len(pb.rejects)
+				}
+				pb.refused++
 			} else {
 				pb.lineNos = append(pb.lineNos, lineNo)
 			}

@@ -290,6 +290,8 @@ func TestLogsBadInputs(t *testing.T) {
 		{name: "csv is not a log", path: writeFile(t, "users.csv", []byte("id,username\n1,alice\n2,bob\n")), wantErr: "cannot tell the log format"},
 		{name: "binary garbage", path: writeFile(t, "x.bin", bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 0, 1, 2, '\n', 0xff}, 300)), wantErr: "cannot tell the log format"},
 		{name: "all lines fail the given format", path: writeFile(t, "x.json", []byte("{\"a\":1}\n{\"b\":2}\n")), opts: LogOptions{Format: "combined"}, wantErr: "none of its 2 lines parsed"},
+		{name: "blank lines, then lines that fail the given format", path: writeFile(t, "y.json", []byte("\n\n{\"a\":1}\n")), opts: LogOptions{Format: "combined"},
+			wantErr: "none of its 3 lines parsed as combined; the first was rejected because: line 3: "},
 		{name: "1 MiB line", path: writeFile(t, "long.log", []byte(long+"\n"+combinedLines(2)[1]+"\n")), lines: 2},
 		{name: "only blank lines then log", path: writeFile(t, "blank.log", []byte("\n\n"+combinedLines(1)[0]+"\n")), lines: 3, rejects: 2},
 	}
@@ -380,6 +382,39 @@ func TestLogsDetectionLooksPastUnparsedLines(t *testing.T) {
 			}
 			if long := queryInt(t, c, "SELECT count(*) FROM rejects WHERE reason LIKE 'line longer than%' AND raw_bytes = ?", maxLine+1); long != int64(strings.Count(tc.data, overlong)) {
 				t.Errorf("%d overlong lines rejected as such with their length, want %d", long, strings.Count(tc.data, overlong))
+			}
+		})
+	}
+}
+
+// TestLogsNothingToParse: a log of blank lines, or of a line too long to
+// keep, is ingested as an empty log is, with each line a reject, whether the
+// format is detected or given.
+func TestLogsNothingToParse(t *testing.T) {
+	defer func(b, m int) { blockSize, maxLine = b, m }(blockSize, maxLine)
+	blockSize, maxLine = 64<<10, 1<<20
+	for _, tc := range []struct {
+		name, data, format, wantFormat string
+		lines                          int64
+	}{
+		{"blank lines", "\n \n\t\r\n", "", "empty", 3},
+		{"blank lines, no final newline", "\n\n  ", "", "empty", 3},
+		{"blank lines, format given", "\n \n\t\r\n", "combined", "combined", 3},
+		{"an overlong line", strings.Repeat("x", maxLine+1), "", "empty", 1},
+		{"blank and overlong lines", "\n" + strings.Repeat("x", maxLine+1) + "\n\n", "", "empty", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := openCase(t)
+			res, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(tc.data)), LogOptions{Format: tc.format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Format != tc.wantFormat {
+				t.Errorf("format %q, want %q", res.Format, tc.wantFormat)
+			}
+			checkCounts(t, c, res, tc.lines, tc.lines)
+			if n := queryInt(t, c, "SELECT count(*) FROM sources WHERE format = ?", tc.wantFormat); n != 1 {
+				t.Errorf("%d sources rows with format %s, want 1", n, tc.wantFormat)
 			}
 		})
 	}
