@@ -275,9 +275,14 @@ func receive(ctx context.Context, blocks <-chan *rawBatch) (b *rawBatch, ok bool
 	}
 }
 
-// parse parses a block and keeps its rejects for the round.
-func (r *round) parse(rb *rawBatch) *parsedBatch {
-	pb := parseBlock(rb, r.parser)
+// parse parses a block and keeps its rejects for the round. It fails once
+// the round's context is done.
+func (r *round) parse(rb *rawBatch) (*parsedBatch, error) {
+	pb, err := parseBlock(r.ctx, rb, r.parser)
+	if err != nil {
+		release(pb)
+		return nil, err
+	}
 	r.mu.Lock()
 	r.parsed += int64(len(pb.recs))
 	if pb.refused > 0 {
@@ -288,7 +293,7 @@ func (r *round) parse(rb *rawBatch) *parsedBatch {
 	}
 	r.rejects = append(r.rejects, pb.rejects...)
 	r.mu.Unlock()
-	return pb
+	return pb, nil
 }
 
 // pipeline reads, parses and writes one file. One goroutine reads blocks of
@@ -478,16 +483,21 @@ func release(pb *parsedBatch) {
 }
 
 // parseBlock parses every line of a block. Line terminators are \n or \r\n.
-func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
+// It stops with ctx's error once ctx is done: a block may hold 64 MiB of
+// lines, seconds of parsing.
+func parseBlock(ctx context.Context, rb *rawBatch, p Parser) (*parsedBatch, error) {
 	pb := newParsedBatch()
 	pb.raw = rb
 	if rb.oversize != nil {
 		pb.rejects = append(pb.rejects, *rb.oversize)
-		return pb
+		return pb, nil
 	}
 	data := rb.data
 	lineNo := rb.firstLine
 	for len(data) > 0 {
+		if err := ctx.Err(); err != nil {
+			return pb, err
+		}
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
@@ -532,5 +542,5 @@ func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
 		}
 		lineNo++
 	}
-	return pb
+	return pb, nil
 }

@@ -533,6 +533,34 @@ func TestLogsCancelStopsEveryStage(t *testing.T) {
 	}
 }
 
+// cancelAt is a parser that cancels a context as it parses its nth line.
+type cancelAt struct {
+	Parser
+	n      int
+	cancel func()
+}
+
+func (c *cancelAt) Parse(line []byte, rec *Record, a *arena) error {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.Parser.Parse(line, rec, a)
+}
+
+// TestParseBlockStopsWhenCancelled: a block may hold 64 MiB of lines, which
+// take seconds to parse as JSON, so parsing stops at the next line once the
+// context is done.
+func TestParseBlockStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	data := []byte(strings.Join(combinedLines(1000), "\n") + "\n")
+	pb, err := parseBlock(ctx, &rawBatch{firstLine: 1, data: data}, &cancelAt{Parser: ptFormat(t, "combined"), n: 10, cancel: cancel})
+	if !errors.Is(err, context.Canceled) || len(pb.recs)+len(pb.rejects) != 10 {
+		t.Errorf("parseBlock cancelled at line 10 of 1000: %d lines parsed or rejected, error %v; want 10 and context.Canceled",
+			len(pb.recs)+len(pb.rejects), err)
+	}
+}
+
 func TestUnchangedNoticesAGrowingFile(t *testing.T) {
 	path := writeFile(t, "live.log", []byte(combinedLines(1)[0]+"\n"))
 	before, err := statInput(path)
