@@ -508,7 +508,7 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 	s := bstr(val)
 	switch f.kind {
 	case fClient:
-		rec.Client = s
+		rec.Client = clientAddr(s)
 		rec.ClientHashed = isHashedIP(s)
 	case fRequest:
 		splitRequest(s, rec)

@@ -246,6 +246,30 @@ func TestParseCombined(t *testing.T) {
 				Protocol: "HTTP/1.1", Status: 499, Bytes: 0, UserAgent: "python-requests/2.31.0", Duration: -1},
 		},
 		{
+			name: "IPv4-mapped IPv6 client is stored as the IPv4 address",
+			line: `::ffff:10.0.0.1 - - [30/Mar/2024:20:00:06 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`,
+			want: Record{Time: 1711828806000000, Client: "10.0.0.1", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 0, Duration: -1},
+		},
+		{
+			name: "IPv4-mapped in capitals and hex",
+			line: `::FFFF:A00:1 - - [30/Mar/2024:20:00:06 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`,
+			want: Record{Time: 1711828806000000, Client: "10.0.0.1", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 0, Duration: -1},
+		},
+		{
+			name: "other IPv6 forms are kept as written",
+			line: `::1 - - [30/Mar/2024:20:00:06 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`,
+			want: Record{Time: 1711828806000000, Client: "::1", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 0, Duration: -1},
+		},
+		{
+			name: "a zoned IPv4-mapped address is kept as written",
+			line: `::ffff:10.0.0.1%eth0 - - [30/Mar/2024:20:00:06 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`,
+			want: Record{Time: 1711828806000000, Client: "::ffff:10.0.0.1%eth0", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 0, Duration: -1},
+		},
+		{
 			name: "non-ASCII UTF-8 in referrer",
 			line: `203.0.113.9 - - [30/Mar/2024:20:00:07 +0000] "GET /search/?q=%C3%BC HTTP/1.1" 200 10 "https://example.org/süß?q=ünï" "` + ptUAFirefox + `"`,
 			want: Record{Time: 1711828807000000, Client: "203.0.113.9", Method: "GET", Path: "/search/", Query: "q=%C3%BC",

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -140,7 +141,7 @@ func TestDetectFormats(t *testing.T) {
 				{"CRLF", ptCRLF(clean)},
 				{"blank lines", append([]string{"", "  "}, ptBreak(clean)...)},
 			} {
-				f, err := Detect(ptBytes(variant.lines), 1)
+				f, err := Detect(context.Background(), ptBytes(variant.lines), 1)
 				if err != nil {
 					t.Errorf("%s: Detect: %v", variant.name, err)
 					continue
@@ -179,7 +180,7 @@ func TestDetectChoices(t *testing.T) {
 		{"only the first 50 lines count", append(ptSample("combined", 50), strings.Split(strings.Repeat("garbage\n", 100), "\n")...), "combined"},
 		{"just over half fit", append(slices.Clone(combined[:11]), strings.Split(strings.Repeat("garbage\n", 9), "\n")...), "combined"},
 	} {
-		f, err := Detect(ptBytes(tc.lines), 1)
+		f, err := Detect(context.Background(), ptBytes(tc.lines), 1)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		} else if f.Name != tc.want {
@@ -224,7 +225,7 @@ func TestDetectErrors(t *testing.T) {
 		{"half the lines fit", ptBytes(half), 1, 11, "<html><body>502 Bad Gateway</body></html>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := Detect(tc.lines, tc.firstLineNo)
+			f, err := Detect(context.Background(), tc.lines, tc.firstLineNo)
 			var de *DetectError
 			if !errors.As(err, &de) {
 				t.Fatalf("Detect = %v, %v; want a *DetectError", f, err)
@@ -253,15 +254,23 @@ func TestDetectErrors(t *testing.T) {
 	// Every line fits some format, but no format fits most of them.
 	mixed := append(slices.Clone(ptSample("common", 10)), ptSample("jsonl", 10)...)
 	var de *DetectError
-	if _, err := Detect(ptBytes(mixed), 1); !errors.As(err, &de) || !de.Mixed || de.BestFits != 10 || de.Sampled != 20 ||
+	if _, err := Detect(context.Background(), ptBytes(mixed), 1); !errors.As(err, &de) || !de.Mixed || de.BestFits != 10 || de.Sampled != 20 ||
 		!strings.Contains(err.Error(), "may mix formats") || strings.Contains(err.Error(), "fitted none") {
 		t.Errorf("common and jsonl half and half: %v, want a *DetectError saying the lines fit different formats", err)
 	}
 
 	for _, lines := range [][]string{nil, {}, {"", " ", "\r", "\t\r"}} {
-		_, err := Detect(ptBytes(lines), 1)
+		_, err := Detect(context.Background(), ptBytes(lines), 1)
 		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "no non-blank line") {
 			t.Errorf("Detect(%q) = %v, want a plain 'no non-blank line' error", lines, err)
 		}
+	}
+}
+
+func TestDetectStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if f, err := Detect(ctx, ptBytes(ptSample("combined", 10)), 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("Detect after cancellation = %v, %v; want context.Canceled", f, err)
 	}
 }

@@ -162,11 +162,18 @@ func (r *round) FillChunk(ls any, chunk duckdb.DataChunk) error {
 			release(l.pb)
 			l.pb = nil
 		}
-		rb := r.take()
+		rb, err := r.take()
+		if err != nil {
+			return err
+		}
 		if rb == nil {
 			return chunk.SetSize(0)
 		}
-		l.pb, l.pos = r.parse(rb), 0
+		pb, err := r.parse(rb)
+		if err != nil {
+			return err
+		}
+		l.pb, l.pos = pb, 0
 	}
 	n := min(len(l.pb.recs)-l.pos, duckdb.GetDataChunkCapacity())
 	if err := chunk.SetSize(n); err != nil {

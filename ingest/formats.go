@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -80,7 +81,8 @@ func (e *DetectError) Error() string {
 // of a file, the more specific on a tie, provided it parses more than half of
 // them: a log with some garbage lines is still recognised, and the garbage
 // lands in rejects. lines are the file's first lines, numbered from firstLineNo.
-func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
+// Detection stops with ctx's error once ctx is done: a line may be 64 MiB.
+func Detect(ctx context.Context, lines [][]byte, firstLineNo int64) (*Format, error) {
 	var sample [][]byte
 	var nums []int64
 	for i, l := range lines {
@@ -109,6 +111,9 @@ func Detect(lines [][]byte, firstLineNo int64) (*Format, error) {
 		}
 		fits := 0
 		for i, l := range sample {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			rec.reset()
 			a.reset()
 			if f.Parser.Parse(escapeIfNeeded(l), &rec, &a) == nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"slices"
@@ -249,7 +250,7 @@ func FuzzDetect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := bytes.Split(data, []byte("\n"))
 		const first = 7
-		format, err := Detect(lines, first)
+		format, err := Detect(context.Background(), lines, first)
 		var sample [][]byte
 		var nums []int64
 		for i, l := range lines {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -27,6 +29,7 @@ type input struct {
 	compression string
 	r           io.Reader // decompressed content
 	closeDec    func()
+	stopWatch   func() bool // ends the watch that interrupts reads on cancellation
 }
 
 // countingReader counts and hashes every byte read from the file.
@@ -49,15 +52,37 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ctxReader fails every read once ctx is done, so a loop or copy over a
+// reader that never ends (/dev/zero) or a large file stops on cancellation.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // hashFile returns the hex SHA-256 and size of a regular file.
 func hashFile(path string) (string, int64, error) {
+	return hashFileContext(context.Background(), path)
+}
+
+// hashFileContext is hashFile stopping when ctx is done.
+func hashFileContext(ctx context.Context, path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, ctxReader{ctx: ctx, r: f})
+	if cerr := ctx.Err(); cerr != nil {
+		return "", 0, cerr
+	}
 	if err != nil {
 		return "", 0, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -88,6 +113,12 @@ func statInput(path string) (os.FileInfo, error) {
 
 // openInput opens path for reading. The caller closes it.
 func openInput(path string, onRead func(int)) (*input, error) {
+	return openInputContext(context.Background(), path, onRead)
+}
+
+// openInputContext is openInput whose reads blocked on a pipe or FIFO
+// return once ctx is done (see interrupt).
+func openInputContext(ctx context.Context, path string, onRead func(int)) (*input, error) {
 	in := &input{path: path, hasher: sha256.New()}
 	if path == "-" {
 		in.stdin = true
@@ -99,6 +130,7 @@ func openInput(path string, onRead func(int)) (*input, error) {
 		}
 		in.file = f
 	}
+	in.stopWatch = context.AfterFunc(ctx, in.interrupt)
 	in.raw = &countingReader{r: in.file, h: in.hasher, onRead: onRead}
 	br := bufio.NewReaderSize(in.raw, 1<<20)
 	magic, _ := br.Peek(4)
@@ -125,14 +157,26 @@ func openInput(path string, onRead func(int)) (*input, error) {
 
 // finish reads whatever the decompressor left unread so the hash covers the
 // whole file, and returns the file's SHA-256 and size.
-func (in *input) finish() (string, int64, error) {
-	if _, err := io.Copy(io.Discard, in.raw); err != nil {
+func (in *input) finish(ctx context.Context) (string, int64, error) {
+	if _, err := io.Copy(io.Discard, ctxReader{ctx: ctx, r: in.raw}); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			err = cerr
+		}
 		return "", 0, fmt.Errorf("%s: %w", in.path, err)
 	}
 	return hex.EncodeToString(in.hasher.Sum(nil)), in.raw.n, nil
 }
 
+// interrupt makes a read blocked on a pipe or FIFO return at once, and every
+// later read fail. Reads of regular files and devices do not block for long
+// and have no deadline to set (the error says so and is of no use here); a
+// standard input left in blocking mode by the shell cannot be interrupted.
+func (in *input) interrupt() {
+	in.file.SetReadDeadline(time.Now())
+}
+
 func (in *input) Close() {
+	in.stopWatch()
 	if in.closeDec != nil {
 		in.closeDec()
 	}

@@ -184,6 +184,7 @@ func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
 		}
 	}
 	rec.Query = strings.TrimPrefix(rec.Query, "?")
+	rec.Client = clientAddr(rec.Client)
 	rec.ClientHashed = isHashedIP(rec.Client)
 	if f, ok, err := num("status"); err != nil {
 		return err

@@ -47,6 +47,11 @@ func TestParseJSONLines(t *testing.T) {
 			want: Record{Time: t0 + 500000, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1},
 		},
 		{
+			name: "IPv4-mapped IPv6 client is stored as the IPv4 address",
+			line: `{"ts":1739525467,"remote_addr":"::ffff:203.0.113.9"}`,
+			want: Record{Time: t0, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1},
+		},
+		{
 			name: "ts epoch seconds",
 			line: `{"ts":1739525467,"path":"/"}`,
 			want: Record{Time: t0, Path: "/", Status: -1, Bytes: -1, Duration: -1},
@@ -186,6 +191,7 @@ func TestParseJSONLines(t *testing.T) {
 		{name: "small epoch", line: `{"ts":12345}`, wantErr: "before 1973"},
 		{name: "negative epoch", line: `{"ts":-1739525467}`, wantErr: "before 1973"},
 		{name: "huge epoch", line: `{"ts":1e25}`, wantErr: "out of range"},
+		{name: "epoch seconds past 9999 are not read as milliseconds in 1978", line: `{"ts":253402300800}`, wantErr: "ambiguous"},
 		{name: "time object", line: `{"timestamp":{"sec":1739525467}}`, wantErr: "expected a string or number"},
 		{name: "time boolean", line: `{"timestamp":true}`, wantErr: "not ISO 8601"},
 		{name: "status 0", line: `{"ts":1739525467,"status":0}`, wantErr: "status: 0 is not an HTTP status code"},

@@ -36,7 +36,15 @@ type rejectRow struct {
 
 var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
 
-func getBlock() []byte { return (*blockPool.Get().(*[]byte))[:0] }
+// getBlock returns an empty buffer of blockSize bytes. A pooled buffer of
+// another size (blockSize was changed) is dropped: a larger one would let
+// lines up to its size through as ordinary lines, past maxLine.
+func getBlock() []byte {
+	if b := *blockPool.Get().(*[]byte); cap(b) == blockSize {
+		return b[:0]
+	}
+	return make([]byte, 0, blockSize)
+}
 
 func putBlock(b []byte) {
 	if cap(b) == blockSize {
@@ -60,10 +68,21 @@ func (e *readError) Error() string {
 
 func (e *readError) Unwrap() error { return e.err }
 
+// readFailure is the error of a read that failed at line: the context's
+// error if cancellation stopped the read, else a *readError.
+func readFailure(ctx context.Context, line int64, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	return &readError{line: line, err: err}
+}
+
 // readBlocks splits r into blocks of whole lines and sends them in order.
-// It returns the number of lines read, counting a last line without a newline.
+// It returns the number of lines read, counting a last line without a
+// newline. Every read checks ctx first, so an endless input stops.
 func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, error) {
 	defer close(out)
+	r = ctxReader{ctx: ctx, r: r}
 	buf := getBlock()
 	line := int64(1)
 	send := func(b *rawBatch) error {
@@ -84,7 +103,7 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, 
 				break
 			}
 			if err != nil {
-				return line - 1, &readError{line: line + int64(bytes.Count(buf, []byte{'\n'})), err: err}
+				return line - 1, readFailure(ctx, line+int64(bytes.Count(buf, []byte{'\n'})), err)
 			}
 		}
 		if eof {
@@ -111,7 +130,7 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, 
 				buf = bigger
 				continue
 			}
-			rj, rest, err := skipLongLine(r, buf, line)
+			rj, rest, err := skipLongLine(ctx, r, buf, line)
 			if err != nil {
 				return line - 1, err
 			}
@@ -136,7 +155,8 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- *rawBatch) (int64, 
 
 // skipLongLine rejects a line longer than maxLine: it keeps its first bytes,
 // reads on to its end, and returns what follows it (nil at end of file).
-func skipLongLine(r io.Reader, buf []byte, line int64) (*rejectRow, []byte, error) {
+// r is readBlocks' reader, which stops once ctx is done.
+func skipLongLine(ctx context.Context, r io.Reader, buf []byte, line int64) (*rejectRow, []byte, error) {
 	rj := &rejectRow{lineNo: line, reason: fmt.Sprintf("line longer than %d MiB", maxLine>>20), raw: rawText(buf)}
 	total := int64(len(buf))
 	chunk := make([]byte, 1<<20)
@@ -152,7 +172,7 @@ func skipLongLine(r io.Reader, buf []byte, line int64) (*rejectRow, []byte, erro
 			return rj, nil, nil
 		}
 		if err != nil {
-			return nil, nil, &readError{line: line, err: err}
+			return nil, nil, readFailure(ctx, line, err)
 		}
 	}
 }

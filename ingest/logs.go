@@ -47,11 +47,13 @@ type LogResult struct {
 
 // parsedBatch is a block of lines parsed into records and rejects.
 type parsedBatch struct {
-	raw     *rawBatch
-	recs    []Record
-	lineNos []int64
-	rejects []rejectRow
-	arena   arena
+	raw          *rawBatch
+	recs         []Record
+	lineNos      []int64
+	rejects      []rejectRow
+	refused      int // rejects the parser refused, not blank or overlong lines
+	firstRefused int // index in rejects of the first of them
+	arena        arena
 }
 
 // Logs ingests one access-log file into the case, in one transaction: on any
@@ -83,7 +85,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		}
 	}
 	if sameSize > 0 {
-		if preHash, _, err = hashFile(path); err != nil {
+		if preHash, _, err = hashFileContext(ctx, path); err != nil {
 			return nil, err
 		}
 		if existing, err = sourceBySHA(ctx, c, preHash); err != nil {
@@ -101,7 +103,7 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 		onRead = add
 		defer done()
 	}
-	in, err := openInput(path, onRead)
+	in, err := openInputContext(ctx, path, onRead)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +133,11 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if res.LinesRead != res.Parsed+res.Rejected {
 		return nil, fmt.Errorf("%s: internal error: %d lines read but %d parsed + %d rejected", path, res.LinesRead, res.Parsed, res.Rejected)
 	}
-	if res.LinesRead > 0 && res.Parsed == 0 {
+	if res.Parsed == 0 && stats.refused > 0 {
 		return nil, fmt.Errorf("%s: none of its %d lines parsed as %s; the first was rejected because: %s",
-			path, res.LinesRead, format, stats.firstReject)
+			path, res.LinesRead, format, stats.firstRefused)
 	}
-	res.SHA256, res.Size, err = in.finish()
+	res.SHA256, res.Size, err = in.finish(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +212,8 @@ func sourceBySHA(ctx context.Context, c *casefile.Case, sha string) (int32, erro
 
 type pipelineStats struct {
 	lines, parsed, rejected int64
-	firstReject             string
+	refused                 int64  // rejects the parser refused
+	firstRefused            string // the first of them: line number and reason
 }
 
 // roundBlocks is how many blocks one INSERT statement takes. Rejects are
@@ -220,51 +223,77 @@ var roundBlocks = 64
 // round is the work of one INSERT statement: up to roundBlocks blocks, which
 // DuckDB's threads take, parse and emit through ff_requests_round.
 type round struct {
+	ctx      context.Context // the statement's: a cancelled round takes no more blocks
 	sourceID int32
 	threads  int
 	parser   Parser
 	blocks   <-chan *rawBatch
 
-	mu          sync.Mutex
-	first       *rawBatch // a block read ahead, taken first
-	budget      int
-	done        bool // blocks is closed and drained
-	rejects     []rejectRow
-	parsed      int64
-	firstReject string
+	mu           sync.Mutex
+	ahead        []*rawBatch // blocks read ahead, taken first
+	budget       int
+	done         bool // blocks is closed and drained
+	rejects      []rejectRow
+	parsed       int64
+	refused      int64
+	firstRefused rejectRow // the one with the lowest line number, if refused > 0
 }
 
 // take returns the next block of the round, or nil when the round is over.
-func (r *round) take() *rawBatch {
+// It fails once the round's context is done, instead of waiting for a block.
+func (r *round) take() (*rawBatch, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.budget == 0 || r.done {
-		return nil
+		return nil, nil
 	}
 	r.budget--
-	if b := r.first; b != nil {
-		r.first = nil
-		return b
+	if len(r.ahead) > 0 {
+		b := r.ahead[0]
+		r.ahead = r.ahead[1:]
+		return b, nil
 	}
-	b, ok := <-r.blocks
+	b, ok, err := receive(r.ctx, r.blocks)
 	if !ok {
-		r.done = true
-		return nil
+		r.done = err == nil
+		return nil, err
 	}
-	return b
+	return b, nil
 }
 
-// parse parses a block and keeps its rejects for the round.
-func (r *round) parse(rb *rawBatch) *parsedBatch {
-	pb := parseBlock(rb, r.parser)
+// receive waits for the next block: ok is false when there are no more, or
+// when ctx ended first (then err says so).
+func receive(ctx context.Context, blocks <-chan *rawBatch) (b *rawBatch, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	select {
+	case b, ok = <-blocks:
+		return b, ok, nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+}
+
+// parse parses a block and keeps its rejects for the round. It fails once
+// the round's context is done.
+func (r *round) parse(rb *rawBatch) (*parsedBatch, error) {
+	pb, err := parseBlock(r.ctx, rb, r.parser)
+	if err != nil {
+		release(pb)
+		return nil, err
+	}
 	r.mu.Lock()
 	r.parsed += int64(len(pb.recs))
-	if r.firstReject == "" && len(pb.rejects) > 0 {
-		r.firstReject = fmt.Sprintf("line %d: %s", pb.rejects[0].lineNo, pb.rejects[0].reason)
+	if pb.refused > 0 {
+		if rj := pb.rejects[pb.firstRefused]; r.refused == 0 || rj.lineNo < r.firstRefused.lineNo {
+			r.firstRefused = rj
+		}
+		r.refused += int64(pb.refused)
 	}
 	r.rejects = append(r.rejects, pb.rejects...)
 	r.mu.Unlock()
-	return pb
+	return pb, nil
 }
 
 // pipeline reads, parses and writes one file. One goroutine reads blocks of
@@ -282,18 +311,27 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		linesRead = n
 		readErr <- err
 	}()
-	// fail stops the reader; a read failure, if there was one, is the cause.
+	// fail stops the reader, blocked on a pipe or not. The cause is the
+	// caller's cancellation if there was one, else a read failure if there
+	// was one (the reader reports its own stop as context.Canceled).
 	fail := func(err error) (string, pipelineStats, error) {
 		cancel()
+		in.interrupt()
 		drain(blocks)
-		if rerr := <-readErr; rerr != nil && !errors.Is(rerr, context.Canceled) {
+		rerr := <-readErr
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case rerr != nil && !errors.Is(rerr, context.Canceled):
 			err = rerr
 		}
 		return "", st, err
 	}
 
-	// The first block decides the format when none is given.
-	first, ok := <-blocks
+	first, ok, err := receive(ctx, blocks)
+	if err != nil {
+		return fail(err)
+	}
 	if !ok {
 		if err := <-readErr; err != nil {
 			return "", st, err
@@ -301,27 +339,53 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		log.Warn("file is empty: nothing to ingest", "path", in.path)
 		return cmp.Or(opts.Format, "empty"), st, nil
 	}
-	format, err := chooseFormat(first, opts, in.path, log)
-	if err != nil {
-		return fail(err)
+	var format *Format
+	if opts.Format != "" {
+		if format, err = NewFormat(opts.Format, opts.Fields); err != nil {
+			return fail(err)
+		}
 	}
 	if err := setInsertOrder(ctx, conn, false); err != nil {
 		return fail(err)
 	}
 	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
+	ahead := []*rawBatch{first}
+	last := false // the file ended with no line to parse
 	for {
-		r := &round{sourceID: sourceID, threads: runtime.GOMAXPROCS(0), parser: format.Parser,
-			blocks: blocks, first: first, budget: roundBlocks}
-		first = nil
+		if format == nil {
+			// Blank and overlong lines need no format: detection reads past
+			// them to the first block with a line to parse, and samples it.
+			// A file with none is, like an empty one, nothing to ingest, and
+			// its lines are rejects.
+			var eof bool
+			if ahead, eof, err = readAhead(ctx, blocks, ahead); err != nil {
+				return fail(err)
+			}
+			if n := len(ahead); n > 0 && needsParser(ahead[n-1]) {
+				if format, err = detectFormat(ctx, ahead[n-1], opts.Fields, in.path, log); err != nil {
+					return fail(err)
+				}
+			}
+			last = eof && format == nil
+		}
+		r := &round{ctx: ctx, sourceID: sourceID, threads: runtime.GOMAXPROCS(0),
+			blocks: blocks, ahead: ahead, budget: roundBlocks}
+		if format != nil {
+			r.parser = format.Parser
+		} else {
+			r.budget = len(ahead) // a round's worth of lines that need no parser
+		}
+		ahead = nil
 		if err := execRound(ctx, conn, r); err != nil {
 			return fail(err)
 		}
 		st.parsed += r.parsed
 		st.rejected += int64(len(r.rejects))
-		if st.firstReject == "" {
-			st.firstReject = r.firstReject
+		if st.refused == 0 && r.refused > 0 { // rounds go in file order
+			st.firstRefused = fmt.Sprintf("line %d: %s", r.firstRefused.lineNo, r.firstRefused.reason)
 		}
-		if r.done {
+		st.refused += r.refused
+		if r.done || last {
 			break
 		}
 	}
@@ -329,6 +393,10 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		return "", st, err
 	}
 	st.lines = linesRead
+	if format == nil {
+		log.Warn("file holds only blank lines or lines too long to keep: nothing to ingest", "path", in.path, "lines", st.lines)
+		return "empty", st, nil
+	}
 	return format.Name, st, nil
 }
 
@@ -344,12 +412,30 @@ func drain(ch <-chan *rawBatch) {
 	}
 }
 
-func chooseFormat(first *rawBatch, opts LogOptions, path string, log *slog.Logger) (*Format, error) {
-	if opts.Format != "" {
-		return NewFormat(opts.Format, opts.Fields)
+// readAhead adds blocks to ahead until the last holds a line to parse, a
+// round's worth are held, or the file ends (eof).
+func readAhead(ctx context.Context, blocks <-chan *rawBatch, ahead []*rawBatch) ([]*rawBatch, bool, error) {
+	for (len(ahead) == 0 || !needsParser(ahead[len(ahead)-1])) && len(ahead) < roundBlocks {
+		b, ok, err := receive(ctx, blocks)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return ahead, true, nil
+		}
+		ahead = append(ahead, b)
 	}
+	return ahead, false, nil
+}
+
+// needsParser reports whether a block holds a line that is not blank (an
+// overlong line's block holds none).
+func needsParser(b *rawBatch) bool { return len(bytes.TrimSpace(b.data)) > 0 }
+
+// detectFormat detects the format from the first lines of block b.
+func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path string, log *slog.Logger) (*Format, error) {
 	var lines [][]byte
-	data := first.data
+	data := b.data
 	for len(data) > 0 && len(lines) < detectSample*4 {
 		l := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -359,12 +445,12 @@ func chooseFormat(first *rawBatch, opts LogOptions, path string, log *slog.Logge
 		}
 		lines = append(lines, l)
 	}
-	f, err := Detect(lines, first.firstLine)
+	f, err := Detect(ctx, lines, b.firstLine)
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Fields) > 0 {
-		if f, err = NewFormat(f.Name, opts.Fields); err != nil {
+	if len(fields) > 0 {
+		if f, err = NewFormat(f.Name, fields); err != nil {
 			return nil, err
 		}
 	}
@@ -388,7 +474,7 @@ func release(pb *parsedBatch) {
 		putBlock(pb.raw.buf)
 	}
 	clear(pb.recs) // drop string references into the released block
-	pb.recs, pb.lineNos, pb.rejects, pb.raw = pb.recs[:0], pb.lineNos[:0], pb.rejects[:0], nil
+	pb.recs, pb.lineNos, pb.rejects, pb.raw, pb.refused = pb.recs[:0], pb.lineNos[:0], pb.rejects[:0], nil, 0
 	pb.arena.reset()
 	select {
 	case parsedPool <- pb:
@@ -397,16 +483,21 @@ func release(pb *parsedBatch) {
 }
 
 // parseBlock parses every line of a block. Line terminators are \n or \r\n.
-func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
+// It stops with ctx's error once ctx is done: a block may hold 64 MiB of
+// lines, seconds of parsing.
+func parseBlock(ctx context.Context, rb *rawBatch, p Parser) (*parsedBatch, error) {
 	pb := newParsedBatch()
 	pb.raw = rb
 	if rb.oversize != nil {
 		pb.rejects = append(pb.rejects, *rb.oversize)
-		return pb
+		return pb, nil
 	}
 	data := rb.data
 	lineNo := rb.firstLine
 	for len(data) > 0 {
+		if err := ctx.Err(); err != nil {
+			return pb, err
+		}
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
@@ -438,6 +529,10 @@ func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
 			if err := p.Parse(text, rec, &pb.arena); err != nil {
 				pb.recs = pb.recs[:n]
 				reason = err.Error()
+				if pb.refused == 0 {
+					pb.firstRefused = len(pb.rejects)
+				}
+				pb.refused++
 			} else {
 				pb.lineNos = append(pb.lineNos, lineNo)
 			}
@@ -447,5 +542,5 @@ func parseBlock(rb *rawBatch, p Parser) *parsedBatch {
 		}
 		lineNo++
 	}
-	return pb
+	return pb, nil
 }

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -287,6 +290,8 @@ func TestLogsBadInputs(t *testing.T) {
 		{name: "csv is not a log", path: writeFile(t, "users.csv", []byte("id,username\n1,alice\n2,bob\n")), wantErr: "cannot tell the log format"},
 		{name: "binary garbage", path: writeFile(t, "x.bin", bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 0, 1, 2, '\n', 0xff}, 300)), wantErr: "cannot tell the log format"},
 		{name: "all lines fail the given format", path: writeFile(t, "x.json", []byte("{\"a\":1}\n{\"b\":2}\n")), opts: LogOptions{Format: "combined"}, wantErr: "none of its 2 lines parsed"},
+		{name: "blank lines, then lines that fail the given format", path: writeFile(t, "y.json", []byte("\n\n{\"a\":1}\n")), opts: LogOptions{Format: "combined"},
+			wantErr: "none of its 3 lines parsed as combined; the first was rejected because: line 3: "},
 		{name: "1 MiB line", path: writeFile(t, "long.log", []byte(long+"\n"+combinedLines(2)[1]+"\n")), lines: 2},
 		{name: "only blank lines then log", path: writeFile(t, "blank.log", []byte("\n\n"+combinedLines(1)[0]+"\n")), lines: 3, rejects: 2},
 	}
@@ -318,11 +323,100 @@ func TestLogsOverlongLineRejectedNotBuffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, c, res, 10, 1)
-	var raw string
+	var raw, reason string
 	var rawBytes int64
-	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes)
-	if len(raw) > rawKeepMax || rawBytes != 50000 {
-		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000)", len(raw), rawKeepMax, rawBytes)
+	c.Conn.QueryRowContext(context.Background(), "SELECT raw, raw_bytes, reason FROM rejects WHERE line_no = 4").Scan(&raw, &rawBytes, &reason)
+	if len(raw) > rawKeepMax || rawBytes != 50000 || !strings.HasPrefix(reason, "line longer than") {
+		t.Errorf("overlong line kept %d bytes (max %d), raw_bytes %d (want 50000), reason %q (want line longer than …)", len(raw), rawKeepMax, rawBytes, reason)
+	}
+}
+
+// TestLogsDetectionLooksPastUnparsedLines: lines that need no format (too
+// long to keep, blank) at the start of a file are each a 1-line reject, as
+// anywhere else, and the format is detected from the lines after them.
+func TestLogsDetectionLooksPastUnparsedLines(t *testing.T) {
+	defer func(b, m, r int) { blockSize, maxLine, roundBlocks = b, m, r }(blockSize, maxLine, roundBlocks)
+	// maxLine no smaller than the 1 MiB skipLongLine reads at a time, whose
+	// remainder is read as lines of at most that size.
+	blockSize, maxLine, roundBlocks = 64<<10, 1<<20, 2
+	good := strings.Join(combinedLines(20), "\n") + "\n"
+	overlong := strings.Repeat("x", maxLine+1) + "\n" // just over the limit
+	for _, tc := range []struct {
+		name    string
+		data    string
+		rejects []int64 // their line numbers
+	}{
+		{"first line over the limit", overlong + good, []int64{1}},
+		{"more overlong lines than a round takes", overlong + overlong + "\n" + overlong + good, []int64{1, 2, 3, 4}},
+		{"blank lines filling the first blocks", strings.Repeat("\n", 2*blockSize) + good, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.rejects == nil {
+				for i := range 2 * blockSize {
+					tc.rejects = append(tc.rejects, int64(i+1))
+				}
+			}
+			c := openCase(t)
+			res, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(tc.data)), LogOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Format != "combined" {
+				t.Errorf("detected %q, want combined", res.Format)
+			}
+			n := int64(len(tc.rejects))
+			checkCounts(t, c, res, n+20, n)
+			var got []int64
+			rows, err := c.Conn.QueryContext(context.Background(), "SELECT line_no FROM rejects ORDER BY line_no")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var l int64
+				rows.Scan(&l)
+				got = append(got, l)
+			}
+			if !slices.Equal(got, tc.rejects) {
+				head := func(l []int64) []int64 { return l[:min(len(l), 8)] }
+				t.Errorf("rejected %d lines %v…, want %d lines %v…", len(got), head(got), len(tc.rejects), head(tc.rejects))
+			}
+			if long := queryInt(t, c, "SELECT count(*) FROM rejects WHERE reason LIKE 'line longer than%' AND raw_bytes = ?", maxLine+1); long != int64(strings.Count(tc.data, overlong)) {
+				t.Errorf("%d overlong lines rejected as such with their length, want %d", long, strings.Count(tc.data, overlong))
+			}
+		})
+	}
+}
+
+// TestLogsNothingToParse: a log of blank lines, or of a line too long to
+// keep, is ingested as an empty log is, with each line a reject, whether the
+// format is detected or given.
+func TestLogsNothingToParse(t *testing.T) {
+	defer func(b, m int) { blockSize, maxLine = b, m }(blockSize, maxLine)
+	blockSize, maxLine = 64<<10, 1<<20
+	for _, tc := range []struct {
+		name, data, format, wantFormat string
+		lines                          int64
+	}{
+		{"blank lines", "\n \n\t\r\n", "", "empty", 3},
+		{"blank lines, no final newline", "\n\n  ", "", "empty", 3},
+		{"blank lines, format given", "\n \n\t\r\n", "combined", "combined", 3},
+		{"an overlong line", strings.Repeat("x", maxLine+1), "", "empty", 1},
+		{"blank and overlong lines", "\n" + strings.Repeat("x", maxLine+1) + "\n\n", "", "empty", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := openCase(t)
+			res, err := Logs(context.Background(), c, writeFile(t, "a.log", []byte(tc.data)), LogOptions{Format: tc.format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Format != tc.wantFormat {
+				t.Errorf("format %q, want %q", res.Format, tc.wantFormat)
+			}
+			checkCounts(t, c, res, tc.lines, tc.lines)
+			if n := queryInt(t, c, "SELECT count(*) FROM sources WHERE format = ?", tc.wantFormat); n != 1 {
+				t.Errorf("%d sources rows with format %s, want 1", n, tc.wantFormat)
+			}
+		})
 	}
 }
 
@@ -350,6 +444,121 @@ func TestLogsInterruptedLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, c, res, 60000, 0)
+}
+
+// fifo makes a named pipe that, once a reader opens it, is written data: then
+// data again and again until the reader goes if again is set, else nothing
+// more while it is held open, so that the reader's next read blocks.
+func fifo(t *testing.T, data []byte, again bool) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pipe.log")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		w, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for a reader
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		for {
+			if _, err := w.Write(data); err != nil || !again {
+				break
+			}
+		}
+		<-stop
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		// Let the writer's open return if no reader ever came.
+		if r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close()
+		}
+		<-done
+	})
+	return path
+}
+
+// TestLogsCancelStopsEveryStage cancels ingests that would never end by
+// themselves, each waiting in another stage, and wants context.Canceled
+// within a second and nothing of the file in the case.
+func TestLogsCancelStopsEveryStage(t *testing.T) {
+	defer func(b, m int) { blockSize, maxLine = b, m }(blockSize, maxLine)
+	blockSize, maxLine = 64<<10, 1<<20
+	line := []byte(combinedLines(1)[0] + "\n")
+	lines := []byte(strings.Join(combinedLines(2000), "\n") + "\n") // several blocks
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T) string
+	}{
+		// No newline ever: the reader skips an endless overlong line.
+		{"endless line", func(*testing.T) string { return "/dev/zero" }},
+		// The first block never fills: detection waits for it.
+		{"pipe that stalls within the first block", func(t *testing.T) string { return fifo(t, line, false) }},
+		// An INSERT waits for the next block while the read blocks.
+		{"pipe that stalls after some blocks", func(t *testing.T) string { return fifo(t, lines, false) }},
+		// Parsing and INSERTs run on for ever.
+		{"pipe that never ends", func(t *testing.T) string { return fifo(t, lines, true) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := openCase(t)
+			path := tc.path(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := Logs(ctx, c, path, LogOptions{})
+				done <- err
+			}()
+			time.Sleep(200 * time.Millisecond)
+			cancel()
+			cancelled := time.Now()
+			select {
+			case err := <-done:
+				if took := time.Since(cancelled); took > time.Second {
+					t.Errorf("returned %v after the cancellation, want within a second", took)
+				}
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("error = %v, want context.Canceled", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still running 5 s after the cancellation")
+			}
+			if n := queryInt(t, c, "SELECT (SELECT count(*) FROM sources) + (SELECT count(*) FROM requests) + (SELECT count(*) FROM rejects)"); n != 0 {
+				t.Errorf("case holds %d rows of the cancelled ingest, want 0", n)
+			}
+		})
+	}
+}
+
+// cancelAt is a parser that cancels a context as it parses its nth line.
+type cancelAt struct {
+	Parser
+	n      int
+	cancel func()
+}
+
+func (c *cancelAt) Parse(line []byte, rec *Record, a *arena) error {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.Parser.Parse(line, rec, a)
+}
+
+// TestParseBlockStopsWhenCancelled: a block may hold 64 MiB of lines, which
+// take seconds to parse as JSON, so parsing stops at the next line once the
+// context is done.
+func TestParseBlockStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	data := []byte(strings.Join(combinedLines(1000), "\n") + "\n")
+	pb, err := parseBlock(ctx, &rawBatch{firstLine: 1, data: data}, &cancelAt{Parser: ptFormat(t, "combined"), n: 10, cancel: cancel})
+	if !errors.Is(err, context.Canceled) || len(pb.recs)+len(pb.rejects) != 10 {
+		t.Errorf("parseBlock cancelled at line 10 of 1000: %d lines parsed or rejected, error %v; want 10 and context.Canceled",
+			len(pb.recs)+len(pb.rejects), err)
+	}
 }
 
 func TestUnchangedNoticesAGrowingFile(t *testing.T) {

@@ -4,7 +4,9 @@
 package ingest
 
 import (
+	"net/netip"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -62,6 +64,21 @@ func isHashedIP(s string) bool {
 		}
 	}
 	return true
+}
+
+// clientAddr returns a client address as the case stores it: an
+// IPv4-mapped IPv6 address (::ffff:10.0.0.1, in any spelling) as the IPv4
+// address it carries (10.0.0.1), so a client logged by a dual-stack socket
+// matches the same client logged elsewhere; anything else as written.
+func clientAddr(s string) string {
+	if !strings.Contains(s, ":") {
+		return s
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4In6() || a.Zone() != "" {
+		return s
+	}
+	return a.Unmap().String()
 }
 
 // needsEscape reports whether b holds invalid UTF-8 or a NUL byte, which the

@@ -152,22 +152,38 @@ func parseISO8601(s string) (int64, error) {
 }
 
 // epochMicros interprets a number as Unix time in seconds, milliseconds,
-// microseconds or nanoseconds, chosen by magnitude (the first is plausible for
-// dates between 1973 and 5138).
+// microseconds or nanoseconds, chosen by magnitude. Seconds run from 1e8
+// (1973) to 1e11 (year 5138); each finer unit from 1e12 of it (2001-09-09) to
+// 1e14 (5138). A number in a gap between two units (1e11 to 1e12, 1e14 to
+// 1e15, 1e17 to 1e18) is rejected: read in the coarser unit it falls after
+// 5138, in the finer before 2001-09-09, and a request time is neither. So a
+// time in seconds past the year 9999 is rejected, not read as milliseconds
+// in 1978, at the price of milliseconds before 2001-09-09.
 func epochMicros(f float64) (int64, error) {
 	switch {
 	case f < 1e8:
 		return 0, fmt.Errorf("epoch time %v is before 1973", f)
 	case f < 1e11:
 		return int64(math.Round(f * 1e6)), nil // rounded: 2147483648.003988 is just below in binary
+	case f < 1e12:
+		return 0, ambiguousEpoch(f, "seconds", "milliseconds")
 	case f < 1e14:
 		return int64(math.Round(f * 1e3)), nil
+	case f < 1e15:
+		return 0, ambiguousEpoch(f, "milliseconds", "microseconds")
 	case f < 1e17:
 		return int64(f), nil
+	case f < 1e18:
+		return 0, ambiguousEpoch(f, "microseconds", "nanoseconds")
 	case f < 1e20:
 		return int64(f / 1e3), nil
 	}
 	return 0, fmt.Errorf("epoch time %v is out of range", f)
+}
+
+func ambiguousEpoch(f float64, coarse, fine string) error {
+	return fmt.Errorf("epoch time %v is ambiguous: in %s it is after the year 5138, in %s before 2001-09-09; write the time in ISO 8601 (2024-03-31T10:20:00Z)",
+		f, coarse, fine)
 }
 
 // strftimeLayout converts an Apache %{format}t strftime format into a Go time

@@ -185,13 +185,23 @@ func TestEpochMicrosTime(t *testing.T) {
 		{1711828801.5, 1711828801500000, ""},
 		{1711828801.000001, 1711828801000001, ""},
 		{99999999999, 99999999999000000, ""}, // seconds up to 5138
-		{1e11, 1e14, ""},                     // from here on milliseconds
+		// Between the units, neither reading is a request time: seconds
+		// after 5138 (here, and past 9999) or milliseconds before 2001.
+		{1e11, 0, "ambiguous"},
+		{253402300800, 0, "ambiguous"}, // 10000-01-01 in seconds, 1978 in milliseconds
+		{999999999999, 0, "ambiguous"},
+		{1e12, 1e15, ""}, // milliseconds from 2001-09-09
 		{1711828801123, 1711828801123000, ""},
 		{1711828801123.5, 1711828801123500, ""},
-		{1e14, 1e14, ""}, // microseconds
+		{9e13, 9e16, ""}, // milliseconds up to 5138
+		{1e14, 0, "ambiguous"},
+		{1e15, 1e15, ""}, // microseconds from 2001-09-09
 		{1711828801123456, 1711828801123456, ""},
-		{1e17, 1e14, ""}, // nanoseconds
+		{9e16, 9e16, ""},
+		{1e17, 0, "ambiguous"},
+		{1e18, 1e15, ""}, // nanoseconds from 2001-09-09
 		{1711828801123456789, 1711828801123456, ""},
+		{9e19, 9e16, ""},
 		{0, 0, "before 1973"},
 		{99999999, 0, "before 1973"},
 		{-1711828801, 0, "before 1973"},
@@ -207,10 +217,11 @@ func TestEpochMicrosTime(t *testing.T) {
 
 // TestEpochMicrosFractionsExact checks that decimal seconds and milliseconds
 // with microsecond digits, as written in JSON logs, convert without
-// losing a microsecond to floating point, from 1973 to 2100. (Near the
-// seconds limit, year 5138, a float64 only holds 16 µs steps.)
+// losing a microsecond to floating point, from 2001-09-09 (where
+// milliseconds and microseconds begin) to 2100. (Near the seconds limit,
+// year 5138, a float64 only holds 16 µs steps.)
 func TestEpochMicrosFractionsExact(t *testing.T) {
-	for _, sec := range []int64{1e8, 1711828801, 2147483648, 4102444800} {
+	for _, sec := range []int64{1e9, 1711828801, 2147483648, 4102444800} {
 		for us := int64(0); us < 1e6; us += 997 {
 			want := sec*1e6 + us
 			for _, s := range []string{
