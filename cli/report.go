@@ -45,7 +45,16 @@ files are RFC 3339 UTC; --tz sets the zone of the times people read in the
 HTML report. CSV cells that a spreadsheet would run as a formula (beginning
 with =, +, -, @, tab or carriage return) start with an apostrophe. The case is
 only read, and the same case gives byte-identical files. The paths written are
-printed on stdout.`,
+printed on stdout.
+
+The files replace the report in DIR all at once: each is a link into
+DIR/.freezeframe-report/, where the new report is written whole before one
+rename switches every link to it. DIR never holds files of two reports; a
+report that fails (a full disk) or is killed leaves the earlier one as it
+was, and the next report removes what it left behind. Files in DIR that are
+not the report's (the case, notes) are left alone. cp -r, rsync -a and tar
+copy DIR with its links; to a file system without links (a FAT USB stick),
+copy the files they lead to: cp -rL DIR/* DEST.`,
 		Example: `  freezeframe report --out report/
   freezeframe report --out report/ --tz America/New_York
   freezeframe report --out wave2/ --freeze-format usernames`,
