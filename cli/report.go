@@ -27,6 +27,12 @@ func newReportCmd(e *env) *cobra.Command {
                         email at each domain, since a freeze also prohibits them.
                         With --freeze-format usernames, freeze-list.txt instead:
                         one username a line. Either file replaces the other.
+                        An account to freeze without a username (no users row)
+                        or with one that a line-based tool would split or change
+                        (a line break or other control character, white space at
+                        either end, a leading # or ') fails the report, which
+                        names their user ids and leaves DIR as it was: use
+                        csv, which quotes any username and gives the user id.
   accounts.csv          every implicated account: classification, score, reasons
   exposed.csv           accounts whose password a campaign proved while a second
                         factor stopped it: the owner must change it; not frozen
@@ -88,6 +94,6 @@ copy the files they lead to: cp -rL DIR/* DEST.`,
 	f := cmd.Flags()
 	f.StringVar(&outDir, "out", "", "directory to write the report into, created if missing (required)")
 	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read (IANA name, e.g. America/New_York); files stay UTC")
-	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line)")
+	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line; fails if a username cannot stand on one line)")
 	return cmd
 }

@@ -21,7 +21,7 @@ type Options struct {
 // The freeze-list formats.
 const (
 	FreezeCSV       = "csv"       // freeze-list.csv, one row per account with the evidence
-	FreezeUsernames = "usernames" // freeze-list.txt, one username a line
+	FreezeUsernames = "usernames" // freeze-list.txt, one username a line; an account whose username cannot stand on one line fails it
 )
 
 // files are the names of every file a report may write in its directory,
@@ -57,7 +57,7 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	defer g.Close()
 	w := &writer{ctx: ctx, c: c, g: g}
 	if opts.FreezeFormat == FreezeUsernames {
-		w.lines("freeze-list.txt", "freeze_usernames.sql")
+		w.usernames()
 	} else {
 		w.csv("freeze-list.csv", "freeze_list.sql")
 	}

@@ -77,6 +77,7 @@ func TestReportOnTheSample(t *testing.T) {
 	t.Run("a failed write leaves the earlier report", func(t *testing.T) { testFailedWrite(t, c, out) })
 	t.Run("a report replaces the earlier one whole", func(t *testing.T) { testReplace(t, c, out) })
 	t.Run("usernames format", func(t *testing.T) { testUsernames(t, c, out) })
+	t.Run("usernames that one line cannot hold", func(t *testing.T) { testUsernamesOneALine(t, analysed) })
 	t.Run("previous wave round trip", func(t *testing.T) { testPreviousWave(t, analysed, out) })
 	t.Run("tampering", func(t *testing.T) { testTampering(t, analysed, sum) })
 	t.Run("formula injection", func(t *testing.T) { testInjection(t, analysed) })
@@ -833,6 +834,50 @@ func testUsernames(t *testing.T, c *casefile.Case, out string) {
 	}
 	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: "xml"}); err == nil {
 		t.Error("freeze format xml accepted")
+	}
+}
+
+// testUsernamesOneALine gives one account to freeze a username with a line
+// break and takes another's away (its users row was rejected): the
+// usernames format then fails naming both, and leaves the earlier report;
+// the csv format lists both, by user id.
+func testUsernamesOneALine(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	dir := filepath.Join(t.TempDir(), "report")
+	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames}); err != nil {
+		t.Fatal(err)
+	}
+	before := visible(t, dir)
+	ids := queryStrings(t, c, "SELECT account::VARCHAR FROM account_verdicts WHERE classification = 'compromised' ORDER BY account LIMIT 2")
+	newline, missing := ids[0][0], ids[1][0]
+	for _, q := range []string{
+		"UPDATE account_verdicts SET username = 'evil' || chr(10) || 'newline' WHERE account = '" + newline + "'",
+		"UPDATE account_verdicts SET username = NULL WHERE account = '" + missing + "'",
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames})
+	if err == nil || !strings.Contains(err.Error(), newline) || !strings.Contains(err.Error(), missing) ||
+		!strings.Contains(err.Error(), "2 of the") || !strings.Contains(err.Error(), "use --freeze-format csv") {
+		t.Fatalf("usernames format with a username holding a line break and one missing: %v; want an error naming both user ids and the csv format", err)
+	}
+	sameFiles(t, visible(t, dir), before, "after the refused usernames list")
+
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := readCSV(t, filepath.Join(dir, "freeze-list.csv"))
+	names := map[string]string{}
+	for _, r := range rows {
+		names[r["user_id"]] = r["username"]
+	}
+	if n, ok := names[newline]; !ok || n != "evil\nnewline" {
+		t.Errorf("freeze-list.csv: %s has username %q (listed %v), want the line break kept in one cell", newline, n, ok)
+	}
+	if n, ok := names[missing]; !ok || n != "" {
+		t.Errorf("freeze-list.csv: %s has username %q (listed %v), want listed by user id alone", missing, n, ok)
 	}
 }
 
