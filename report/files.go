@@ -224,6 +224,41 @@ func (g *Group) Close() {
 	g.lock.Close()
 }
 
+// removeGroup removes the files of the group of kind from dir, its links
+// all at once, and then its state directory; other files in dir stay. It
+// says whether there were any.
+func removeGroup(dir, kind string, names []string) (bool, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	g, err := openGroup(dir, kind, names)
+	if err != nil {
+		return false, err
+	}
+	defer g.lock.Close()
+	// Without current, every link of the group leads nowhere.
+	err = os.Remove(filepath.Join(g.state, current))
+	found := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	for _, rel := range names {
+		p := g.path(rel)
+		fi, err := os.Lstat(p)
+		if err != nil || !(fi.Mode().IsRegular() || g.linked(rel)) {
+			continue
+		}
+		found = true
+		if err := os.Remove(p); err != nil {
+			return found, err
+		}
+		if d := filepath.Dir(p); d != filepath.Clean(dir) {
+			os.Remove(d) // public/, if nothing else is there
+		}
+	}
+	return found, os.RemoveAll(g.state)
+}
+
 // path is the name rel in dir.
 func (g *Group) path(rel string) string { return filepath.Join(g.dir, filepath.FromSlash(rel)) }
 

@@ -77,6 +77,13 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	return g.Commit()
 }
 
+// Remove removes the report in dir (its links all at once, the files of a
+// report written before links one by one), leaving every other file there;
+// it says whether there was one.
+func Remove(dir string) (bool, error) {
+	return removeGroup(dir, "report", files)
+}
+
 // writer writes the report's files into its group, remembering the first
 // error, after which it writes nothing more.
 type writer struct {

@@ -1087,3 +1087,27 @@ func truthIDs(t *testing.T, label eval.Label) []string {
 	}
 	return ids
 }
+
+// TestRemove removes a report of plain files (as freezeframe wrote them
+// before links) with its other-format freeze list, beside files that are
+// not the report's, which stay.
+func TestRemove(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"report.html", "freeze-list.csv", "freeze-list.txt", "accounts.csv", "public/summary.json", "notes.txt", "public/README"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if found, err := report.Remove(dir); !found || err != nil {
+		t.Fatalf("Remove: %v, %v; want a report found and removed", found, err)
+	}
+	sameFiles(t, visible(t, dir), map[string]string{".": "dir", "notes.txt": "notes.txt", "public": "dir", filepath.Join("public", "README"): "public/README"}, "after Remove")
+	if _, err := os.Lstat(filepath.Join(dir, ".freezeframe-report")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Remove left the state directory: %v", err)
+	}
+	if found, err := report.Remove(dir); found || err != nil {
+		t.Errorf("Remove of no report: %v, %v", found, err)
+	}
+}
