@@ -1111,3 +1111,25 @@ func TestRemove(t *testing.T) {
 		t.Errorf("Remove of no report: %v, %v", found, err)
 	}
 }
+
+// TestGroupLocksItsDirectory: while a report is being written into a
+// directory, another report or a removal there is refused, not mixed in.
+func TestGroupLocksItsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	g, err := report.NewGroup(dir, "report", []string{"freeze-list.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.NewGroup(dir, "report", []string{"freeze-list.csv"}); err == nil || !strings.Contains(err.Error(), "another freezeframe is writing its report there") {
+		t.Errorf("a second report while one is written: %v", err)
+	}
+	if _, err := report.Remove(dir); err == nil || !strings.Contains(err.Error(), "another freezeframe is writing") {
+		t.Errorf("removing the report while one is written: %v", err)
+	}
+	g.Close()
+	g, err = report.NewGroup(dir, "report", []string{"freeze-list.csv"})
+	if err != nil {
+		t.Fatalf("a report after the first one ended: %v", err)
+	}
+	g.Close()
+}
