@@ -22,8 +22,9 @@ func newQueryCmd(e *env) *cobra.Command {
 
 The case is opened read-only unless --write is given, and then the statement
 reaches no other file either: COPY ... TO, EXPORT DATABASE, ATTACH and
-read_csv and the like are refused (DuckDB's enable_external_access is off),
-so that a query writes nothing anywhere. --write allows all of them. Any
+read_csv and the like are refused (DuckDB's enable_external_access is off):
+the only files a query writes are DuckDB's spill files next to the case,
+removed when it ends. --write allows all of them. Any
 DuckDB client can open the case file as well; this command needs nothing but
 freezeframe.`,
 		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
