@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,8 +33,27 @@ const SchemaVersion = 4
 const DefaultMemoryLimit = "600MB"
 
 // MemoryLimit is DuckDB's memory_limit for every case opened: the
-// --memory-limit flag.
+// --memory-limit flag. CheckMemoryLimit says whether it is one.
 var MemoryLimit = DefaultMemoryLimit
+
+// memoryLimit is a size as DuckDB's memory_limit reads it, restricted to
+// the decimal and binary units it documents. DuckDB takes a negative size
+// (or none) for no limit, and 0 for a limit nothing fits in.
+var memoryLimit = regexp.MustCompile(`(?i)^([0-9]+(?:\.[0-9]+)?) ?([KMGT]i?B)$`)
+
+// CheckMemoryLimit says whether s is a memory limit: a positive number
+// with a unit, KB, MB, GB or TB (powers of 1000) or KiB, MiB, GiB or TiB
+// (powers of 1024), as in 600MB or 1.5GiB.
+func CheckMemoryLimit(s string) error {
+	m := memoryLimit.FindStringSubmatch(s)
+	if m == nil {
+		return errors.New("want a positive size with a unit, such as 600MB, 4GB or 2GiB (units KB, MB, GB, TB, KiB, MiB, GiB, TiB)")
+	}
+	if n, _ := strconv.ParseFloat(m[1], 64); n == 0 {
+		return errors.New("a memory limit of 0 leaves DuckDB no memory at all; give a positive size, such as 600MB")
+	}
+	return nil
+}
 
 // Mode says whether a case is opened for reading only or may be written,
 // and created if it does not exist yet.
@@ -69,6 +89,10 @@ func Open(ctx context.Context, path string, mode Mode) (*Case, error) {
 	}
 	if !exists && mode == ReadOnly {
 		return nil, fmt.Errorf("%w at %s: ingest some input first (freezeframe --case %s ingest ...)", ErrNoCase, path, path)
+	}
+	// It goes into the connection string, where an & would add options.
+	if err := CheckMemoryLimit(MemoryLimit); err != nil {
+		return nil, fmt.Errorf("case %s: memory limit %q: %w", path, MemoryLimit, err)
 	}
 
 	// DuckDB may use this much memory before it spills to <case>.tmp; the

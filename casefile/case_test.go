@@ -66,3 +66,44 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 		t.Errorf("DuckDB file without case_meta: %v", err)
 	}
 }
+
+func TestCheckMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		limit string
+		ok    bool
+	}{
+		{"600MB", true},
+		{"4GB", true},
+		{"1.5GiB", true},
+		{"1 GB", true},
+		{"512mib", true},
+		{"2TB", true},
+		{"-5GB", false}, // DuckDB: no limit at all
+		{"-1", false},
+		{"none", false},
+		{"0GB", false}, // DuckDB: a limit nothing fits in
+		{"0.0MB", false},
+		{"80%", false}, // DuckDB reads no percentage
+		{"4", false},
+		{"4XB", false},
+		{"1e3GB", false},
+		{"", false},
+		{"1GB&access_mode=read_write", false}, // would add an option to the connection string
+	} {
+		if err := CheckMemoryLimit(c.limit); (err == nil) != c.ok {
+			t.Errorf("CheckMemoryLimit(%q) = %v, want ok %v", c.limit, err, c.ok)
+		}
+	}
+}
+
+func TestOpenRefusesABadMemoryLimit(t *testing.T) {
+	defer func(l string) { MemoryLimit = l }(MemoryLimit)
+	MemoryLimit = "-5GB"
+	path := filepath.Join(t.TempDir(), "c.duckdb")
+	if _, err := Open(context.Background(), path, ReadWrite); err == nil || !strings.Contains(err.Error(), `memory limit "-5GB"`) {
+		t.Errorf("open with memory limit -5GB: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused open created %s", path)
+	}
+}

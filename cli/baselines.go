@@ -3,7 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -11,6 +11,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/baselines"
 	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/report"
 )
 
 func newBaselinesCmd(e *env) *cobra.Command {
@@ -35,8 +36,10 @@ sql/baselines, each file with a header giving the logic, how it was adapted and
 its references.
 
 For each rule, DIR/<rule>.csv is a freeze list (username, user_id,
-classification, reasons) that freezeframe eval --freeze-list reads. The case is
-only read.`,
+classification, reasons) that freezeframe eval --freeze-list reads. The lists
+replace those of an earlier run all at once, as the report's files do
+(freezeframe report --help): they are links into DIR/.freezeframe-baselines/,
+and other files in DIR are left alone. The case is only read.`,
 		Example: `  freezeframe baselines --out baselines/
   freezeframe eval --truth truth.csv --freeze-list baselines/crowdsec-http-bf.csv`,
 		Args: cobra.NoArgs,
@@ -53,13 +56,22 @@ only read.`,
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(outDir, 0o755); err != nil {
+			names := make([]string, len(results))
+			for i, r := range results {
+				names[i] = r.ID + ".csv"
+			}
+			g, err := report.NewGroup(outDir, "baselines", names)
+			if err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			for _, r := range results {
-				if err := writeBaselineList(filepath.Join(outDir, r.ID+".csv"), r.Accounts); err != nil {
+			defer g.Close()
+			for i, r := range results {
+				if err := g.File(names[i], func(w io.Writer) error { return writeBaselineList(w, r.Accounts) }); err != nil {
 					return err
 				}
+			}
+			if _, err := g.Commit(); err != nil {
+				return err
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "BASELINE\tALERTS\tACCOUNTS\tFREEZE LIST")
@@ -73,29 +85,14 @@ only read.`,
 	return cmd
 }
 
-// writeBaselineList writes a freeze list whole or not at all: to a temporary
-// file next to it, then renamed over it.
-func writeBaselineList(path string, accounts []baselines.Account) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	w := csv.NewWriter(f)
-	w.Write([]string{"username", "user_id", "classification", "reasons"})
+// writeBaselineList writes a freeze list: username, user_id,
+// classification and reasons, as eval reads it.
+func writeBaselineList(w io.Writer, accounts []baselines.Account) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"username", "user_id", "classification", "reasons"})
 	for _, a := range accounts {
-		w.Write([]string{a.Username, a.UserID, "compromised", a.Reason})
+		cw.Write([]string{a.Username, a.UserID, "compromised", a.Reason})
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	cw.Flush()
+	return cw.Error()
 }

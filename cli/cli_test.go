@@ -114,6 +114,10 @@ func TestUsageAndInputErrors(t *testing.T) {
 		{[]string{"ingest", "logs", "--field", "time", log}, exitUsage, "canonical=json.key"},
 		{[]string{"ingest", "logs", filepath.Join(t.TempDir(), "missing.log")}, exitError, "no such file"},
 		{[]string{"--case", filepath.Join(t.TempDir(), "none.duckdb"), "query", "SELECT 1"}, exitError, "ingest some input first"},
+		{[]string{"--memory-limit", "-5GB", "ingest", "logs", log}, exitUsage, `--memory-limit "-5GB": want a positive size with a unit`},
+		{[]string{"--memory-limit", "80%", "ingest", "logs", log}, exitUsage, `--memory-limit "80%": want a positive size with a unit`},
+		{[]string{"--memory-limit", "0GB", "ingest", "logs", log}, exitUsage, "leaves DuckDB no memory"},
+		{[]string{"--memory-limit", "1GB&access_mode=read_write", "ingest", "logs", log}, exitUsage, "want a positive size"},
 	}
 	for _, tc := range cases {
 		_, errOut, code := runCLI(t, append([]string{"--case", casePath}, tc.args...)...)

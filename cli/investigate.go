@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,14 +31,17 @@ func newInvestigateCmd(e *env) *cobra.Command {
 snapshot into a new case, analyze it, and write the report (freezeframe
 report --help lists the files) into DIR. The case is DIR/case.duckdb unless
 --case names another; it stays there to query (freezeframe query) or to
-rerun one step on. An existing case is not reused: --force starts it again.
+rerun one step on. An existing case is not reused: --force deletes it and
+the report in DIR (other files there stay) and starts again.
 
 Logs and snapshot are best together; either alone is investigated with what
 it holds, and the output lists what that left unchecked (with logs alone,
 accounts are named by the user id in Warehouse's two-factor tokens only).
 Every log path and the snapshot's tables and columns are checked before
 anything is ingested. If the investigation fails after all, the case it
-began is removed, so the corrected command runs again as it is.
+began is removed, so the corrected command runs again as it is; with
+--force, DIR then holds no report either, rather than one of the deleted
+case.
 
 The files after --logs are all logs, so a shell pattern works:
 --logs exports/*.log.gz. Any log file that fails to ingest stops the
@@ -86,8 +90,12 @@ and options give byte-identical files.`,
 			if !cmd.Flag("case").Changed {
 				e.casePath = filepath.Join(outDir, "case.duckdb")
 			}
-			if err := freshCase(e.casePath, force); err != nil {
+			deleted, err := freshCase(e.casePath, outDir, force)
+			if err != nil {
 				return err
+			}
+			if deleted != "" {
+				e.log.Info("--force: deleted " + deleted)
 			}
 			if err := os.MkdirAll(filepath.Dir(e.casePath), 0o755); err != nil {
 				return err
@@ -101,10 +109,14 @@ and options give byte-identical files.`,
 			if err != nil {
 				// The case is new and half-built: remove it, so that the
 				// corrected command runs as it is, without --force.
-				if rmErr := removeCase(e.casePath); rmErr != nil {
-					return fmt.Errorf("%w\n(the case begun at %s could not be removed: %v; rerun with --force)", err, e.casePath, rmErr)
+				earlier := ""
+				if deleted != "" {
+					earlier = "; --force had deleted " + deleted + " before"
 				}
-				return fmt.Errorf("%w\n(the case begun at %s was removed; correct the input and rerun the same command)", err, e.casePath)
+				if rmErr := removeCase(e.casePath); rmErr != nil {
+					return fmt.Errorf("%w\n(the case begun at %s could not be removed: %v%s; rerun with --force)", err, e.casePath, rmErr, earlier)
+				}
+				return fmt.Errorf("%w\n(the case begun at %s was removed%s; correct the input and rerun the same command)", err, e.casePath, earlier)
 			}
 			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
 				return err
@@ -123,7 +135,7 @@ and options give byte-identical files.`,
 	f.StringVar(&outDir, "out", "", "directory for the report and, unless --case, the case (required)")
 	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read in report.html (IANA name); files stay UTC")
 	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
-	f.BoolVar(&force, "force", false, "delete an existing case at the case path and start again")
+	f.BoolVar(&force, "force", false, "delete an existing case at the case path, and the report in --out, and start again")
 	return cmd
 }
 
@@ -182,18 +194,37 @@ func (e *env) investigate(cmd *cobra.Command, c *casefile.Case, logs []string, l
 
 // freshCase makes sure no case exists at path: investigate starts from
 // nothing, so that the same inputs give the same files. With force, an
-// existing case is deleted.
-func freshCase(path string, force bool) error {
+// existing case is deleted, and first the report in outDir, which would
+// otherwise stay beside a case it does not match if the investigation
+// fails or is killed; it says what it deleted, if anything.
+func freshCase(path, outDir string, force bool) (string, error) {
 	_, err := os.Stat(path)
+	exists := err == nil
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return err
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return "", err
+	case exists && !force:
+		return "", usageError{fmt.Errorf("case %s already exists: investigate starts a new case; pass --force to delete it and its report and start again, or use analyze and report on it", path)}
 	case !force:
-		return usageError{fmt.Errorf("case %s already exists: investigate starts a new case; pass --force to delete it and start again, or use analyze and report on it", path)}
+		return "", nil
 	}
-	return removeCase(path)
+	var deleted []string
+	if exists {
+		deleted = append(deleted, "the earlier case "+path)
+	}
+	hadReport, err := report.Remove(outDir)
+	if err != nil {
+		return "", fmt.Errorf("--force: removing the earlier report in %s: %w", outDir, err)
+	}
+	if hadReport {
+		deleted = append(deleted, "the report in "+outDir)
+	}
+	if exists {
+		if err := removeCase(path); err != nil {
+			return "", err
+		}
+	}
+	return strings.Join(deleted, " and "), nil
 }
 
 // removeCase deletes the case at path with its write-ahead log and spill

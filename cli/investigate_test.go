@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +63,39 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 	for p, b := range first {
 		if !bytes.Equal(mustRead(t, p), b) {
 			t.Errorf("%s differs between two investigations of the same inputs", p)
+		}
+	}
+
+	// A --force run that fails leaves neither the case it began nor the
+	// report of the case it deleted, only the files that are not its own.
+	others := map[string]string{"notes.txt": "mine", filepath.Join("public", "README"): "mine too"}
+	for p, data := range others {
+		if err := os.WriteFile(filepath.Join(out, p), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	garbage := writeTemp(t, "garbage.log", "hello\nworld\n")
+	_, errOut, code = runCLI(t, "investigate", "--force", "--out", out, "--logs", garbage)
+	if code != exitError || !strings.Contains(errOut, "cannot tell the log format") ||
+		!strings.Contains(errOut, "--force had deleted the earlier case "+filepath.Join(out, "case.duckdb")+" and the report in "+out) {
+		t.Errorf("investigate --force with a log it cannot read: exit %d, %q; want exit 1 saying the earlier case and report were deleted", code, errOut)
+	}
+	var left []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			if b, err := os.ReadFile(p); err != nil || string(b) != others[rel] {
+				left = append(left, rel)
+			}
+		}
+		return err
+	})
+	if len(left) != 0 {
+		t.Errorf("after a failed investigate --force, %s still holds %q", out, left)
+	}
+	for p := range others {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("a file that was not the report's is gone: %v", err)
 		}
 	}
 

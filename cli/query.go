@@ -3,9 +3,11 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/freezeframe/freezeframe/casefile"
@@ -18,8 +20,13 @@ func newQueryCmd(e *env) *cobra.Command {
 		Short: "Run SQL against the case and print the result as CSV",
 		Long: `Run one SQL statement against the case and print the result as CSV on stdout.
 
-The case is opened read-only unless --write is given. Any DuckDB client can
-open the case file as well; this command needs nothing but freezeframe.`,
+The case is opened read-only unless --write is given, and then the statement
+reaches no other file either: COPY ... TO, EXPORT DATABASE, ATTACH and
+read_csv and the like are refused (DuckDB's enable_external_access is off):
+the only files a query writes are DuckDB's spill files next to the case,
+removed when it ends. --write allows all of them. Any
+DuckDB client can open the case file as well; this command needs nothing but
+freezeframe.`,
 		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
   freezeframe query "SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC"`,
 		Args: cobra.ExactArgs(1),
@@ -33,9 +40,15 @@ open the case file as well; this command needs nothing but freezeframe.`,
 				return err
 			}
 			defer c.Close()
+			if !write {
+				// Once off, DuckDB does not let a statement turn it on again.
+				if err := c.Exec(cmd.Context(), "SET enable_external_access = false"); err != nil {
+					return err
+				}
+			}
 			rows, err := c.Conn.QueryContext(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return readOnlyHint(err, write)
 			}
 			defer rows.Close()
 			cols, err := rows.Columns()
@@ -67,11 +80,20 @@ open the case file as well; this command needs nothing but freezeframe.`,
 			if err := w.Error(); err != nil {
 				return err
 			}
-			return rows.Err()
+			return readOnlyHint(rows.Err(), write)
 		},
 	}
 	cmd.Flags().BoolVar(&write, "write", false, "open the case for writing")
 	return cmd
+}
+
+// readOnlyHint says why DuckDB refused a file to a query without --write.
+func readOnlyHint(err error, write bool) error {
+	var de *duckdb.Error
+	if !write && errors.As(err, &de) && de.Type == duckdb.ErrorTypePermission {
+		return fmt.Errorf("%w\n(without --write, query reads the case only and no other file: it cannot COPY ... TO, EXPORT, ATTACH or read files; rerun with --write to allow it)", err)
+	}
+	return err
 }
 
 // formatValue writes a value for CSV; typeName is its column's DuckDB type.

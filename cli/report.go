@@ -27,6 +27,12 @@ func newReportCmd(e *env) *cobra.Command {
                         email at each domain, since a freeze also prohibits them.
                         With --freeze-format usernames, freeze-list.txt instead:
                         one username a line. Either file replaces the other.
+                        An account to freeze without a username (no users row)
+                        or with one that a line-based tool would split or change
+                        (a line break or other control character, white space at
+                        either end, a leading # or ') fails the report, which
+                        names their user ids and leaves DIR as it was: use
+                        csv, which quotes any username and gives the user id.
   accounts.csv          every implicated account: classification, score, reasons
   exposed.csv           accounts whose password a campaign proved while a second
                         factor stopped it: the owner must change it; not frozen
@@ -45,7 +51,16 @@ files are RFC 3339 UTC; --tz sets the zone of the times people read in the
 HTML report. CSV cells that a spreadsheet would run as a formula (beginning
 with =, +, -, @, tab or carriage return) start with an apostrophe. The case is
 only read, and the same case gives byte-identical files. The paths written are
-printed on stdout.`,
+printed on stdout.
+
+The files replace the report in DIR all at once: each is a link into
+DIR/.freezeframe-report/, where the new report is written whole before one
+rename switches every link to it. DIR never holds files of two reports; a
+report that fails (a full disk) or is killed leaves the earlier one as it
+was, and the next report removes what it left behind. Files in DIR that are
+not the report's (the case, notes) are left alone. cp -r, rsync -a and tar
+copy DIR with its links; to a file system without links (a FAT USB stick),
+copy the files they lead to: cp -rL DIR/* DEST.`,
 		Example: `  freezeframe report --out report/
   freezeframe report --out report/ --tz America/New_York
   freezeframe report --out wave2/ --freeze-format usernames`,
@@ -79,6 +94,6 @@ printed on stdout.`,
 	f := cmd.Flags()
 	f.StringVar(&outDir, "out", "", "directory to write the report into, created if missing (required)")
 	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read (IANA name, e.g. America/New_York); files stay UTC")
-	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line)")
+	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line; fails if a username cannot stand on one line)")
 	return cmd
 }

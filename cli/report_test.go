@@ -3,11 +3,17 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReportOnTheCommittedSample runs report after ingest and analyze on the
@@ -76,6 +82,8 @@ func TestReportOnTheCommittedSample(t *testing.T) {
 		t.Errorf("freeze-list.txt %v\nwant %v", got, want)
 	}
 
+	t.Run("killed or on a full disk", func(t *testing.T) { testReportKilledOrOnAFullDisk(t, casePath, out) })
+
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -93,6 +101,132 @@ func TestReportOnTheCommittedSample(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "ingest some input first") {
 		t.Errorf("report of a missing case: exit %d, %q", code, errOut)
 	}
+}
+
+// testReportKilledOrOnAFullDisk runs report as a separate process over the
+// report in out, with a file size limit that stops it as a full disk would,
+// then killing it (SIGKILL) at times spread over its run, each time
+// switching between two reports that differ in their freeze list and
+// report.html: after each, out holds one of the two reports whole, and the
+// next report leaves nothing of the killed ones.
+func testReportKilledOrOnAFullDisk(t *testing.T, casePath, out string) {
+	notes := filepath.Join(out, "notes.txt")
+	if err := os.WriteFile(notes, []byte("not the report's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	usernames := []string{"--freeze-format", "usernames", "--tz", "America/New_York"}
+	csvUTC := []string{"--freeze-format", "csv", "--tz", "UTC"}
+	views := map[string]map[string]string{}
+	for name, opts := range map[string][]string{"usernames": usernames, "csv": csvUTC} {
+		dir := filepath.Join(t.TempDir(), name)
+		if _, errOut, code := runCLI(t, append([]string{"--case", casePath, "report", "--out", dir}, opts...)...); code != 0 {
+			t.Fatalf("report %v: %s", opts, errOut)
+		}
+		views[name] = visible(t, dir)
+		views[name]["notes.txt"] = "not the report's"
+	}
+	which := func() string {
+		t.Helper()
+		got := visible(t, out)
+		var diffs []string
+		for name, v := range views {
+			if maps.Equal(got, v) {
+				return name
+			}
+			var d []string
+			for p := range maps.Keys(got) {
+				if got[p] != v[p] {
+					d = append(d, p)
+				}
+			}
+			for p := range maps.Keys(v) {
+				if _, ok := got[p]; !ok {
+					d = append(d, p+" (missing)")
+				}
+			}
+			slices.Sort(d)
+			diffs = append(diffs, fmt.Sprintf("not the %s report at %s", name, strings.Join(d, ", ")))
+		}
+		t.Fatalf("%s holds neither report whole: %s", out, strings.Join(diffs, "; "))
+		return ""
+	}
+	if _, errOut, code := runCLI(t, append([]string{"--case", casePath, "report", "--out", out}, usernames...)...); code != 0 {
+		t.Fatalf("report: %s", errOut)
+	}
+	which()
+
+	// A file size limit makes writes fail with EFBIG, as a full disk does
+	// with ENOSPC.
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -f 128 && exec "$0" "$@"`, os.Args[0], "--case", casePath, "report", "--out", out}, csvUTC...)...)
+	cmd.Env = append(os.Environ(), "FREEZEFRAME_TEST_MAIN=1")
+	msg, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), "file too large") {
+		t.Errorf("report with a file size limit: %v, %s; want a failure saying the file is too large", err, msg)
+	}
+	if got := which(); got != "usernames" {
+		t.Errorf("after a failed report, out holds the %s report", got)
+	}
+
+	for i := range 16 {
+		next, opts := "csv", csvUTC
+		if which() == "csv" {
+			next, opts = "usernames", usernames
+		}
+		cmd, stderr, _ := startCLI(t, "", append([]string{"--case", casePath, "report", "--out", out}, opts...)...)
+		go func() {
+			for stderr.Scan() {
+			}
+		}()
+		time.Sleep(time.Duration(i) * 30 * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Logf("killed after %d ms: %s report, heading for %s", i*30, which(), next)
+	}
+	if _, errOut, code := runCLI(t, append([]string{"--case", casePath, "report", "--out", out}, csvUTC...)...); code != 0 {
+		t.Fatalf("report after the kills: %s", errOut)
+	}
+	if which() != "csv" {
+		t.Error("the report after the kills is not whole")
+	}
+	entries, _ := os.ReadDir(filepath.Join(out, ".freezeframe-report"))
+	if len(entries) != 2 {
+		t.Errorf("the state directory holds %d entries after a report, want current and its generation", len(entries))
+	}
+}
+
+// visible is what a reader finds in dir: the bytes of each file by its
+// path, links followed, and "dir" for each directory; the report's state
+// directory is left out, and so is a link that leads nowhere, which a
+// reader does not find.
+func visible(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case d.IsDir() && d.Name() == ".freezeframe-report":
+			return filepath.SkipDir
+		case d.IsDir():
+			m[rel] = "dir"
+		default:
+			b, err := os.ReadFile(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			m[rel] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // readCSV reads a CSV file the command wrote, header first.

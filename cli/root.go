@@ -121,7 +121,7 @@ with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
 	f.StringVar(&e.casePath, "case", "case.duckdb", "case file (a DuckDB database)")
 	f.BoolVarP(&e.quiet, "quiet", "q", false, "print only data and errors: no progress, no log lines below warnings")
 	f.StringVar(&e.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
-	f.StringVar(&casefile.MemoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case (e.g. 1GB, 8GB); analyze: 2GB")
+	f.StringVar(&casefile.MemoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case: a positive size with a unit (e.g. 1GB, 8GB, 2GiB); analyze: 2GB")
 	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e), newSamplesCmd(e), newEvalCmd(e),
 		newAnalyzeCmd(e), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e), newInvestigateCmd(e))
 	return root
@@ -131,6 +131,9 @@ func (e *env) setup() error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", e.logLevel)}
+	}
+	if err := casefile.CheckMemoryLimit(casefile.MemoryLimit); err != nil {
+		return usageError{fmt.Errorf("--memory-limit %q: %w", casefile.MemoryLimit, err)}
 	}
 	if e.quiet && level < slog.LevelWarn {
 		level = slog.LevelWarn

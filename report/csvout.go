@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // listSep joins the items of a list in one CSV cell.
@@ -138,22 +140,65 @@ func (w *writer) csv(rel, name string, args ...any) {
 	})
 }
 
-// lines writes the one column of the report query name's rows, one a line.
-func (w *writer) lines(rel, name string, args ...any) {
-	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
+// usernames writes freeze-list.txt: the username of each account to freeze,
+// one a line, in the order of freeze_list.sql. An account whose username a
+// tool reading one username a line would take for another account or for
+// none (oneALine) fails the file, and so the report, with the user ids of
+// every such account: freezing by username would miss it, or freeze
+// another. freeze-list.csv quotes any username and gives the user id.
+func (w *writer) usernames() {
+	w.rows("freeze-list.txt", "freeze_list.sql", nil, func(out io.Writer, s *scanner) error {
+		name, id := slices.Index(s.cols, "username"), slices.Index(s.cols, "user_id")
+		if name < 0 || id < 0 {
+			return fmt.Errorf("no username or user_id column in %q", s.cols)
+		}
+		var bad []string
+		n := 0
 		for {
 			ok, err := s.next()
-			if !ok || err != nil {
-				return err
-			}
-			line, err := plain(s.vals[0])
 			if err != nil {
 				return err
 			}
-			if _, err := io.WriteString(out, line+"\n"); err != nil {
-				return err
+			if !ok {
+				break
+			}
+			n++
+			u, _ := s.vals[name].(string) // "" for NULL: no users row
+			if !oneALine(u) {
+				bad = append(bad, fmt.Sprint(s.vals[id]))
+			} else if len(bad) == 0 {
+				if _, err := io.WriteString(out, u+"\n"); err != nil {
+					return err
+				}
 			}
 		}
+		if len(bad) == 0 {
+			return nil
+		}
+		ids := strings.Join(bad[:min(len(bad), 10)], ", ")
+		if len(bad) > 10 {
+			ids += fmt.Sprintf(" and %d more", len(bad)-10)
+		}
+		return fmt.Errorf("%d of the %d accounts to freeze have no username that one line can hold (user ids %s): "+
+			"it is missing (no users row in the snapshot) or has a line break, another control character, white space at "+
+			"either end, or a leading # or ', so that the admin tooling would freeze another account or none; "+
+			"no report was written: use --freeze-format csv, which gives each account's user id and quotes its username",
+			len(bad), n, ids)
+	})
+}
+
+// oneALine says whether a username stands as one line of freeze-list.txt
+// and is read back as itself by a tool that reads one username a line,
+// trimming white space and skipping comments as eval does: it is not
+// empty, has no control character (line breaks, tab, NUL, NEL) or Unicode
+// line or paragraph separator, no white space at either end, and does not
+// begin with # (a comment) or ' (which eval takes for a spreadsheet's).
+func oneALine(name string) bool {
+	if name == "" || strings.TrimSpace(name) != name || name[0] == '#' || name[0] == '\'' {
+		return false
+	}
+	return !strings.ContainsFunc(name, func(r rune) bool {
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 	})
 }
 

@@ -10,9 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -159,18 +158,6 @@ type htmlSource struct {
 	Size, Lines, Parsed, Rejected           int64
 	ToolVersion                             string
 	InRun                                   bool
-}
-
-// writeHTML writes opts.Out/report.html: the investigation on one page.
-func writeHTML(ctx context.Context, c *casefile.Case, sum Summary, opts Options) error {
-	b, err := renderHTML(ctx, c, sum, opts)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(opts.Out, "report.html"), b, 0o644); err != nil {
-		return fmt.Errorf("report.html: %w", err)
-	}
-	return nil
 }
 
 // renderHTML renders report.html. The same case and options give the same
@@ -520,15 +507,18 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// html writes report.html for Write, unless an earlier file failed, and
-// records its path.
+// html writes report.html for Write, unless an earlier file failed.
 func (w *writer) html(sum Summary, opts Options) {
 	if w.err != nil {
 		return
 	}
-	if err := writeHTML(w.ctx, w.c, sum, opts); err != nil {
+	b, err := renderHTML(w.ctx, w.c, sum, opts)
+	if err != nil {
 		w.err = err
 		return
 	}
-	w.paths = append(w.paths, filepath.Join(w.out, "report.html"))
+	w.file("report.html", func(out io.Writer) error {
+		_, err := out.Write(b)
+		return err
+	})
 }

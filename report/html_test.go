@@ -108,13 +108,12 @@ func renderPage(t *testing.T, c *casefile.Case, tz *time.Location) (string, []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
-	if err := writeHTML(ctx, c, sum, Options{Out: out, TZ: tz}); err != nil {
+	b, err := renderHTML(ctx, c, sum, Options{TZ: tz})
+	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(out, "report.html")
-	b, err := os.ReadFile(path)
-	if err != nil {
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path, b
@@ -415,7 +414,7 @@ func testHTMLFromWrite(t *testing.T, sample string) {
 		t.Fatal(err)
 	}
 	if _, want := renderPage(t, c, nil); !bytes.Equal(got, want) {
-		t.Error("Write's report.html differs from writeHTML's")
+		t.Error("Write's report.html differs from renderHTML's")
 	}
 }
 

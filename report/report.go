@@ -2,12 +2,8 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,11 +21,21 @@ type Options struct {
 // The freeze-list formats.
 const (
 	FreezeCSV       = "csv"       // freeze-list.csv, one row per account with the evidence
-	FreezeUsernames = "usernames" // freeze-list.txt, one username a line
+	FreezeUsernames = "usernames" // freeze-list.txt, one username a line; an account whose username cannot stand on one line fails it
 )
 
+// files are the names of every file a report may write in its directory,
+// both freeze list formats included.
+var files = []string{
+	"report.html", "freeze-list.csv", "freeze-list.txt", "accounts.csv", "exposed.csv", "campaigns.csv",
+	"block-list.csv", "email-reverify.csv", "tampering.csv", "timeline.jsonl",
+	"public/summary.json", "public/timeline_hourly.csv",
+}
+
 // Write writes every report file into opts.Out and returns the paths
-// written, sorted.
+// written, sorted. The files replace the report there before all at once
+// (Group): a failure leaves that report as it was, and the freeze list of
+// the other format, if it had one, goes with it.
 func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error) {
 	if opts.FreezeFormat == "" {
 		opts.FreezeFormat = FreezeCSV
@@ -44,21 +50,16 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Out, "public"), 0o755); err != nil {
+	g, err := NewGroup(opts.Out, "report", files)
+	if err != nil {
 		return nil, fmt.Errorf("report directory: %w", err)
 	}
-	w := &writer{ctx: ctx, c: c, out: opts.Out}
-	// One freeze list per directory: the other format's file, from an
-	// earlier report, would be a stale list next to the fresh one.
-	stale := "freeze-list.txt"
+	defer g.Close()
+	w := &writer{ctx: ctx, c: c, g: g}
 	if opts.FreezeFormat == FreezeUsernames {
-		stale = "freeze-list.csv"
-		w.lines("freeze-list.txt", "freeze_usernames.sql")
+		w.usernames()
 	} else {
 		w.csv("freeze-list.csv", "freeze_list.sql")
-	}
-	if err := os.Remove(filepath.Join(opts.Out, stale)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("removing the earlier freeze list: %w", err)
 	}
 	w.csv("accounts.csv", "accounts.sql")
 	w.csv("exposed.csv", "exposed.sql")
@@ -73,18 +74,23 @@ func Write(ctx context.Context, c *casefile.Case, opts Options) ([]string, error
 	if w.err != nil {
 		return nil, w.err
 	}
-	slices.Sort(w.paths)
-	return w.paths, nil
+	return g.Commit()
 }
 
-// writer writes the report's files, remembering the paths written and the
-// first error, after which it writes nothing more.
+// Remove removes the report in dir (its links all at once, the files of a
+// report written before links one by one), leaving every other file there;
+// it says whether there was one.
+func Remove(dir string) (bool, error) {
+	return removeGroup(dir, "report", files)
+}
+
+// writer writes the report's files into its group, remembering the first
+// error, after which it writes nothing more.
 type writer struct {
-	ctx   context.Context
-	c     *casefile.Case
-	out   string
-	paths []string
-	err   error
+	ctx context.Context
+	c   *casefile.Case
+	g   *Group
+	err error
 }
 
 // query returns the report query in sql/report/name.

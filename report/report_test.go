@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,7 +74,10 @@ func TestReportOnTheSample(t *testing.T) {
 		}
 		compareTrees(t, out, again)
 	})
+	t.Run("a failed write leaves the earlier report", func(t *testing.T) { testFailedWrite(t, c, out) })
+	t.Run("a report replaces the earlier one whole", func(t *testing.T) { testReplace(t, c, out) })
 	t.Run("usernames format", func(t *testing.T) { testUsernames(t, c, out) })
+	t.Run("usernames that one line cannot hold", func(t *testing.T) { testUsernamesOneALine(t, analysed) })
 	t.Run("previous wave round trip", func(t *testing.T) { testPreviousWave(t, analysed, out) })
 	t.Run("tampering", func(t *testing.T) { testTampering(t, analysed, sum) })
 	t.Run("formula injection", func(t *testing.T) { testInjection(t, analysed) })
@@ -603,6 +608,9 @@ func compareTrees(t *testing.T, a, b string) {
 	files := func(root string) map[string][]byte {
 		m := map[string][]byte{}
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() && d.Name() == ".freezeframe-report" {
+				return filepath.SkipDir // the generations the files lead to
+			}
 			if err == nil && !d.IsDir() {
 				rel, _ := filepath.Rel(root, p)
 				m[rel] = readFile(t, p)
@@ -619,6 +627,176 @@ func compareTrees(t *testing.T, a, b string) {
 		if !bytes.Equal(data, fb[name]) {
 			t.Errorf("%s differs between two reports of the same case", name)
 		}
+	}
+}
+
+// visible is what a reader finds in dir: the bytes of each file by its
+// path, links followed, and "dir" for each directory; the report's state
+// directory, where the links lead, is left out, and so is a link that
+// leads nowhere, which a reader does not find.
+func visible(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case d.IsDir() && d.Name() == ".freezeframe-report":
+			return filepath.SkipDir
+		case d.IsDir():
+			m[rel] = "dir"
+		default:
+			b, err := os.ReadFile(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			m[rel] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// sameFiles reports the paths where two views of a directory differ.
+func sameFiles(t *testing.T, got, want map[string]string, what string) {
+	t.Helper()
+	for p, w := range want {
+		if g, ok := got[p]; !ok {
+			t.Errorf("%s: %s is missing", what, p)
+		} else if g != w {
+			t.Errorf("%s: %s holds %.60q, want %.60q", what, p, g, w)
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("%s: %s should not be there", what, p)
+		}
+	}
+}
+
+// stateHoldsOneReport checks that the report's state directory in dir
+// holds current and the one generation it leads to: nothing a run left.
+func stateHoldsOneReport(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, ".freezeframe-report"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := os.Readlink(filepath.Join(dir, ".freezeframe-report", "current"))
+	if err != nil || len(entries) != 2 || !slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == cur }) {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("state directory holds %q, current leads to %q (%v); want current and its generation", names, cur, err)
+	}
+}
+
+// testFailedWrite fails a write half-way, as a full disk does, over an
+// earlier report written as plain files (as freezeframe wrote it before
+// its files were links) and then over one written through links: each
+// time the earlier report stays byte for byte, with nothing left over.
+func testFailedWrite(t *testing.T, c *casefile.Case, fresh string) {
+	dir := filepath.Join(t.TempDir(), "report")
+	for _, name := range []string{"report.html", "freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
+		"email-reverify.csv", "tampering.csv", "timeline.jsonl", "public/summary.json", "public/timeline_hourly.csv",
+		"notes.txt", "public/README", "case.duckdb"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("earlier "+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := visible(t, dir)
+	restore := report.FailWrites("timeline.jsonl", 4096)
+	_, err := report.Write(ctx, c, report.Options{Out: dir})
+	restore()
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), filepath.Join(dir, "timeline.jsonl")) {
+		t.Fatalf("report on a full disk: %v; want ENOSPC naming timeline.jsonl", err)
+	}
+	sameFiles(t, visible(t, dir), before, "after a failed report over plain files")
+	if _, err := os.Lstat(filepath.Join(dir, ".freezeframe-report")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed first report left its state directory: %v", err)
+	}
+
+	// A report that succeeds replaces every file of the earlier one and
+	// leaves the others.
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	want := visible(t, fresh)
+	for _, other := range []string{"notes.txt", "public/README", "case.duckdb"} {
+		want[filepath.FromSlash(other)] = before[filepath.FromSlash(other)]
+	}
+	sameFiles(t, visible(t, dir), want, "after a report over plain files")
+	stateHoldsOneReport(t, dir)
+
+	before = visible(t, dir)
+	restore = report.FailWrites("report.html", 64<<10)
+	_, err = report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames, TZ: time.FixedZone("UTC-4", -4*3600)})
+	restore()
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("report on a full disk: %v; want ENOSPC", err)
+	}
+	sameFiles(t, visible(t, dir), before, "after a failed report over a report")
+	stateHoldsOneReport(t, dir)
+}
+
+// testReplace writes reports of both freeze list formats over each other
+// beside files that are not the report's, and beside what a run killed
+// before it switched would leave: each report is whole, the other
+// format's list goes, the rest stays, and the leftovers are removed.
+func testReplace(t *testing.T, c *casefile.Case, fresh string) {
+	dir := filepath.Join(t.TempDir(), "report")
+	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames}); err != nil {
+		t.Fatal(err)
+	}
+	others := map[string]string{"notes.txt": "mine", filepath.Join("public", "README"): "mine too"}
+	for p, data := range others {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := filepath.Join(dir, ".freezeframe-report")
+	if err := os.MkdirAll(filepath.Join(state, "gen-killed"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(state, "gen-killed", "accounts.csv"), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("gen-killed", filepath.Join(state, "next")); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := report.Write(ctx, c, report.Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := visible(t, fresh)
+	maps.Copy(want, others)
+	sameFiles(t, visible(t, dir), want, "csv report over a usernames report")
+	stateHoldsOneReport(t, dir)
+	for _, p := range paths {
+		if real, err := filepath.EvalSymlinks(p); err != nil || !strings.HasPrefix(real, state) {
+			t.Errorf("%s leads to %s (%v), not into the current generation", p, real, err)
+		}
+	}
+
+	// A directory where the report writes a file is not the report's to remove.
+	dir = filepath.Join(t.TempDir(), "report")
+	if err := os.MkdirAll(filepath.Join(dir, "accounts.csv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = report.Write(ctx, c, report.Options{Out: dir})
+	if err == nil || !strings.Contains(err.Error(), "accounts.csv is a directory; move it away") {
+		t.Errorf("report over a directory named accounts.csv: %v", err)
 	}
 }
 
@@ -656,6 +834,50 @@ func testUsernames(t *testing.T, c *casefile.Case, out string) {
 	}
 	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: "xml"}); err == nil {
 		t.Error("freeze format xml accepted")
+	}
+}
+
+// testUsernamesOneALine gives one account to freeze a username with a line
+// break and takes another's away (its users row was rejected): the
+// usernames format then fails naming both, and leaves the earlier report;
+// the csv format lists both, by user id.
+func testUsernamesOneALine(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	dir := filepath.Join(t.TempDir(), "report")
+	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames}); err != nil {
+		t.Fatal(err)
+	}
+	before := visible(t, dir)
+	ids := queryStrings(t, c, "SELECT account::VARCHAR FROM account_verdicts WHERE classification = 'compromised' ORDER BY account LIMIT 2")
+	newline, missing := ids[0][0], ids[1][0]
+	for _, q := range []string{
+		"UPDATE account_verdicts SET username = 'evil' || chr(10) || 'newline' WHERE account = '" + newline + "'",
+		"UPDATE account_verdicts SET username = NULL WHERE account = '" + missing + "'",
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames})
+	if err == nil || !strings.Contains(err.Error(), newline) || !strings.Contains(err.Error(), missing) ||
+		!strings.Contains(err.Error(), "2 of the") || !strings.Contains(err.Error(), "use --freeze-format csv") {
+		t.Fatalf("usernames format with a username holding a line break and one missing: %v; want an error naming both user ids and the csv format", err)
+	}
+	sameFiles(t, visible(t, dir), before, "after the refused usernames list")
+
+	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := readCSV(t, filepath.Join(dir, "freeze-list.csv"))
+	names := map[string]string{}
+	for _, r := range rows {
+		names[r["user_id"]] = r["username"]
+	}
+	if n, ok := names[newline]; !ok || n != "evil\nnewline" {
+		t.Errorf("freeze-list.csv: %s has username %q (listed %v), want the line break kept in one cell", newline, n, ok)
+	}
+	if n, ok := names[missing]; !ok || n != "" {
+		t.Errorf("freeze-list.csv: %s has username %q (listed %v), want listed by user id alone", missing, n, ok)
 	}
 }
 
@@ -864,4 +1086,50 @@ func truthIDs(t *testing.T, label eval.Label) []string {
 		}
 	}
 	return ids
+}
+
+// TestRemove removes a report of plain files (as freezeframe wrote them
+// before links) with its other-format freeze list, beside files that are
+// not the report's, which stay.
+func TestRemove(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"report.html", "freeze-list.csv", "freeze-list.txt", "accounts.csv", "public/summary.json", "notes.txt", "public/README"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if found, err := report.Remove(dir); !found || err != nil {
+		t.Fatalf("Remove: %v, %v; want a report found and removed", found, err)
+	}
+	sameFiles(t, visible(t, dir), map[string]string{".": "dir", "notes.txt": "notes.txt", "public": "dir", filepath.Join("public", "README"): "public/README"}, "after Remove")
+	if _, err := os.Lstat(filepath.Join(dir, ".freezeframe-report")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Remove left the state directory: %v", err)
+	}
+	if found, err := report.Remove(dir); found || err != nil {
+		t.Errorf("Remove of no report: %v, %v", found, err)
+	}
+}
+
+// TestGroupLocksItsDirectory: while a report is being written into a
+// directory, another report or a removal there is refused, not mixed in.
+func TestGroupLocksItsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	g, err := report.NewGroup(dir, "report", []string{"freeze-list.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.NewGroup(dir, "report", []string{"freeze-list.csv"}); err == nil || !strings.Contains(err.Error(), "another freezeframe is writing its report there") {
+		t.Errorf("a second report while one is written: %v", err)
+	}
+	if _, err := report.Remove(dir); err == nil || !strings.Contains(err.Error(), "another freezeframe is writing") {
+		t.Errorf("removing the report while one is written: %v", err)
+	}
+	g.Close()
+	g, err = report.NewGroup(dir, "report", []string{"freeze-list.csv"})
+	if err != nil {
+		t.Fatalf("a report after the first one ended: %v", err)
+	}
+	g.Close()
 }

@@ -1,0 +1,38 @@
+package report
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// FailWrites makes the writes to report files named name fail after n
+// bytes with ENOSPC, as on a full disk, until the returned function is
+// called.
+func FailWrites(name string, n int) (restore func()) {
+	before := fileWriter
+	fileWriter = func(f *os.File) io.Writer {
+		if filepath.Base(f.Name()) == name {
+			return &fullDisk{f: f, left: n}
+		}
+		return f
+	}
+	return func() { fileWriter = before }
+}
+
+// fullDisk writes its first left bytes to f, then fails.
+type fullDisk struct {
+	f    *os.File
+	left int
+}
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	if len(p) <= d.left {
+		d.left -= len(p)
+		return d.f.Write(p)
+	}
+	n, _ := d.f.Write(p[:d.left])
+	d.left = 0
+	return n, syscall.ENOSPC
+}
