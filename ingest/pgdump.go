@@ -95,7 +95,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table, which freezeframe needs", t.name)
 		}
 	}
-	if err := checkUnchanged(in, f); err != nil {
+	if err := checkUnchanged(ctx, in, f); err != nil {
 		return nil, err
 	}
 	f.tables = nil

@@ -279,7 +279,7 @@ func scanCSV(ctx context.Context, f *snapshotFile) (*csvScan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.sha256, f.size, err = in.finish(); err != nil {
+	if f.sha256, f.size, err = in.finish(ctx); err != nil {
 		return nil, err
 	}
 	if sc.clean {
@@ -342,7 +342,7 @@ func stageCSV(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpe
 	if err != nil {
 		return 0, err
 	}
-	if err := checkUnchanged(in, f); err != nil {
+	if err := checkUnchanged(ctx, in, f); err != nil {
 		return 0, err
 	}
 	f.staged = map[string]int64{t.name: s.rows}
@@ -351,8 +351,8 @@ func stageCSV(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpe
 
 // checkUnchanged finishes reading in and fails if the file is not the one
 // hashed before staging began: it changed while it was read.
-func checkUnchanged(in *input, f *snapshotFile) error {
-	sum, size, err := in.finish()
+func checkUnchanged(ctx context.Context, in *input, f *snapshotFile) error {
+	sum, size, err := in.finish(ctx)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func stageJSONL(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 	if err != nil {
 		return 0, err
 	}
-	if err := checkUnchanged(in, f); err != nil {
+	if err := checkUnchanged(ctx, in, f); err != nil {
 		return 0, err
 	}
 	if s == nil {

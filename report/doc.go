@@ -16,6 +16,11 @@
 //	public/summary.json  the headline numbers (Summary)
 //	public/timeline_hourly.csv  hourly aggregates
 //
+// Each of these names is a symbolic link into .freezeframe-report/, where a
+// report is written whole before one rename makes every name lead to it
+// (see Group): a reader never finds files of two runs, and a report that
+// fails or is killed leaves the previous one as it was.
+//
 // Everything is read from the case's latest analysis run; nothing depends on
 // the clock, so the same case gives byte-identical files. Times in the CSV
 // and JSON files are RFC 3339 in UTC. Every CSV cell that a spreadsheet would
