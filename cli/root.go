@@ -78,6 +78,13 @@ func Main(args []string) int {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels the work, which then stops cleanly; once it
+	// has, the signals are no longer caught, so a second one ends the
+	// process at once if stopping hangs.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	e := &env{stdout: stdout, stderr: stderr}
 	root := newRoot(e)
 	root.SetArgs(args)
