@@ -40,6 +40,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	defer in.Close()
 	rejected := map[string]int64{}
 	seen := map[string]bool{}
+	inserts := false // whether rows come as INSERT statements
 	f.staged = map[string]int64{}
 	r := bufio.NewReaderSize(in.r, 1<<20)
 	lineNo := int64(0)
@@ -57,6 +58,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 		lineNo++
 		m := copyHeader.FindSubmatch(line)
 		if m == nil {
+			inserts = inserts || bytes.HasPrefix(line, []byte("INSERT INTO "))
 			continue
 		}
 		schema, name := string(m[2]), string(m[4])
@@ -91,6 +93,9 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 		lineNo = end
 	}
 	for _, t := range snapshotTables {
+		if !seen[t.name] && t.needed && inserts {
+			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table but has INSERT statements: it was written with --inserts, and freezeframe reads COPY blocks; dump again without --inserts, or restore it into a scratch database and read that (ingest snapshot postgres://...)", t.name)
+		}
 		if !seen[t.name] && t.needed {
 			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table, which freezeframe needs", t.name)
 		}
@@ -108,6 +113,39 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	}
 	return rejected, nil
 }
+
+// notPlainDump recognises, by their first bytes, the pg_dump outputs that
+// are not plain SQL, and says how to turn each into one: a custom-format
+// archive (-Fc, "PGDMP"), a tar archive (-Ft); and a plain dump written
+// with --inserts or --column-inserts, which holds no COPY block. A file it
+// cannot open is left for the reader to report.
+func notPlainDump(path string) error {
+	in, err := openInput(path, nil)
+	if err != nil {
+		return nil
+	}
+	defer in.Close()
+	head := make([]byte, 1<<20)
+	n, _ := io.ReadFull(in.r, head)
+	head = head[:n]
+	convert := fmt.Sprintf("turn it into a plain one with\n  pg_restore --data-only -f warehouse.sql %s\nand ingest warehouse.sql, or read the database itself (ingest snapshot postgres://...)", path)
+	switch {
+	case bytes.HasPrefix(head, []byte("PGDMP")):
+		return fmt.Errorf("%s is a pg_dump custom-format archive (pg_dump -Fc), which freezeframe cannot read; %s", path, convert)
+	case len(head) > 262 && string(head[257:262]) == "ustar":
+		return fmt.Errorf("%s is a tar archive, perhaps a pg_dump tar-format dump (pg_dump -Ft), which freezeframe cannot read; %s", path, convert)
+	case !copyLine.Match(head) && insertLine.Match(head):
+		return fmt.Errorf("%s is a pg_dump written with --inserts: its rows are INSERT statements, and freezeframe reads COPY blocks; dump again without --inserts (pg_dump --data-only -t 'public.*' ... > warehouse.sql), or restore it into a scratch database and read that (ingest snapshot postgres://...)", path)
+	}
+	return nil
+}
+
+// copyLine and insertLine find, in the start of a dump, a COPY block and a
+// row written as an INSERT statement.
+var (
+	copyLine   = regexp.MustCompile(`(?m)^COPY\s+\S+\s*\(`)
+	insertLine = regexp.MustCompile(`(?m)^INSERT INTO\s+\S+`)
+)
 
 // readLine returns the next line without its terminator, however long.
 func readLine(r *bufio.Reader) ([]byte, error) {

@@ -108,6 +108,9 @@ func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
 		return nil, err
 	}
 	if !st.IsDir() {
+		if err := notPlainDump(path); err != nil {
+			return nil, err
+		}
 		for _, ext := range []string{".sql", ".sql.gz", ".sql.zst"} {
 			if strings.HasSuffix(path, ext) {
 				return []*snapshotFile{{path: path, format: "pg_dump", tables: snapshotTables}}, nil
@@ -118,6 +121,9 @@ func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
 	entries, err := os.ReadDir(path)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(path, "toc.dat")); err == nil {
+		return nil, fmt.Errorf("%s is a pg_dump directory-format dump (pg_dump -Fd), which freezeframe cannot read; turn it into a plain one with\n  pg_restore --data-only -f warehouse.sql %s\nand ingest warehouse.sql, or read the database itself (ingest snapshot postgres://...)", path, path)
 	}
 	var files []*snapshotFile
 	used := map[string]bool{}

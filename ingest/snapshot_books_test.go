@@ -268,3 +268,42 @@ func TestSnapshotMappedIPv4(t *testing.T) {
 		t.Errorf("ips %q, want %q", got, want)
 	}
 }
+
+// TestSnapshotDumpsThatAreNotPlain: custom, tar and directory-format dumps
+// and --inserts dumps used to get a generic error or "no COPY block"; each
+// now gets a message saying what it is and the command that converts it.
+func TestSnapshotDumpsThatAreNotPlain(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tarHeader := make([]byte, 1024)
+	copy(tarHeader, "toc.dat")
+	copy(tarHeader[257:], "ustar\x0000")
+	inserts := "SET statement_timeout = 0;\n\nINSERT INTO public.users VALUES ('5b0b7a9e-0000-4000-8000-000000000001', 'alice');\n"
+	ddlThenInserts := "CREATE TABLE public.users (id uuid, username text);\n" + strings.Repeat("-- padding\n", 200000) + inserts
+	for _, tc := range []struct {
+		name, path, says string
+	}{
+		{"custom named .dump", write("warehouse.dump", []byte("PGDMP\x01\x0e\x00\x04\x08\x01\x01")), "custom-format archive (pg_dump -Fc)"},
+		{"custom named .sql", write("custom.sql", []byte("PGDMP\x01\x0e\x00\x04\x08\x01\x01")), "pg_restore --data-only -f warehouse.sql"},
+		{"tar", write("warehouse.tar", tarHeader), "tar-format dump (pg_dump -Ft)"},
+		{"directory", filepath.Dir(write("fd/toc.dat", []byte("PGDMP"))), "directory-format dump (pg_dump -Fd)"},
+		{"inserts", write("inserts.sql", []byte(inserts)), "written with --inserts"},
+		{"inserts after a long schema", write("long.sql", []byte(ddlThenInserts)), "written with --inserts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Snapshot(context.Background(), openCase(t), tc.path, SnapshotOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), tc.path) {
+				t.Errorf("err = %v, want it to name %s and say %q", err, tc.path, tc.says)
+			}
+		})
+	}
+}
