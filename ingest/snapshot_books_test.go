@@ -307,3 +307,22 @@ func TestSnapshotDumpsThatAreNotPlain(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotToolUserAgentAsStrings: Warehouse records pip's and twine's
+// implementation and system as plain strings, not objects with a name; the
+// reader looked only for .name in them and left ua_os and ua_family NULL.
+func TestSnapshotToolUserAgentAsStrings(t *testing.T) {
+	tables := fixture()
+	events := tables["user_events"]
+	events.rows = append(events.rows, []any{"7b0b7a9e-0000-4000-8000-0000000000aa", uBob, "account:login:success", "2024-03-31 10:30:00",
+		`{"two_factor_method": "totp", "user_agent_info": {"installer": {"name": "twine", "version": "5.0.0"}, "implementation": "CPython", "system": "Darwin"}}`, ip2})
+	tables["user_events"] = events
+	c := openCase(t)
+	ingestSnapshot(t, c, writeSnapshot(t, "csv", tables))
+	if n := queryInt(t, c, "SELECT count(*) FROM account_events WHERE ua_installer = 'twine' AND ua_family = 'CPython' AND ua_os = 'Darwin'"); n != 1 {
+		t.Errorf("twine's login: ua_family and ua_os not read from plain strings")
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM account_events WHERE ua_installer = 'pip' AND ua_family = 'CPython' AND ua_os = 'Linux'"); n != 1 {
+		t.Errorf("pip's login with objects no longer read")
+	}
+}
