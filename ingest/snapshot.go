@@ -42,12 +42,15 @@ type TableResult struct {
 
 // SnapshotResult is what ingesting a snapshot did.
 type SnapshotResult struct {
-	Path     string
-	Tables   []TableResult
-	Missing  []string // optional tables the snapshot lacks
-	Skipped  bool     // the same snapshot is already in the case
-	Replaced bool     // --force replaced another snapshot
-	Elapsed  time.Duration
+	Path    string
+	Tables  []TableResult
+	Missing []string // optional tables the snapshot lacks
+	// Events that name a user or an ip_addresses row the snapshot lacks
+	// (see sql/snapshot/references.sql).
+	EventsWithoutUser, EventsWithoutIP, ProjectEventsWithoutIP int64
+	Skipped                                                    bool // the same snapshot is already in the case
+	Replaced                                                   bool // --force replaced another snapshot
+	Elapsed                                                    time.Duration
 }
 
 // snapshotFile is one input file of a snapshot and the tables it holds.
@@ -66,6 +69,29 @@ type snapshotFile struct {
 	read    int64 // rows over all its tables
 	loaded  int64
 	reject  int64
+}
+
+// checkReferences counts the events that name rows the snapshot lacks and
+// warns of them, with the query that lists them.
+func checkReferences(ctx context.Context, c *casefile.Case, log *slog.Logger, res *SnapshotResult) error {
+	q, err := fs.ReadFile(ffsql.Snapshot, "snapshot/references.sql")
+	if err != nil {
+		return err
+	}
+	if err := c.Conn.QueryRowContext(ctx, string(q)).Scan(&res.EventsWithoutUser, &res.EventsWithoutIP, &res.ProjectEventsWithoutIP); err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
+	}
+	if res.EventsWithoutUser > 0 {
+		log.Warn("user_events rows name a user that users lacks: the tables were not exported at one moment, so these accounts have no username; export all tables in one transaction (scripts/export-warehouse.sh) or read the database itself",
+			"events", res.EventsWithoutUser,
+			"list", "freezeframe query \"SELECT * FROM account_events e WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = e.account)\"")
+	}
+	if n := res.EventsWithoutIP + res.ProjectEventsWithoutIP; n > 0 {
+		log.Warn("events name an ip_addresses row that the snapshot lacks, so their address is unknown: the tables were not exported at one moment",
+			"user_events", res.EventsWithoutIP, "project_and_file_events", res.ProjectEventsWithoutIP,
+			"list", "freezeframe query \"SELECT * FROM account_events e WHERE ip_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ips i WHERE i.id = e.ip_id)\"")
+	}
+	return nil
 }
 
 // changed hashes the file again and says whether it is no longer the one
@@ -316,6 +342,9 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		}
 		f.read, f.loaded, f.reject = f.read+tr.Read, f.loaded+tr.Loaded, f.reject+tr.Rejected
 		res.Tables = append(res.Tables, tr)
+	}
+	if err := checkReferences(ctx, c, log, res); err != nil {
+		return nil, err
 	}
 	for _, f := range files {
 		// DuckDB read these files in place while loading; the others were

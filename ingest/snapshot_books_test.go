@@ -326,3 +326,25 @@ func TestSnapshotToolUserAgentAsStrings(t *testing.T) {
 		t.Errorf("pip's login with objects no longer read")
 	}
 }
+
+// TestSnapshotEventsNamingMissingRows: tables exported one by one while the
+// site runs are not one snapshot. An event whose ip_addresses row is
+// missing used to load with its ip_address_id dropped, and one whose user
+// is missing passed silently; both are kept with their ids, counted and
+// warned of.
+func TestSnapshotEventsNamingMissingRows(t *testing.T) {
+	tables := fixture()
+	events := tables["user_events"]
+	events.rows = append(events.rows,
+		[]any{"7b0b7a9e-0000-4000-8000-0000000000b1", uAlice, "account:login:success", "2024-03-31 12:00:00", `{}`, "1b0b7a9e-0000-4000-8000-0000000000ff"},
+		[]any{"7b0b7a9e-0000-4000-8000-0000000000b2", "5b0b7a9e-0000-4000-8000-0000000000ff", "account:login:success", "2024-03-31 12:00:01", `{}`, ip1})
+	tables["user_events"] = events
+	c := openCase(t)
+	res := ingestSnapshot(t, c, writeSnapshot(t, "csv", tables))
+	if res.EventsWithoutIP != 1 || res.EventsWithoutUser != 1 {
+		t.Errorf("events without ip %d, without user %d; want 1 and 1", res.EventsWithoutIP, res.EventsWithoutUser)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM account_events WHERE ip_id = '1b0b7a9e-0000-4000-8000-0000000000ff' AND ip IS NULL"); n != 1 {
+		t.Errorf("the event's ip_address_id was not kept")
+	}
+}

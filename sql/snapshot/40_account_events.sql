@@ -15,7 +15,7 @@ FROM r LEFT JOIN (SELECT lower(id) AS id, min(line_no) AS kept FROM r
 
 INSERT INTO account_events
 SELECT e.id::UUID, ff_ts(e.time), e.source_id::UUID, e.tag,
-       x[1], x[2], x[3], x[4], i.id, i.ip, i.hashed_ip, x[5],
+       x[1], x[2], x[3], x[4], TRY_CAST(e.ip_address_id AS UUID), i.ip, i.hashed_ip, x[5],
        coalesce(x[6], x[7]),      -- installer: a name, or an object with one
        coalesce(x[8], x[9], x[10], x[14]),
        coalesce(x[11], x[12], x[13], x[15]),

@@ -13,7 +13,7 @@ FROM r LEFT JOIN (SELECT lower(id) AS id, min(line_no) AS kept FROM r
 INSERT INTO project_events
 SELECT e.id::UUID, 'project', ff_ts(e.time), e.source_id::UUID, NULL, e.tag,
        a ->> 'submitted_by', a ->> 'canonical_version', a ->> 'filename',
-       i.id, i.ip, i.hashed_ip, a, getvariable('source_id')
+       TRY_CAST(e.ip_address_id AS UUID), i.ip, i.hashed_ip, a, getvariable('source_id')
 FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL) e
 LEFT JOIN ips i ON i.id = TRY_CAST(e.ip_address_id AS UUID);
 
