@@ -24,7 +24,7 @@ import (
 )
 
 // SchemaVersion is the layout of the case this build reads and writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // DefaultMemoryLimit is DuckDB's memory_limit for a case opened when
 // --memory-limit is not given. 600MB keeps ingesting a 27M-line Fastly log

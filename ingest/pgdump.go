@@ -190,6 +190,13 @@ func (r copyRow) value(j int) (string, bool) {
 
 func (r copyRow) set(j int) bool { return string(r[j]) != `\N` && len(r[j]) > 0 }
 
+func (r copyRow) disabled(j int) (bool, bool) {
+	if string(r[j]) == `\N` {
+		return false, false
+	}
+	return len(r[j]) > 0 && r[j][0] == '!', true
+}
+
 // stageCopy stages one COPY block's rows through an appender and returns the
 // rows rejected and the line number of the block's end.
 func stageCopy(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableSpec, cols []string, r *bufio.Reader, lineNo int64) (int64, int64, error) {

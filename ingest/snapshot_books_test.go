@@ -348,3 +348,42 @@ func TestSnapshotEventsNamingMissingRows(t *testing.T) {
 		t.Errorf("the event's ip_address_id was not kept")
 	}
 }
+
+// TestSnapshotAlreadyHandled: users.disabled_for and a disabled password
+// (passlib's "!" prefix) say an account was handled before the analysis;
+// they were not read, so such accounts looked live. Only whether the
+// password is disabled is kept, never the hash. user_unique_logins loads
+// where the snapshot has it.
+func TestSnapshotAlreadyHandled(t *testing.T) {
+	for _, format := range []string{"csv", "jsonl", "parquet", "pg_dump"} {
+		t.Run(format, func(t *testing.T) {
+			tables := fixture()
+			users := tables["users"]
+			users.rows[3][3] = "!SECRETPW-dave-disabled"
+			users.rows[3][12] = "password compromised"
+			tables["users"] = users
+			tables["user_unique_logins"] = fixtureTable{
+				cols: []string{"id", "user_id", "ip_address_id", "created", "last_used", "device_information", "status", "expires"},
+				rows: [][]any{
+					{"cb0b7a9e-0000-4000-8000-000000000001", uAlice, ip1, "2024-03-30 20:00:01", "2024-03-31 09:00:00", `{"os": "Windows"}`, "confirmed", nil},
+					{"cb0b7a9e-0000-4000-8000-000000000002", uBob, ip2, "2024-03-31 10:20:00", "2024-03-31 10:20:00", nil, "pending", nil},
+					{"cb0b7a9e-0000-4000-8000-000000000003", uBob, ip2, "2024-03-31 10:20:00", "2024-03-31 10:20:00", nil, "maybe", nil},
+				},
+			}
+			c := openCase(t)
+			ingestSnapshot(t, c, writeSnapshot(t, format, tables))
+			for q, want := range map[string]int64{
+				"SELECT count(*) FROM accounts WHERE username = 'dave' AND password_disabled AND disabled_for = 'password compromised'": 1,
+				"SELECT count(*) FROM accounts WHERE username = 'carol' AND NOT password_disabled AND disabled_for = 'account frozen'":  1,
+				"SELECT count(*) FROM accounts WHERE NOT password_disabled AND disabled_for IS NULL":                                    2,
+				"SELECT count(*) FROM unique_logins WHERE status = 'confirmed' AND ip = '203.0.113.9'":                                  1,
+				"SELECT count(*) FROM unique_logins": 2,
+				"SELECT count(*) FROM rejects WHERE table_name = 'user_unique_logins' AND contains(reason, 'neither pending nor confirmed')": 1,
+			} {
+				if got := queryInt(t, c, q); got != want {
+					t.Errorf("%s = %d, want %d", q, got, want)
+				}
+			}
+		})
+	}
+}

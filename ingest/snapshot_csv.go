@@ -53,6 +53,14 @@ func (r csvRow) value(j int) (string, bool) {
 
 func (r csvRow) set(j int) bool { return len(r[j].text) > 0 }
 
+func (r csvRow) disabled(j int) (bool, bool) {
+	f := r[j]
+	if !f.quoted && len(f.text) == 0 {
+		return false, false
+	}
+	return len(f.text) > 0 && f.text[0] == '!', true
+}
+
 // splitCSV splits rec, one or more lines with their line breaks, into
 // fields. more is true when rec ends inside a quoted field; otherwise a
 // non-empty problem says why rec is not a row.

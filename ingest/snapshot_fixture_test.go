@@ -104,6 +104,13 @@ func fixture() map[string]fixtureTable {
 				{"7b0b7a9e-0000-4000-8000-000000000009", uDave, "account:login:failure", "2024-03-31 11:00:02", `{"reason": "invalid_password"`, ip2},
 			},
 		},
+		"user_unique_logins": {
+			cols: []string{"id", "user_id", "ip_address_id", "created", "last_used", "device_information", "status", "expires"},
+			rows: [][]any{
+				{"cb0b7a9e-0000-4000-8000-000000000001", uAlice, ip1, "2024-03-30 20:00:01", "2024-03-31 09:00:00", `{"os": "Windows"}`, "confirmed", nil},
+				{"cb0b7a9e-0000-4000-8000-000000000002", uBob, ip2, "2024-03-31 10:20:00.5", "2024-03-31 10:20:00.5", nil, "pending", nil},
+			},
+		},
 		"projects": {
 			cols: []string{"id", "name", "normalized_name", "created", "has_docs"},
 			rows: [][]any{{proj1, "Alice_Tools", "alice-tools", "2020-03-03 03:03:03", "f"}},
@@ -175,8 +182,11 @@ func writePgDump(tables map[string]fixtureTable) []byte {
 	var b bytes.Buffer
 	b.WriteString("--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSET client_encoding = 'UTF8';\n\n")
 	b.WriteString("CREATE TABLE public.admin_flags (id text, enabled boolean);\n\nCOPY public.admin_flags (id, enabled) FROM stdin;\ndisallow-new-user-registration\tf\n\\.\n\n")
-	for _, name := range []string{"projects", "users", "user_emails", "ip_addresses", "user_events", "user_security_keys", "user_recovery_codes", "roles", "project_events", "file_events"} {
-		t := tables[name]
+	for _, name := range []string{"projects", "users", "user_emails", "ip_addresses", "user_events", "user_security_keys", "user_recovery_codes", "roles", "project_events", "file_events", "user_unique_logins"} {
+		t, ok := tables[name]
+		if !ok {
+			continue
+		}
 		quoted := make([]string, len(t.cols))
 		for i, c := range t.cols {
 			quoted[i] = c

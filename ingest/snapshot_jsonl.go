@@ -36,6 +36,14 @@ func (r jsonRow) value(j int) (string, bool) {
 	return string(escapeIfNeeded(v)), true
 }
 
+func (r jsonRow) disabled(j int) (bool, bool) {
+	v := r[j]
+	if v == nil || string(v) == "null" {
+		return false, false
+	}
+	return len(v) > 1 && v[0] == '"' && v[1] == '!', true
+}
+
 func (r jsonRow) set(j int) bool {
 	v := r[j]
 	return v != nil && string(v) != "null" && string(v) != `""`

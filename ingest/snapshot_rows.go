@@ -27,7 +27,16 @@ type fieldSource interface {
 	value(j int) (string, bool)
 	// set says whether field j holds a value: neither NULL nor empty.
 	set(j int) bool
+	// disabled says whether field j begins with "!"; false when NULL.
+	disabled(j int) (bool, bool)
 }
+
+// How a stage column is taken from its input field.
+const (
+	copied   = iota // the value
+	isSet           // 't' or 'f': whether a secret is set
+	disabled        // 't' or 'f': whether a secret begins with "!"; NULL when NULL
+)
 
 // stager appends one table's rows to stage_<table> (line_no, then the
 // table's stage columns) and collects the rows it rejects.
@@ -35,7 +44,7 @@ type stager struct {
 	t       tableSpec
 	f       *snapshotFile
 	source  []int // input field of each stage column; -1 when the input lacks it
-	flag    []bool
+	how     []int // copied, isSet or disabled
 	secret  bool // the table holds secrets: rejects keep no raw text
 	row     []driver.Value
 	rows    int64
@@ -55,12 +64,15 @@ func newStager(t tableSpec, f *snapshotFile, cols []string) (*stager, error) {
 		return nil, err
 	}
 	staged := t.stageColumns()
-	s := &stager{t: t, f: f, source: make([]int, len(staged)), flag: make([]bool, len(staged)),
+	s := &stager{t: t, f: f, source: make([]int, len(staged)), how: make([]int, len(staged)),
 		secret: len(t.secrets)+len(t.flagged) > 0, row: make([]driver.Value, len(staged)+1)}
 	for i, col := range staged {
 		src := col
 		if name, ok := cutSuffix(col, "_set"); ok && t.isSecret(name) {
-			src, s.flag[i] = name, true
+			src, s.how[i] = name, isSet
+		}
+		if name, ok := cutSuffix(col, "_disabled"); ok && t.isSecret(name) {
+			src, s.how[i] = name, disabled
 		}
 		if j, ok := index[src]; ok {
 			s.source[i] = j
@@ -69,6 +81,13 @@ func newStager(t tableSpec, f *snapshotFile, cols []string) (*stager, error) {
 		}
 	}
 	return s, nil
+}
+
+func tf(b bool) string {
+	if b {
+		return "t"
+	}
+	return "f"
 }
 
 func cutSuffix(s, suffix string) (string, bool) {
@@ -82,18 +101,18 @@ func cutSuffix(s, suffix string) (string, bool) {
 func (s *stager) add(app *duckdb.Appender, lineNo int64, row fieldSource) error {
 	s.row[0] = lineNo
 	for i, j := range s.source {
+		s.row[i+1] = nil
 		switch {
 		case j < 0:
-			s.row[i+1] = nil
-		case s.flag[i] && row.set(j):
-			s.row[i+1] = "t"
-		case s.flag[i]:
-			s.row[i+1] = "f"
+		case s.how[i] == isSet:
+			s.row[i+1] = tf(row.set(j))
+		case s.how[i] == disabled:
+			if d, ok := row.disabled(j); ok {
+				s.row[i+1] = tf(d)
+			}
 		default:
 			if v, ok := row.value(j); ok {
 				s.row[i+1] = v
-			} else {
-				s.row[i+1] = nil
 			}
 		}
 	}

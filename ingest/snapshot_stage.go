@@ -64,7 +64,7 @@ func columnsOf(ctx context.Context, c *casefile.Case, query string) (map[string]
 
 // stageSelect builds the select list of stage_<table>: each staged column
 // from expr(col) when the file has it, NULL otherwise; flagged secrets only
-// as whether they are set.
+// as whether they are set, disabled ones as whether they begin with "!".
 func stageSelect(t tableSpec, have map[string]string, file string, expr func(col string) string, isSet func(col string) string) ([]string, error) {
 	for _, col := range t.required {
 		if _, ok := have[col]; !ok {
@@ -84,6 +84,13 @@ func stageSelect(t tableSpec, have map[string]string, file string, expr func(col
 			list = append(list, isSet(col)+" AS "+quoteIdent(col+"_set"))
 		} else {
 			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_set"))
+		}
+	}
+	for _, col := range t.disabled {
+		if _, ok := have[col]; ok {
+			list = append(list, fmt.Sprintf("CASE WHEN starts_with(%s, '!') THEN 't' WHEN %[1]s IS NOT NULL THEN 'f' END AS %s", expr(col), quoteIdent(col+"_disabled")))
+		} else {
+			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_disabled"))
 		}
 	}
 	return list, nil

@@ -25,6 +25,7 @@ func dumpCanonical(t *testing.T, c *casefile.Case) map[string][]string {
 		{"project_events", "SELECT * EXCLUDE (source_id, additional), json(additional) FROM project_events"},
 		{"projects", "SELECT * EXCLUDE (source_id) FROM projects"},
 		{"roles", "SELECT * EXCLUDE (source_id) FROM roles"},
+		{"unique_logins", "SELECT * EXCLUDE (source_id) FROM unique_logins"},
 		{"rejects", "SELECT reason, table_name FROM rejects WHERE reason NOT LIKE 'line %'"}, // lines differ by format
 		{"counts", "SELECT table_name, rows_read, rows_loaded, rows_rejected FROM snapshot_tables"},
 	} {

@@ -19,7 +19,8 @@ INSERT INTO accounts
 SELECT u.id::UUID, u.username, ff_ts(u.date_joined), ff_ts(u.last_login), ff_bool(u.is_active), ff_bool(u.is_frozen),
        coalesce(ff_bool(u.totp_secret_set), false), coalesce(k.n, 0), coalesce(c.total, 0), coalesce(c.unburned, 0),
        coalesce(ff_bool(u.totp_secret_set), false) OR coalesce(k.n, 0) > 0,
-       getvariable('source_id')
+       getvariable('source_id'),
+       NULLIF(u.disabled_for, ''), ff_bool(u.password_disabled)
 FROM checked u
 LEFT JOIN loaded_security_keys k ON k.account = TRY_CAST(u.id AS UUID)
 LEFT JOIN loaded_recovery_codes c ON c.account = TRY_CAST(u.id AS UUID)
