@@ -45,7 +45,7 @@ type stager struct {
 	f       *snapshotFile
 	source  []int // input field of each stage column; -1 when the input lacks it
 	how     []int // copied, isSet or disabled
-	secret  bool // the table holds secrets: rejects keep no raw text
+	secret  bool  // the table holds secrets: rejects keep no raw text
 	row     []driver.Value
 	rows    int64
 	rejects [][]any
