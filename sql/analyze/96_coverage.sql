@@ -13,7 +13,8 @@
 --   requests whose client has no row in the snapshot's ip_addresses (their
 --   country and network are unknown); the snapshot tables missing and what
 --   each disabled; and every check the sources at hand did not allow.
---   Stage verdict reads it.
+--   The spans are of the rows in bounds (stage bounds). Stage verdict reads
+--   it.
 
 CREATE OR REPLACE TABLE coverage AS
 WITH given AS (
@@ -21,17 +22,18 @@ WITH given AS (
            count(*) FILTER (WHERE kind = 'snapshot') > 0 OR EXISTS (FROM account_events) AS snapshot_given
     FROM sources
 ), logs AS (
-    SELECT min(time) AS logs_from, max(time) AS logs_to, count(*) AS requests FROM requests
+    SELECT min(time) AS logs_from, max(time) AS logs_to, (SELECT count(*) FROM requests) AS requests FROM requests_in_bounds
 ), events AS (
-    SELECT min(time) AS events_from, max(time) AS events_to, count(*) AS login_events
-    FROM account_events WHERE tag IN ('account:login:success', 'account:login:failure')
+    SELECT min(time) AS events_from, max(time) AS events_to,
+           (SELECT count(*) FROM account_events WHERE tag IN ('account:login:success', 'account:login:failure')) AS login_events
+    FROM account_events_in_bounds WHERE tag IN ('account:login:success', 'account:login:failure')
 ), span AS (
     -- (greatest and least skip NULLs: a source that spans nothing overlaps nothing)
     SELECT CASE WHEN logs_from IS NOT NULL AND events_from IS NOT NULL THEN greatest(logs_from, events_from) END AS overlap_from,
            CASE WHEN logs_from IS NOT NULL AND events_from IS NOT NULL THEN least(logs_to, events_to) END AS overlap_to
     FROM logs, events
 ), pairing AS (
-    SELECT (SELECT count(*) FROM account_events, span
+    SELECT (SELECT count(*) FROM account_events_in_bounds, span
             WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= overlap_from AND time <= overlap_to) AS events_in_overlap,
            count(*) FILTER (WHERE event_id IS NOT NULL AND logged) AS events_paired,
            count(*) FILTER (WHERE logged) AS posts_in_overlap,

@@ -1,0 +1,232 @@
+package analyze_test
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/ingest"
+)
+
+const sampleDir = "../samples/pypi-2024-03"
+
+// boundedRun is what a run on the committed sample decided, and the spans
+// its coverage says it analysed.
+type boundedRun struct {
+	res         *analyze.Result
+	toFreeze    []string
+	hours       int64    // rows of hourly: the hours stage window scanned
+	spans       []string // logs_from | logs_to | events_from | events_to of coverage
+	outOfBounds []string // each row out_of_bounds lists: table | side | time
+	rows        [2]int64 // requests and account_events: the rows the case holds
+}
+
+// TestTimesFarOutsideTheirSourceAreLeftOut: one log line dated 2400 beside
+// a week of logs made analyze grow to 17 GiB, deaf to SIGINT, and one
+// dated 9999 failed it for memory (issue 14): stage window scanned one row
+// per hour from the earliest attempt to the latest. A user event dated
+// 2400 made the snapshot alone inconclusive (one login in its last week),
+// and one dated 1970 in the logs would have taken the snapshot's whole
+// history as attempts. Each such row stays in the case and is listed in
+// out_of_bounds, and the analysis is the sample's own, in each mode: the
+// same results digest, freeze list, verdict, hours and spans. Before stage
+// window runs, the attempts must span no more than the sample's week: a
+// regression fails there, rather than filling memory.
+func TestTimesFarOutsideTheirSourceAreLeftOut(t *testing.T) {
+	var (
+		y2400 = time.Date(2400, 1, 1, 12, 4, 33, 0, time.UTC)
+		y9999 = time.Date(9999, 12, 31, 12, 4, 33, 0, time.UTC)
+		y1970 = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	)
+	clean := map[string]boundedRun{}
+	for _, tc := range []struct {
+		name           string
+		logs, snapshot bool
+		request, event time.Time // the row dated far out, if any
+	}{
+		{name: "logs and snapshot", logs: true, snapshot: true},
+		{name: "logs and snapshot, a request dated 2400", logs: true, snapshot: true, request: y2400},
+		{name: "logs and snapshot, a request dated 9999", logs: true, snapshot: true, request: y9999},
+		{name: "logs and snapshot, a request dated 1970", logs: true, snapshot: true, request: y1970},
+		{name: "logs and snapshot, a user event dated 2400", logs: true, snapshot: true, event: y2400},
+		{name: "snapshot only", snapshot: true},
+		{name: "snapshot only, a user event dated 2400", snapshot: true, event: y2400},
+		{name: "logs only", logs: true},
+		{name: "logs only, a request dated 2400", logs: true, request: y2400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mode, _, _ := strings.Cut(tc.name, ",")
+			dir := t.TempDir()
+			var logs []string
+			if tc.logs {
+				logs, _ = filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
+			}
+			if !tc.request.IsZero() {
+				logs = append(logs, farLog(t, dir, tc.request))
+			}
+			snapshot := ""
+			if tc.snapshot {
+				snapshot = filepath.Join(sampleDir, "snapshot")
+			}
+			if !tc.event.IsZero() {
+				snapshot = farSnapshot(t, dir, tc.event)
+			}
+			got := runBounded(t, ingestSample(t, dir, logs, snapshot))
+			want, ok := clean[mode]
+			if !ok {
+				if len(got.outOfBounds) != 0 {
+					t.Fatalf("the sample has rows out of bounds: %q", got.outOfBounds)
+				}
+				clean[mode] = got
+				return
+			}
+			if got.res.ResultsSHA256 != want.res.ResultsSHA256 || got.res.Verdict.Verdict != want.res.Verdict.Verdict ||
+				!slices.Equal(got.toFreeze, want.toFreeze) || got.hours != want.hours || !slices.Equal(got.spans, want.spans) {
+				t.Errorf("verdict %s, %d hours, spans %q, results %s, to freeze %q\nthe sample: %s, %d hours, spans %q, results %s, to freeze %q",
+					got.res.Verdict.Verdict, got.hours, got.spans, got.res.ResultsSHA256, got.toFreeze,
+					want.res.Verdict.Verdict, want.hours, want.spans, want.res.ResultsSHA256, want.toFreeze)
+			}
+			// The row is kept, and listed out of bounds.
+			table, side, far := "requests", "after", tc.request
+			switch {
+			case tc.request.IsZero():
+				table, far = "account_events", tc.event
+			case tc.request.Year() < 2024:
+				side = "before"
+			}
+			if row := table + " | " + side + " | " + far.Format(time.RFC3339); !slices.Equal(got.outOfBounds, []string{row}) {
+				t.Errorf("out of bounds %q; want %q", got.outOfBounds, row)
+			}
+			kept := want.rows
+			if table == "requests" {
+				kept[0]++
+			} else {
+				kept[1]++
+			}
+			if got.rows != kept {
+				t.Errorf("the case holds %v requests and user events, want %v", got.rows, kept)
+			}
+		})
+	}
+}
+
+// ingestSample ingests the logs and the snapshot directory (none if "")
+// into a new case under dir.
+func ingestSample(t *testing.T, dir string, logs []string, snapshot string) *casefile.Case {
+	t.Helper()
+	ctx := t.Context()
+	c, err := casefile.Open(ctx, filepath.Join(dir, "case.duckdb"), casefile.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, l := range logs {
+		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snapshot != "" {
+		if _, err := ingest.Snapshot(ctx, c, snapshot, ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// farLog writes a log of one login POST dated at, in the sample's format.
+func farLog(t *testing.T, dir string, at time.Time) string {
+	t.Helper()
+	p := filepath.Join(dir, "far.log")
+	line := `99.228.203.127 "` + at.Format(http.TimeFormat) + `" - "POST /account/login/" HTTP/2 303 0 0 "MISS, MISS" "0, 0" ` +
+		`"application/x-www-form-urlencoded" "en-CA,en;q=0.9" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15"` + "\n"
+	if err := os.WriteFile(p, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// farSnapshot copies the sample's snapshot under dir with one more user
+// event: a copy of its first, under a new id and dated at.
+func farSnapshot(t *testing.T, dir string, at time.Time) string {
+	t.Helper()
+	src, dst := filepath.Join(sampleDir, "snapshot"), filepath.Join(dir, "snapshot")
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dst, "user_events.csv.gz")
+	in, err := os.Open(filepath.Join(src, "user_events.csv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(out)
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	var first string
+	for n := 0; sc.Scan(); n++ {
+		if n == 1 {
+			first = sc.Text()
+		}
+		fmt.Fprintln(zw, sc.Text())
+	}
+	// id, source_id (the account), tag, time, additional, ip_address_id
+	f := strings.SplitN(first, ",", 5)
+	f[0], f[3] = "00000000-0000-4000-8000-00000000fa12", at.Format("2006-01-02 15:04:05")
+	fmt.Fprintln(zw, strings.Join(f, ","))
+	for _, err := range []error{sc.Err(), zw.Close(), out.Close()} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// runBounded analyses c, failing the run before stage window if the
+// attempts it would scan span more than the sample's week, and reads what
+// the run decided and its coverage.
+func runBounded(t *testing.T, c *casefile.Case) boundedRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	var span string
+	res, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test", Progress: func(step string, _, _ int) {
+		if step != "window" {
+			return
+		}
+		var ok bool
+		if err := c.DB.QueryRow(`SELECT coalesce(max(time) - min(time) <= INTERVAL 10 DAY, true), min(time)::VARCHAR || ' .. ' || max(time)::VARCHAR
+			FROM ff_work.attempts`).Scan(&ok, &span); err != nil || !ok {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatalf("analyze: %v (the attempts span %s)", err, span)
+	}
+	r := boundedRun{res: res}
+	r.toFreeze = strs(t, c, `SELECT username FROM account_verdicts WHERE classification = 'compromised' ORDER BY username`)
+	r.spans = strs(t, c, `SELECT logs_from, logs_to, events_from, events_to FROM coverage`)
+	r.outOfBounds = strs(t, c, `SELECT table_name, outside, strftime(time, '%Y-%m-%dT%H:%M:%SZ') FROM out_of_bounds ORDER BY ALL`)
+	if err := c.DB.QueryRow(`SELECT (SELECT count(*) FROM hourly), (SELECT count(*) FROM requests), (SELECT count(*) FROM account_events)`).
+		Scan(&r.hours, &r.rows[0], &r.rows[1]); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
