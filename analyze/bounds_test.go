@@ -16,12 +16,13 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/report"
 )
 
 const sampleDir = "../samples/pypi-2024-03"
 
-// boundedRun is what a run on the committed sample decided, and the spans
-// its coverage says it analysed.
+// boundedRun is what a run on the committed sample decided, the spans its
+// coverage says it analysed, and the coverage summary.json shows.
 type boundedRun struct {
 	res         *analyze.Result
 	toFreeze    []string
@@ -29,6 +30,7 @@ type boundedRun struct {
 	spans       []string // logs_from | logs_to | events_from | events_to of coverage
 	outOfBounds []string // each row out_of_bounds lists: table | side | time
 	rows        [2]int64 // requests and account_events: the rows the case holds
+	cov         report.Coverage
 }
 
 // TestTimesFarOutsideTheirSourceAreLeftOut: one log line dated 2400 beside
@@ -37,11 +39,12 @@ type boundedRun struct {
 // per hour from the earliest attempt to the latest. A user event dated
 // 2400 made the snapshot alone inconclusive (one login in its last week),
 // and one dated 1970 in the logs would have taken the snapshot's whole
-// history as attempts. Each such row stays in the case and is listed in
-// out_of_bounds, and the analysis is the sample's own, in each mode: the
-// same results digest, freeze list, verdict, hours and spans. Before stage
-// window runs, the attempts must span no more than the sample's week: a
-// regression fails there, rather than filling memory.
+// history as attempts. Each such row stays in the case, is listed in
+// out_of_bounds and counted in summary.json's coverage with the bound it
+// broke, a day past the sample's week, and the analysis is the sample's
+// own, in each mode: the same results digest, freeze list, verdict, hours
+// and spans. Before stage window runs, the attempts must span no more than
+// the sample's week: a regression fails there, rather than filling memory.
 func TestTimesFarOutsideTheirSourceAreLeftOut(t *testing.T) {
 	var (
 		y2400 = time.Date(2400, 1, 1, 12, 4, 33, 0, time.UTC)
@@ -84,8 +87,8 @@ func TestTimesFarOutsideTheirSourceAreLeftOut(t *testing.T) {
 			got := runBounded(t, ingestSample(t, dir, logs, snapshot))
 			want, ok := clean[mode]
 			if !ok {
-				if len(got.outOfBounds) != 0 {
-					t.Fatalf("the sample has rows out of bounds: %q", got.outOfBounds)
+				if len(got.outOfBounds) != 0 || got.cov.RequestsOutOfBounds != 0 || got.cov.EventsOutOfBounds != 0 {
+					t.Fatalf("the sample has rows out of bounds: %q, coverage %+v", got.outOfBounds, got.cov)
 				}
 				clean[mode] = got
 				return
@@ -96,25 +99,42 @@ func TestTimesFarOutsideTheirSourceAreLeftOut(t *testing.T) {
 					got.res.Verdict.Verdict, got.hours, got.spans, got.res.ResultsSHA256, got.toFreeze,
 					want.res.Verdict.Verdict, want.hours, want.spans, want.res.ResultsSHA256, want.toFreeze)
 			}
-			// The row is kept, and listed out of bounds.
-			table, side, far := "requests", "after", tc.request
+			// The row is kept, listed and counted out of bounds, and the
+			// bound it broke is a day past the sample's week (the bulk of
+			// its source, the snapshot's last event), nowhere near the row.
+			table, k, side, far := "requests", 0, "after", tc.request
+			var bound *time.Time
+			var lo, hi time.Time
 			switch {
 			case tc.request.IsZero():
-				table, far = "account_events", tc.event
+				table, k, far = "account_events", 1, tc.event
+				bound, lo = got.cov.EventsBoundTo, *want.cov.EventsTo
+				hi = lo.Add(25 * time.Hour)
 			case tc.request.Year() < 2024:
 				side = "before"
+				bound, hi = got.cov.RequestsBoundFrom, *want.cov.LogsFrom
+				lo = hi.Add(-25 * time.Hour)
+			default:
+				bound, lo = got.cov.RequestsBoundTo, *want.cov.LogsTo
+				hi = lo.Add(25 * time.Hour)
 			}
 			if row := table + " | " + side + " | " + far.Format(time.RFC3339); !slices.Equal(got.outOfBounds, []string{row}) {
 				t.Errorf("out of bounds %q; want %q", got.outOfBounds, row)
 			}
-			kept := want.rows
-			if table == "requests" {
-				kept[0]++
-			} else {
-				kept[1]++
-			}
+			kept, out := want.rows, [2]int64{}
+			kept[k]++
+			out[k]++
 			if got.rows != kept {
 				t.Errorf("the case holds %v requests and user events, want %v", got.rows, kept)
+			}
+			if counted := [2]int64{got.cov.RequestsOutOfBounds, got.cov.EventsOutOfBounds}; counted != out {
+				t.Errorf("coverage counts %v requests and snapshot events out of bounds, want %v", counted, out)
+			}
+			if bound == nil || bound.Before(lo) || bound.After(hi) {
+				t.Errorf("%s bounded %s at %v; want %v .. %v", table, side, bound, lo, hi)
+			}
+			if !slices.ContainsFunc(got.cov.NotChecked, func(s string) bool { return strings.HasSuffix(s, "not analysed") }) {
+				t.Errorf("not checked %q: no word of the row out of bounds", got.cov.NotChecked)
 			}
 		})
 	}
@@ -228,5 +248,10 @@ func runBounded(t *testing.T, c *casefile.Case) boundedRun {
 		Scan(&r.hours, &r.rows[0], &r.rows[1]); err != nil {
 		t.Fatal(err)
 	}
+	sum, err := report.LoadSummary(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cov = sum.Coverage
 	return r
 }

@@ -15,10 +15,10 @@
 --   user event in bounds. Requests (the access logs) are in bounds from
 --   pad_days before their bulk to pad_days past the earliest of its end,
 --   the snapshot's time and when the logs were ingested, and over at most
---   max_span_days. Rows out of bounds stay in the case and are listed in
---   out_of_bounds; every later step reads only the rows in bounds (the
---   views requests_in_bounds, account_events_in_bounds and
---   project_events_in_bounds).
+--   max_span_days. Rows out of bounds stay in the case, are listed in
+--   out_of_bounds and counted in coverage; every later step reads only the
+--   rows in bounds (the views requests_in_bounds, account_events_in_bounds
+--   and project_events_in_bounds).
 -- parameters:
 --   tail_share = 0.001: share of a source's rows at each end of its times left out of its bulk
 --   pad_days = 1: days a row may lie past its source's bulk, the snapshot's time or when its file was ingested
