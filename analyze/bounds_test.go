@@ -255,3 +255,34 @@ func runBounded(t *testing.T, c *casefile.Case) boundedRun {
 	r.cov = sum.Coverage
 	return r
 }
+
+// TestLogsOfALaterPeriodThanTheSnapshotAreInconclusive: requests more than
+// a day past the snapshot's last event are out of bounds, so logs of a
+// later period than the snapshot leave no request to analyse. The verdict
+// says so; it was a reason of NULL (the logs' span, formatted), which
+// failed the run.
+func TestLogsOfALaterPeriodThanTheSnapshotAreInconclusive(t *testing.T) {
+	logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
+	c := ingestSample(t, t.TempDir(), logs, filepath.Join(sampleDir, "snapshot"))
+	if err := c.Exec(t.Context(), "UPDATE requests SET time = time + INTERVAL 400 DAY"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := analyze.Run(t.Context(), c, analyze.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests, out int64
+	if err := c.DB.QueryRow(`SELECT requests, requests_out_of_bounds FROM coverage`).Scan(&requests, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("all %d requests of the access logs are dated after 2024-04-01 ", requests)
+	if res.Verdict.Verdict != analyze.VerdictInconclusive || !strings.HasPrefix(res.Verdict.Reason, want) || out != requests {
+		t.Errorf("verdict %s: %s; %d of %d requests out of bounds\nwant inconclusive: %s...", res.Verdict.Verdict, res.Verdict.Reason, out, requests, want)
+	}
+	// and the line under not checked says the same, not a span from the
+	// logs' bulk back to the snapshot's time
+	want = fmt.Sprintf("%d requests dated after 2024-04-01 ", requests)
+	if !slices.ContainsFunc(res.Coverage.NotChecked, func(s string) bool { return strings.HasPrefix(s, want) }) {
+		t.Errorf("not checked %q; want %s...", res.Coverage.NotChecked, want)
+	}
+}

@@ -32,6 +32,7 @@ WITH given AS (
 ), bounds AS (
     SELECT b.requests_from AS requests_bound_from, b.requests_to AS requests_bound_to, b.events_to AS events_bound_to,
            (SELECT count(*) FROM out_of_bounds WHERE table_name = 'requests') AS requests_out_of_bounds,
+           (SELECT count(*) FROM out_of_bounds WHERE table_name = 'requests' AND outside = 'before') AS requests_before,
            (SELECT count(*) FROM out_of_bounds WHERE table_name <> 'requests') AS events_out_of_bounds
     FROM time_bounds b
 ), span AS (
@@ -88,8 +89,10 @@ WITH given AS (
         UNION ALL SELECT 5, 'account histories (new networks, countries, browsers, dormant accounts), second factors enrolled, takeover actions: they are the snapshot''s events' FROM given WHERE NOT snapshot_given
         UNION ALL SELECT 6, 'usernames and successful logins: an account is named only by the user id in a two-factor token, and only when the password was right' FROM given WHERE NOT snapshot_given
         UNION ALL SELECT 7, concat_ws('; ',
-                      CASE WHEN requests_out_of_bounds > 0 THEN format('{:d} {} dated outside {} .. {}', requests_out_of_bounds,
-                           CASE WHEN requests_out_of_bounds = 1 THEN 'request' ELSE 'requests' END, ff_minute(requests_bound_from), ff_minute(requests_bound_to)) END,
+                      CASE WHEN requests_before > 0 THEN format('{:d} {} dated before {}', requests_before,
+                           CASE WHEN requests_before = 1 THEN 'request' ELSE 'requests' END, ff_minute(requests_bound_from)) END,
+                      CASE WHEN requests_out_of_bounds > requests_before THEN format('{:d} {} dated after {}', requests_out_of_bounds - requests_before,
+                           CASE WHEN requests_out_of_bounds - requests_before = 1 THEN 'request' ELSE 'requests' END, ff_minute(requests_bound_to)) END,
                       CASE WHEN events_out_of_bounds > 0 THEN format('{:d} snapshot {} dated after {}', events_out_of_bounds,
                            CASE WHEN events_out_of_bounds = 1 THEN 'event' ELSE 'events' END, ff_minute(events_bound_to)) END)
                   || ': kept in the case (table out_of_bounds), not analysed'
