@@ -286,3 +286,21 @@ func TestLogsOfALaterPeriodThanTheSnapshotAreInconclusive(t *testing.T) {
 		t.Errorf("not checked %q; want %s...", res.Coverage.NotChecked, want)
 	}
 }
+
+// TestLogsBesideASnapshotWithoutLoginsAreInconclusive: with no login event
+// in the snapshot (or none in bounds), the 'no overlap' reason was
+// formatted from their span, NULL, and reading the verdict failed the run.
+func TestLogsBesideASnapshotWithoutLoginsAreInconclusive(t *testing.T) {
+	logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
+	c := ingestSample(t, t.TempDir(), logs, filepath.Join(sampleDir, "snapshot"))
+	if err := c.Exec(t.Context(), "DELETE FROM account_events WHERE tag IN ('account:login:success', 'account:login:failure')"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := analyze.Run(t.Context(), c, analyze.Options{ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Verdict.Verdict != analyze.VerdictInconclusive || !strings.HasSuffix(res.Verdict.Reason, "and the snapshot's login events (none) do not overlap in time") {
+		t.Errorf("verdict %s: %s", res.Verdict.Verdict, res.Verdict.Reason)
+	}
+}

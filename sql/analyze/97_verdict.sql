@@ -60,8 +60,8 @@ SELECT CASE cause WHEN 'campaign' THEN 'attack' WHEN 'window' THEN 'anomaly' WHE
        WHEN 'logs out of bounds' THEN format('all {:d} requests of the access logs are dated after {}, more than bounds.pad_days past the snapshot''s last event or past when the logs were ingested: the logs are of a later period than the snapshot, or a clock is wrong',
                                              requests, ff_minute(requests_bound_to))
        WHEN 'no attempts' THEN 'no login attempt: neither a login POST in the access logs nor a login event of the snapshot in the span analysed'
-       WHEN 'no overlap' THEN format('the access logs ({} .. {}) and the snapshot''s login events ({} .. {}) do not overlap in time',
-                                     ff_minute(logs_from), ff_minute(logs_to), ff_minute(events_from), ff_minute(events_to))
+       WHEN 'no overlap' THEN format('the access logs ({} .. {}) and the snapshot''s login events ({}) do not overlap in time',
+                                     ff_minute(logs_from), ff_minute(logs_to), coalesce(ff_minute(events_from) || ' .. ' || ff_minute(events_to), 'none'))
        WHEN 'no pairing' THEN format('{:d} of the snapshot''s {:d} login events inside the logs'' span paired with a log line ({:.1f} %, under {:.0f} %): the logs are of another site, host or period, or the login path differs',
                                      events_paired, events_in_overlap, 100 * coalesce(events_paired_share, 0), 100 * getvariable('min_paired_share'))
        WHEN 'few attempts' THEN format('{:d} login attempts in the span analysed, under the {:d} an answer needs', attempts_judged, getvariable('min_attempts')::BIGINT)
