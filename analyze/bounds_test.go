@@ -232,8 +232,11 @@ func runBounded(t *testing.T, c *casefile.Case) boundedRun {
 			return
 		}
 		var ok bool
-		if err := c.DB.QueryRow(`SELECT coalesce(max(time) - min(time) <= INTERVAL 10 DAY, true), min(time)::VARCHAR || ' .. ' || max(time)::VARCHAR
-			FROM ff_work.attempts`).Scan(&ok, &span); err != nil || !ok {
+		if err := c.DB.QueryRow(`SELECT coalesce(max(time) - min(time) <= INTERVAL 10 DAY, true),
+			coalesce(min(time)::VARCHAR || ' .. ' || max(time)::VARCHAR, 'nothing') FROM ff_work.attempts`).Scan(&ok, &span); err != nil {
+			span = err.Error()
+		}
+		if !ok {
 			cancel()
 		}
 	}})
@@ -303,4 +306,64 @@ func TestLogsBesideASnapshotWithoutLoginsAreInconclusive(t *testing.T) {
 	if res.Verdict.Verdict != analyze.VerdictInconclusive || !strings.HasSuffix(res.Verdict.Reason, "and the snapshot's login events (none) do not overlap in time") {
 		t.Errorf("verdict %s: %s", res.Verdict.Verdict, res.Verdict.Reason)
 	}
+}
+
+// TestSmallSourcesFarRowsAreLeftOut: in a source of fewer than a thousand
+// rows the 0.1 % and 99.9 % quantiles are its first and last row, however
+// far out. In a log, a line dated 2400 or 1970 is then out for lying more
+// than max_days_from_median from the median line (and the one dated 2400
+// for being dated after the log was ingested); in a snapshot, whose
+// history has no such bound, an event dated 2400 is out for being dated
+// after the snapshot was ingested, and the snapshot's time is its real
+// last event. Stage window then scans no more hours than the source's.
+func TestSmallSourcesFarRowsAreLeftOut(t *testing.T) {
+	y1970, y2400 := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2400, 1, 1, 12, 4, 33, 0, time.UTC)
+	t.Run("a log of 500 lines", func(t *testing.T) {
+		dir := t.TempDir()
+		logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
+		in, err := os.Open(logs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for sc := bufio.NewScanner(zr); len(lines) < 500 && sc.Scan(); {
+			lines = append(lines, sc.Text())
+		}
+		small := filepath.Join(dir, "small.log")
+		if err := os.WriteFile(small, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runBounded(t, ingestSample(t, dir, []string{small, farLog(t, t.TempDir(), y1970), farLog(t, t.TempDir(), y2400)}, ""))
+		if want := []string{"requests | after | 2400-01-01T12:04:33Z", "requests | before | 1970-01-01T00:00:00Z"}; !slices.Equal(r.outOfBounds, want) {
+			t.Errorf("out of bounds %q; want %q", r.outOfBounds, want)
+		}
+		if r.hours > 2 {
+			t.Errorf("%d hours scanned for 500 lines of an hour", r.hours)
+		}
+	})
+	t.Run("a snapshot of 500 user events", func(t *testing.T) {
+		c := ingestSample(t, t.TempDir(), nil, filepath.Join(sampleDir, "snapshot"))
+		for _, q := range []string{
+			"DELETE FROM account_events WHERE id NOT IN (SELECT id FROM account_events ORDER BY time DESC, id LIMIT 500)",
+			"INSERT INTO account_events SELECT * REPLACE ('00000000-0000-4000-8000-00000000fa12'::UUID AS id, '" + y2400.Format(time.RFC3339) + "'::TIMESTAMPTZ AS time) FROM account_events ORDER BY id LIMIT 1",
+		} {
+			if err := c.Exec(t.Context(), q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := runBounded(t, c)
+		var last, snapshot string
+		if err := c.DB.QueryRow(`SELECT (SELECT max(time) FROM account_events WHERE time < '2400-01-01')::VARCHAR, snapshot_time::VARCHAR FROM time_bounds`).
+			Scan(&last, &snapshot); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"account_events | after | 2400-01-01T12:04:33Z"}; !slices.Equal(r.outOfBounds, want) || snapshot != last {
+			t.Errorf("out of bounds %q, the snapshot's time %s; want %q, %s", r.outOfBounds, snapshot, want, last)
+		}
+	})
 }

@@ -14,15 +14,17 @@
 --   years, so they have no lower bound. The snapshot's time is its latest
 --   user event in bounds. Requests (the access logs) are in bounds from
 --   pad_days before their bulk to pad_days past the earliest of its end,
---   the snapshot's time and when the logs were ingested, and over at most
---   max_span_days. Rows out of bounds stay in the case, are listed in
---   out_of_bounds and counted in coverage; every later step reads only the
---   rows in bounds (the views requests_in_bounds, account_events_in_bounds
---   and project_events_in_bounds).
+--   the snapshot's time and when the logs were ingested, and never further
+--   than max_days_from_median from their median: in a log of fewer than
+--   1 / tail_share lines the quantiles are its first and last line, however
+--   far out, and the median still holds. Rows out of bounds stay in the
+--   case, are listed in out_of_bounds and counted in coverage; every later
+--   step reads only the rows in bounds (the views requests_in_bounds,
+--   account_events_in_bounds and project_events_in_bounds).
 -- parameters:
 --   tail_share = 0.001: share of a source's rows at each end of its times left out of its bulk
 --   pad_days = 1: days a row may lie past its source's bulk, the snapshot's time or when its file was ingested
---   max_span_days = 366: longest span of requests analysed, back from the latest in bounds (stage window scans each of its hours)
+--   max_days_from_median = 183: days either side of the requests' median beyond which none is in bounds (stage window scans every hour in bounds)
 
 -- One row: the bounds, NULL where there is none (requests_from and
 -- requests_to with no request; events_to with neither a user event nor an
@@ -33,22 +35,21 @@ WITH read AS (
            max(ingest_start) FILTER (WHERE kind = 'snapshot') AS snapshot_read
     FROM sources
 ), bulk AS (
-    SELECT (SELECT quantile_disc(time, [getvariable('tail_share'), 1 - getvariable('tail_share')]) FROM requests) AS requests_bulk,
+    SELECT (SELECT quantile_disc(time, [getvariable('tail_share'), 0.5, 1 - getvariable('tail_share')]) FROM requests) AS requests_bulk,
            (SELECT quantile_disc(time, 1 - getvariable('tail_share')) FROM account_events) AS events_bulk_to
 ), events AS (
     SELECT least(bulk.events_bulk_to, read.snapshot_read) + to_days(getvariable('pad_days')::INTEGER) AS events_to
     FROM bulk, read
 ), snapshot AS (
     SELECT max(e.time) AS snapshot_time FROM account_events e, events WHERE e.time <= events.events_to
-), logs AS (
-    SELECT CASE WHEN bulk.requests_bulk IS NOT NULL
-                THEN least(bulk.requests_bulk[2], snapshot.snapshot_time, read.logs_read) + to_days(getvariable('pad_days')::INTEGER) END AS requests_to,
-           bulk.requests_bulk[1] - to_days(getvariable('pad_days')::INTEGER) AS bulk_from
-    FROM bulk, snapshot, read
 )
-SELECT greatest(logs.bulk_from, logs.requests_to - to_days(getvariable('max_span_days')::INTEGER)) AS requests_from,
-       logs.requests_to, events.events_to, snapshot.snapshot_time
-FROM logs, events, snapshot;
+SELECT greatest(bulk.requests_bulk[1], bulk.requests_bulk[2] - to_days(getvariable('max_days_from_median')::INTEGER))
+           - to_days(getvariable('pad_days')::INTEGER) AS requests_from,
+       CASE WHEN bulk.requests_bulk IS NOT NULL
+            THEN least(bulk.requests_bulk[3], bulk.requests_bulk[2] + to_days(getvariable('max_days_from_median')::INTEGER),
+                       snapshot.snapshot_time, read.logs_read) + to_days(getvariable('pad_days')::INTEGER) END AS requests_to,
+       events.events_to, snapshot.snapshot_time
+FROM bulk, read, events, snapshot;
 
 -- Every row out of bounds: a request by its file and line, an event by its id.
 CREATE OR REPLACE TABLE out_of_bounds AS
