@@ -56,8 +56,9 @@ type Summary struct {
 }
 
 // Coverage is what the run could check (table coverage): the sources, the
-// time each spans and their overlap, how well they paired, the baseline,
-// and what was not checked. Counts and spans only.
+// time each spans (its rows in bounds) and their overlap, how well they
+// paired, the baseline, the rows dated out of bounds with the bounds, and
+// what was not checked. Counts and spans only.
 type Coverage struct {
 	Sources            string     `json:"sources"` // logs and snapshot | logs only | snapshot only | nothing
 	LogsFrom           *time.Time `json:"logs_from_utc"`
@@ -79,8 +80,17 @@ type Coverage struct {
 	AttemptsJudged     int64      `json:"login_attempts_analysed"`
 	RequestsWithClient int64      `json:"requests_with_client"`
 	RequestsWithoutIP  int64      `json:"requests_without_ip_row"` // their client has no row in ip_addresses
-	MissingTables      []string   `json:"missing_tables"`
-	NotChecked         []string   `json:"not_checked"`
+	// RequestsOutOfBounds is the requests dated outside RequestsBoundFrom
+	// to RequestsBoundTo, and EventsOutOfBounds the snapshot's events (user,
+	// project and file events) dated after EventsBoundTo: kept in the case
+	// (table out_of_bounds), not analysed.
+	RequestsOutOfBounds int64      `json:"requests_out_of_bounds"`
+	RequestsBoundFrom   *time.Time `json:"requests_bound_from_utc"`
+	RequestsBoundTo     *time.Time `json:"requests_bound_to_utc"`
+	EventsOutOfBounds   int64      `json:"snapshot_events_out_of_bounds"`
+	EventsBoundTo       *time.Time `json:"snapshot_events_bound_to_utc"`
+	MissingTables       []string   `json:"missing_tables"`
+	NotChecked          []string   `json:"not_checked"`
 }
 
 // Window is the incident window the analysis used: [From, To).
@@ -217,19 +227,21 @@ func loadVerdict(ctx context.Context, c *casefile.Case, s *Summary) error {
 		return err
 	}
 	cv := &s.Coverage
-	var t [10]sql.NullTime
+	var t [13]sql.NullTime
 	var signals, missing, notChecked []any
 	err = c.Conn.QueryRowContext(ctx, q).Scan(&s.Verdict, &s.VerdictReason, &s.NextStep, &t[0], &t[1], &signals,
 		&cv.Sources, &t[2], &t[3], &cv.Requests, &t[4], &t[5], &cv.LoginEvents,
 		&t[6], &t[7], &cv.EventsInOverlap, &cv.EventsPaired, &cv.PostsInOverlap, &cv.PostsPaired,
 		&t[8], &t[9], &cv.SpanHours, &cv.BaselineHours, &cv.AttemptsJudged,
-		&cv.RequestsWithClient, &cv.RequestsWithoutIP, &missing, &notChecked)
+		&cv.RequestsWithClient, &cv.RequestsWithoutIP,
+		&cv.RequestsOutOfBounds, &t[10], &t[11], &cv.EventsOutOfBounds, &t[12], &missing, &notChecked)
 	if err != nil {
 		return fmt.Errorf("case %s: verdict.sql: %w", c.Path, err)
 	}
 	s.VerdictFrom, s.VerdictTo = timePtr(t[0]), timePtr(t[1])
 	cv.LogsFrom, cv.LogsTo, cv.EventsFrom, cv.EventsTo = timePtr(t[2]), timePtr(t[3]), timePtr(t[4]), timePtr(t[5])
 	cv.OverlapFrom, cv.OverlapTo, cv.SpanFrom, cv.SpanTo = timePtr(t[6]), timePtr(t[7]), timePtr(t[8]), timePtr(t[9])
+	cv.RequestsBoundFrom, cv.RequestsBoundTo, cv.EventsBoundTo = timePtr(t[10]), timePtr(t[11]), timePtr(t[12])
 	s.Signals, cv.MissingTables, cv.NotChecked = stringList(signals), stringList(missing), stringList(notChecked)
 	return nil
 }

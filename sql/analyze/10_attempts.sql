@@ -54,7 +54,7 @@ WITH marks AS (
                 WHEN path = getvariable('login_path') THEN 0
                 WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
                 ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the order within a second
-    FROM requests
+    FROM requests_in_bounds
     WHERE client IS NOT NULL AND time IS NOT NULL
       AND ((method = 'POST' AND path = getvariable('login_path'))
            OR (method = 'POST' AND regexp_matches(path, getvariable('second_factor_pattern')))
@@ -115,7 +115,7 @@ CREATE OR REPLACE TABLE post_tokens AS
 WITH pages AS (
     SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time,
            arg_min(query, (source_id, line_no)) AS query
-    FROM requests
+    FROM requests_in_bounds
     WHERE method = 'GET' AND client IS NOT NULL AND query IS NOT NULL AND query <> ''
       AND regexp_matches(path, getvariable('second_factor_pattern'))
     GROUP BY ALL
@@ -144,13 +144,13 @@ DELETE FROM post_tokens WHERE account IS NULL OR NOT in_time;
 CREATE OR REPLACE TABLE login_events AS
 WITH span AS (
     SELECT coalesce((SELECT min(time) FROM login_posts) - to_seconds(getvariable('session_window_s')),
-                    (SELECT max(time) FROM account_events) - to_days(getvariable('history_days'))) AS lo,
+                    (SELECT max(time) FROM account_events_in_bounds) - to_days(getvariable('history_days'))) AS lo,
            NOT EXISTS (SELECT 1 FROM login_posts WHERE NOT hashed) AND EXISTS (SELECT 1 FROM login_posts) AS hashed_logs
 )
 SELECT id AS event_id, account, time, CASE WHEN span.hashed_logs THEN lower(hashed_ip) ELSE ip END AS key, ua_family,
        -- the password was accepted: a success, or a second factor that failed
        tag = 'account:login:success' OR coalesce(failure_reason <> 'invalid_password', false) AS accepted
-FROM account_events, span
+FROM account_events_in_bounds, span
 WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= span.lo;
 
 -- Which sources the span's attempts come from: login POSTs of the access
@@ -165,7 +165,7 @@ SELECT EXISTS (FROM login_posts) AS posts, EXISTS (FROM login_events) AS events;
 -- its hash too, which the login POSTs carry).
 CREATE OR REPLACE TABLE user_agent_classes AS
 SELECT user_agent, hash(user_agent) AS agent, ff_ua_class(user_agent) AS ua_class, ff_ua_family(user_agent) AS ua_family
-FROM (SELECT DISTINCT user_agent FROM requests WHERE method = 'POST' AND path = getvariable('login_path'));
+FROM (SELECT DISTINCT user_agent FROM requests_in_bounds WHERE method = 'POST' AND path = getvariable('login_path'));
 
 -- Each event with its client's login POST, one account to a POST, so that
 -- the POSTs of users sharing an address are neither left unexplained (they
@@ -318,11 +318,11 @@ WITH a AS (
            p.key, r.status, r.user_agent, r.accept_language, r.content_type, p.form_gap, p.static,
            p.key IS NOT NULL AS logged
     FROM attempt_keys k
-    LEFT JOIN account_events e ON e.id = k.event_id
+    LEFT JOIN account_events_in_bounds e ON e.id = k.event_id
     LEFT JOIN login_posts p ON p.source_id = k.source_id AND p.line_no = k.line_no
     LEFT JOIN post_tokens pt ON pt.source_id = k.source_id AND pt.line_no = k.line_no
     -- the POST's own line for what the client sent
-    LEFT JOIN (SELECT source_id, line_no, status, user_agent, accept_language, content_type FROM requests
+    LEFT JOIN (SELECT source_id, line_no, status, user_agent, accept_language, content_type FROM requests_in_bounds
                WHERE method = 'POST' AND path = getvariable('login_path')) r
            ON r.source_id = k.source_id AND r.line_no = k.line_no
 ), country AS (

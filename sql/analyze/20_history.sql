@@ -47,7 +47,7 @@ WITH span AS (FROM logs_start), accounts AS (
 ), ev AS (
     SELECT e.account, e.time, e.time < span.lo AS before_logs,
            coalesce(ff_prefix(e.ip), e.ip, lower(e.hashed_ip)) AS network, ff_block(e.ip) AS block, e.country_code, e.ua_family
-    FROM account_events e SEMI JOIN accounts a USING (account), span
+    FROM account_events_in_bounds e SEMI JOIN accounts a USING (account), span
     WHERE e.tag = 'account:login:success'
 ), g AS (
     -- one pass over the logins for all five: writing the logins out first
@@ -78,7 +78,7 @@ SELECT account, NULL, min(time), max(time) FROM s GROUP BY account;
 -- from) and its last login before them.
 CREATE OR REPLACE TABLE account_homes AS
 WITH span AS (FROM logs_start), s AS (
-    SELECT e.account, e.country_code, e.time FROM account_events e, span
+    SELECT e.account, e.country_code, e.time FROM account_events_in_bounds e, span
     WHERE e.tag = 'account:login:success' AND e.time < span.lo
       AND e.account IN (SELECT account FROM attempts WHERE account IS NOT NULL)
 )
@@ -122,14 +122,14 @@ LEFT JOIN (FROM login_places WHERE what = 'family') pf ON pf.account = a.account
 LEFT JOIN login_languages la ON la.account = a.account AND la.accept_language IS NULL
 LEFT JOIN login_languages ll ON ll.account = a.account AND ll.accept_language = a.accept_language
 LEFT JOIN account_homes h ON h.account = a.account
-WHERE EXISTS (FROM account_events);
+WHERE EXISTS (FROM account_events_in_bounds);
 
 CREATE OR REPLACE TABLE address_warmup AS
 SELECT lo + to_hours(getvariable('warmup_h')::BIGINT) AS judged_from FROM logs_start;
 
 CREATE OR REPLACE TABLE attempt_addresses AS
 WITH span AS (FROM logs_start), known AS (
-    SELECT DISTINCT lower(coalesce(e.ip, e.hashed_ip)) AS client FROM account_events e, span
+    SELECT DISTINCT lower(coalesce(e.ip, e.hashed_ip)) AS client FROM account_events_in_bounds e, span
     WHERE e.time < span.lo AND coalesce(e.ip, e.hashed_ip) IS NOT NULL
 ), firsts AS (
     SELECT client, min(time) AS first FROM attempts WHERE client IS NOT NULL GROUP BY client

@@ -55,7 +55,7 @@ WITH a AS (
     FROM attempts a LEFT JOIN attempt_history h USING (attempt_id) LEFT JOIN attempt_addresses n USING (attempt_id)
 ), enrolled AS (
     SELECT DISTINCT x.attempt_id
-    FROM a x JOIN account_events e ON e.account = x.account AND e.tag = 'account:two_factor:method_added'
+    FROM a x JOIN account_events_in_bounds e ON e.account = x.account AND e.tag = 'account:two_factor:method_added'
      AND e.time >= x.time AND e.time <= x.time + to_seconds(getvariable('enrol_within_s'))
     WHERE x.outcome = 'success' AND NOT coalesce(x.network_seen, true)
 )
@@ -79,7 +79,7 @@ SELECT 'new-network logins on dormant accounts', time, client FROM a
 WHERE outcome = 'success' AND NOT coalesce(network_seen, true)
   AND (last_login_before IS NULL OR last_login_before < time - to_days(getvariable('dormant_days')::INTEGER))
 UNION ALL
-SELECT 'password reset requests', e.time, coalesce(e.ip, e.hashed_ip) FROM account_events e
+SELECT 'password reset requests', e.time, coalesce(e.ip, e.hashed_ip) FROM account_events_in_bounds e
 WHERE e.tag = 'account:password:reset:request'
   AND e.time >= (SELECT min(time) FROM scanned) AND e.time <= (SELECT max(time) FROM scanned);
 

@@ -20,13 +20,13 @@
 CREATE OR REPLACE TABLE enrolments AS
 WITH added AS (
     SELECT e.id, e.account, e.time, e.method, e.ip, e.country_code
-    FROM account_events e
+    FROM account_events_in_bounds e
     WHERE e.tag = 'account:two_factor:method_added'
       AND e.time >= (SELECT min(time) FROM attempts) AND e.time <= (SELECT max(time) FROM attempts) + to_seconds(getvariable('enrol_within_s'))
 ), logins AS (
     SELECT account, time AS login_time, attempt_id FROM attempts WHERE outcome = 'success'
 ), codes AS (
-    SELECT account, time AS codes_time FROM account_events
+    SELECT account, time AS codes_time FROM account_events_in_bounds
     WHERE tag IN ('account:recovery_codes:generated', 'account:recovery_codes:regenerated')
       AND time >= (SELECT min(time) FROM attempts)
 )

@@ -16,13 +16,13 @@ CREATE OR REPLACE TABLE takeover_actions AS
 WITH logins AS (
     SELECT attempt_id, account, username, client, ip, time FROM attempts WHERE outcome = 'success' AND ip IS NOT NULL
 ), acts AS (
-    SELECT account, NULL AS username, time, ip, tag AS action FROM account_events
+    SELECT account, NULL AS username, time, ip, tag AS action FROM account_events_in_bounds
     WHERE tag IN ('account:api_token:added', 'account:email:add', 'account:email:primary:change',
                   'account:password:change', 'account:two_factor:method_removed', 'account:recovery_codes:regenerated')
       AND time >= (SELECT min(time) FROM attempts)
     UNION ALL
     SELECT NULL, submitted_by, time, ip, tag || coalesce(' ' || project_name, '') FROM (
-        SELECT e.*, p.name AS project_name FROM project_events e LEFT JOIN projects p ON p.id = e.project)
+        SELECT e.*, p.name AS project_name FROM project_events_in_bounds e LEFT JOIN projects p ON p.id = e.project)
     WHERE tag IN ('project:release:add', 'file:add', 'project:role:add', 'project:api_token:added', 'project:oidc:publisher-added')
       AND submitted_by IS NOT NULL AND time >= (SELECT min(time) FROM attempts)
 )

@@ -11,9 +11,12 @@
 --   period pairs none); the hours of the analysed span and those outside
 --   the incident window, the baseline every signal was judged against; the
 --   requests whose client has no row in the snapshot's ip_addresses (their
---   country and network are unknown); the snapshot tables missing and what
---   each disabled; and every check the sources at hand did not allow.
---   Stage verdict reads it.
+--   country and network are unknown); the requests and the snapshot's
+--   events dated out of bounds (stage bounds), with the bounds; the
+--   snapshot tables missing and what each disabled; and every check the
+--   sources at hand did not allow, rows out of bounds among them. Counts
+--   are of every row; the spans, of the rows in bounds. Stage verdict reads
+--   it.
 
 CREATE OR REPLACE TABLE coverage AS
 WITH given AS (
@@ -21,17 +24,24 @@ WITH given AS (
            count(*) FILTER (WHERE kind = 'snapshot') > 0 OR EXISTS (FROM account_events) AS snapshot_given
     FROM sources
 ), logs AS (
-    SELECT min(time) AS logs_from, max(time) AS logs_to, count(*) AS requests FROM requests
+    SELECT min(time) AS logs_from, max(time) AS logs_to, (SELECT count(*) FROM requests) AS requests FROM requests_in_bounds
 ), events AS (
-    SELECT min(time) AS events_from, max(time) AS events_to, count(*) AS login_events
-    FROM account_events WHERE tag IN ('account:login:success', 'account:login:failure')
+    SELECT min(time) AS events_from, max(time) AS events_to,
+           (SELECT count(*) FROM account_events WHERE tag IN ('account:login:success', 'account:login:failure')) AS login_events
+    FROM account_events_in_bounds WHERE tag IN ('account:login:success', 'account:login:failure')
+), bounds AS (
+    SELECT b.requests_from AS requests_bound_from, b.requests_to AS requests_bound_to, b.events_to AS events_bound_to,
+           (SELECT count(*) FROM out_of_bounds WHERE table_name = 'requests') AS requests_out_of_bounds,
+           (SELECT count(*) FROM out_of_bounds WHERE table_name = 'requests' AND outside = 'before') AS requests_before,
+           (SELECT count(*) FROM out_of_bounds WHERE table_name <> 'requests') AS events_out_of_bounds
+    FROM time_bounds b
 ), span AS (
     -- (greatest and least skip NULLs: a source that spans nothing overlaps nothing)
     SELECT CASE WHEN logs_from IS NOT NULL AND events_from IS NOT NULL THEN greatest(logs_from, events_from) END AS overlap_from,
            CASE WHEN logs_from IS NOT NULL AND events_from IS NOT NULL THEN least(logs_to, events_to) END AS overlap_to
     FROM logs, events
 ), pairing AS (
-    SELECT (SELECT count(*) FROM account_events, span
+    SELECT (SELECT count(*) FROM account_events_in_bounds, span
             WHERE tag IN ('account:login:success', 'account:login:failure') AND time >= overlap_from AND time <= overlap_to) AS events_in_overlap,
            count(*) FILTER (WHERE event_id IS NOT NULL AND logged) AS events_paired,
            count(*) FILTER (WHERE logged) AS posts_in_overlap,
@@ -78,6 +88,15 @@ WITH given AS (
         UNION ALL SELECT 4, 'wrong passwords told from unknown usernames: only the snapshot''s events tell them apart' FROM given WHERE NOT snapshot_given
         UNION ALL SELECT 5, 'account histories (new networks, countries, browsers, dormant accounts), second factors enrolled, takeover actions: they are the snapshot''s events' FROM given WHERE NOT snapshot_given
         UNION ALL SELECT 6, 'usernames and successful logins: an account is named only by the user id in a two-factor token, and only when the password was right' FROM given WHERE NOT snapshot_given
+        UNION ALL SELECT 7, concat_ws('; ',
+                      CASE WHEN requests_before > 0 THEN format('{:d} {} dated before {}', requests_before,
+                           CASE WHEN requests_before = 1 THEN 'request' ELSE 'requests' END, ff_minute(requests_bound_from)) END,
+                      CASE WHEN requests_out_of_bounds > requests_before THEN format('{:d} {} dated after {}', requests_out_of_bounds - requests_before,
+                           CASE WHEN requests_out_of_bounds - requests_before = 1 THEN 'request' ELSE 'requests' END, ff_minute(requests_bound_to)) END,
+                      CASE WHEN events_out_of_bounds > 0 THEN format('{:d} snapshot {} dated after {}', events_out_of_bounds,
+                           CASE WHEN events_out_of_bounds = 1 THEN 'event' ELSE 'events' END, ff_minute(events_bound_to)) END)
+                  || ': kept in the case (table out_of_bounds), not analysed'
+                  FROM bounds WHERE requests_out_of_bounds + events_out_of_bounds > 0
         UNION ALL SELECT 10 + row_number() OVER (ORDER BY d), d FROM (SELECT unnest(missing_disables) AS d FROM missing)
     )
 )
@@ -94,6 +113,8 @@ SELECT CASE WHEN given.logs_given AND given.snapshot_given THEN 'logs and snapsh
        hours.span_from, hours.span_to, hours.span_hours, hours.baseline_hours, round(hours.baseline_hours / 24, 2) AS baseline_days,
        judged.attempts_judged,
        unjoined.requests_with_client, unjoined.requests_without_ip_row,
+       bounds.requests_out_of_bounds, bounds.requests_bound_from, bounds.requests_bound_to,
+       bounds.events_out_of_bounds, bounds.events_bound_to,
        coalesce(missing.missing_tables, []::VARCHAR[]) AS missing_tables,
        coalesce(not_checked.not_checked, []::VARCHAR[]) AS not_checked
-FROM given, logs, events, span, pairing, hours, judged, unjoined, missing, not_checked;
+FROM given, logs, events, bounds, span, pairing, hours, judged, unjoined, missing, not_checked;

@@ -4,7 +4,7 @@
 -- results: analysis_verdict
 -- catches: One answer for the run, judged in this order:
 --   inconclusive: the sources cannot support an answer: logs given that
---     hold no request; no login attempt at all; logs and snapshot that do not overlap in time, or whose
+--     hold no request, or none in bounds (stage bounds); no login attempt at all; logs and snapshot that do not overlap in time, or whose
 --     login events inside the overlap pair with a log line less than
 --     min_paired_share of the time (a log of another site, period or host);
 --     fewer than min_attempts login attempts in the analysed span; or, when
@@ -42,6 +42,7 @@ WITH c AS (FROM coverage), w AS (FROM analysis_window), camp AS (
     SELECT CASE
         WHEN c.sources = 'nothing' THEN 'nothing'
         WHEN c.sources IN ('logs only', 'logs and snapshot') AND c.requests = 0 THEN 'empty logs'
+        WHEN c.sources IN ('logs only', 'logs and snapshot') AND c.logs_from IS NULL THEN 'logs out of bounds'
         WHEN c.attempts_judged = 0 THEN 'no attempts'
         WHEN c.sources = 'logs and snapshot' AND c.overlap_from IS NULL THEN 'no overlap'
         WHEN c.sources = 'logs and snapshot' AND coalesce(c.events_paired_share, 0) < getvariable('min_paired_share') THEN 'no pairing'
@@ -56,9 +57,11 @@ SELECT CASE cause WHEN 'campaign' THEN 'attack' WHEN 'window' THEN 'anomaly' WHE
        CASE cause
        WHEN 'nothing' THEN 'the case holds neither access logs nor a snapshot'
        WHEN 'empty logs' THEN 'the access logs given hold no request'
+       WHEN 'logs out of bounds' THEN format('all {:d} requests of the access logs are dated after {}, more than bounds.pad_days past the snapshot''s last event or past when the logs were ingested: the logs are of a later period than the snapshot, or a clock is wrong',
+                                             requests, ff_minute(requests_bound_to))
        WHEN 'no attempts' THEN 'no login attempt: neither a login POST in the access logs nor a login event of the snapshot in the span analysed'
-       WHEN 'no overlap' THEN format('the access logs ({} .. {}) and the snapshot''s login events ({} .. {}) do not overlap in time',
-                                     ff_minute(logs_from), ff_minute(logs_to), ff_minute(events_from), ff_minute(events_to))
+       WHEN 'no overlap' THEN format('the access logs ({} .. {}) and the snapshot''s login events ({}) do not overlap in time',
+                                     ff_minute(logs_from), ff_minute(logs_to), coalesce(ff_minute(events_from) || ' .. ' || ff_minute(events_to), 'none'))
        WHEN 'no pairing' THEN format('{:d} of the snapshot''s {:d} login events inside the logs'' span paired with a log line ({:.1f} %, under {:.0f} %): the logs are of another site, host or period, or the login path differs',
                                      events_paired, events_in_overlap, 100 * coalesce(events_paired_share, 0), 100 * getvariable('min_paired_share'))
        WHEN 'few attempts' THEN format('{:d} login attempts in the span analysed, under the {:d} an answer needs', attempts_judged, getvariable('min_attempts')::BIGINT)
