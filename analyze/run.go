@@ -52,8 +52,12 @@ type Result struct {
 	Campaigns                            int
 	Compromised, Exposed, Targeted       int
 	Review, Benign, NewToFreeze, Dropped int
-	ResultsSHA256                        string
-	Started, Finished                    time.Time
+	// ToFreeze are the compromised accounts on the freeze list;
+	// AlreadyHandled those Warehouse already froze or disabled. The others
+	// have no username (no users row in the snapshot).
+	ToFreeze, AlreadyHandled int
+	ResultsSHA256            string
+	Started, Finished        time.Time
 	// WindowScore is the window scan's best score (summed log-likelihood
 	// ratios of the signals), MinWindowScore what a window needs alone, and
 	// CandidateWindowScore what a stretch needs to be examined (it stands
@@ -350,11 +354,13 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 		count(*) FILTER (WHERE classification = 'targeted'),
 		count(*) FILTER (WHERE classification = 'review'),
 		count(*) FILTER (WHERE classification = 'benign'),
-		count(*) FILTER (WHERE classification = 'compromised' AND wave = 'new'),
-		(SELECT count(*) FROM previous_dropped)
+		count(*) FILTER (WHERE to_freeze AND wave = 'new'),
+		(SELECT count(*) FROM previous_dropped),
+		count(*) FILTER (WHERE to_freeze),
+		count(*) FILTER (WHERE classification = 'compromised' AND handled IS NOT NULL)
 		FROM account_verdicts`)
 	if err := q.Scan(&res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Review, &res.Benign,
-		&res.NewToFreeze, &res.Dropped); err != nil {
+		&res.NewToFreeze, &res.Dropped, &res.ToFreeze, &res.AlreadyHandled); err != nil {
 		return fmt.Errorf("counting the results: %w", err)
 	}
 	var signals []any

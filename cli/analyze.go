@@ -193,7 +193,13 @@ func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error 
 	}
 	fmt.Fprintf(tw, "login attempts\t%d\n", res.Attempts)
 	fmt.Fprintf(tw, "campaigns\t%d\n", res.Campaigns)
-	fmt.Fprintf(tw, "compromised (to freeze)\t%d\n", res.Compromised)
+	fmt.Fprintf(tw, "compromised (to freeze)\t%d\n", res.ToFreeze)
+	if res.AlreadyHandled > 0 {
+		fmt.Fprintf(tw, "  compromised, already frozen or disabled (not on the freeze list)\t%d\n", res.AlreadyHandled)
+	}
+	if n := res.Compromised - res.ToFreeze - res.AlreadyHandled; n > 0 {
+		fmt.Fprintf(tw, "  compromised, no users row so no username (not on the freeze list; accounts.csv)\t%d\n", n)
+	}
 	if previousPath != "" {
 		fmt.Fprintf(tw, "  new since %s\t%d\n", previousPath, res.NewToFreeze)
 		fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)

@@ -100,12 +100,17 @@ type Window struct {
 	Source string     `json:"source"` // auto (the signals alone), confirmed (the signals and a takeover), given (--window) or none
 }
 
-// FreezeCount is the accounts to freeze (classification compromised), by
-// wave: new, or already on the --previous freeze list.
+// FreezeCount is the accounts to freeze (freeze-list.csv), by wave: new,
+// or already on the --previous freeze list; and the compromised accounts
+// that are not on it: already frozen or disabled in Warehouse, or without a
+// users row in the snapshot and so without a username (accounts.csv has
+// both).
 type FreezeCount struct {
-	Total  int64 `json:"total"`
-	New    int64 `json:"new"`
-	Listed int64 `json:"listed"`
+	Total           int64 `json:"total"`
+	New             int64 `json:"new"`
+	Listed          int64 `json:"listed"`
+	AlreadyHandled  int64 `json:"compromised_already_frozen_or_disabled"`
+	WithoutUsername int64 `json:"compromised_without_username"`
 }
 
 // LoginRate answers "was the login rate higher than normal?" with the
@@ -189,7 +194,7 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	err = c.Conn.QueryRowContext(ctx, q).Scan(
 		&s.RunID, &s.ToolVersion, &s.ResultsSHA256,
 		&from, &to, &s.Window.Source,
-		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.Exposed, &s.Targeted, &s.Review, &s.Benign, &tamperChecked,
+		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.ToFreeze.AlreadyHandled, &s.ToFreeze.WithoutUsername, &s.Exposed, &s.Targeted, &s.Review, &s.Benign, &tamperChecked,
 		&s.Campaigns, &s.SecondFactorStops, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
 		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
 		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,

@@ -23,6 +23,11 @@
 --   benign: scored, but the evidence speaks against the campaign.
 --   The score is the highest of its attempts'; the reasons are the findings
 --   of the attempt that decided, with their evidence.
+--   A compromised account is to freeze unless Warehouse already handled it
+--   (handled: users.disabled_for, is_frozen, or a disabled password) or,
+--   with a snapshot, it has no users row and so no username for the admin
+--   tooling (events exported apart from users; accounts.csv lists it). With
+--   the logs alone, accounts are named by user id only.
 -- parameters:
 --   min_score = 3: score from which an account's login in the window is listed at all
 --   review_posterior = 0.1: posterior from which a login in the window makes the account one to review
@@ -84,7 +89,10 @@ SELECT p.account, u.username,
        coalesce(list_distinct(list_concat(p.suspicious_ips, CASE WHEN p.compromised THEN [d.client] END)), []) AS suspicious_ips,
        CASE WHEN p.compromised THEN e.method END AS attacker_2fa_method,
        CASE WHEN p.compromised THEN e.time END AS attacker_2fa_time,
-       'new' AS wave
+       'new' AS wave,
+       coalesce(u.disabled_for, CASE WHEN u.is_frozen THEN 'account frozen' END,
+                CASE WHEN u.password_disabled THEN 'password disabled' END) AS handled,
+       p.compromised AND handled IS NULL AND (u.username IS NOT NULL OR NOT EXISTS (SELECT 1 FROM accounts)) AS to_freeze
 FROM per p
 JOIN att d ON d.attempt_id = p.decisive
 LEFT JOIN reasons r ON r.attempt_id = p.decisive

@@ -11,7 +11,7 @@
 --   filters", is the case this is for.
 
 UPDATE account_verdicts v SET wave = 'listed'
-WHERE v.classification = 'compromised'
+WHERE v.to_freeze
   AND EXISTS (SELECT 1 FROM previous_list p
               WHERE (p.user_id IS NOT NULL AND lower(p.user_id) = lower(v.account::VARCHAR))
                  OR (p.user_id IS NULL AND lower(p.username) = lower(v.username)));
@@ -24,5 +24,5 @@ FROM previous_list p
 LEFT JOIN accounts a ON (p.user_id IS NOT NULL AND lower(a.id::VARCHAR) = lower(p.user_id))
                      OR (p.user_id IS NULL AND lower(a.username) = lower(p.username))
 LEFT JOIN account_verdicts v ON v.account = a.id
-WHERE v.classification IS DISTINCT FROM 'compromised'
+WHERE NOT coalesce(v.to_freeze, false)
 ORDER BY lower(p.username), user_id;

@@ -1,7 +1,9 @@
 -- accounts.csv: every implicated account of the analysis (all of
 -- account_verdicts), most serious first: compromised, exposed, review,
--- targeted, benign, then by score, highest first.
-SELECT v.username, v.account::VARCHAR AS user_id, v.classification, v.score, v.wave, v.campaign_id,
+-- targeted, benign, then by score, highest first. to_freeze says whether the
+-- account is on the freeze list; already_handled why a compromised account
+-- is not (Warehouse already froze it or disabled its password).
+SELECT v.username, v.account::VARCHAR AS user_id, v.classification, v.score, v.wave, v.to_freeze, v.handled AS already_handled, v.campaign_id,
        v.reasons, v.heuristics,
        v.first_suspicious AS first_suspicious_utc, v.last_suspicious AS last_suspicious_utc,
        v.suspicious_ips, v.attacker_2fa_method, v.attacker_2fa_time AS attacker_2fa_utc,

@@ -1,10 +1,11 @@
--- freeze-list.csv: one row per account to freeze (classification
--- compromised), in the column order the admin tooling reads. email_domains
+-- freeze-list.csv: one row per account to freeze (compromised, not already
+-- handled, with a username unless the logs alone were analysed; see stage
+-- classify), in the column order the admin tooling reads. email_domains
 -- are the account's verified email domains; domain_shared_by counts, in the
 -- same order, the other accounts with a verified email at each, because
 -- Warehouse's freeze also prohibits those domains.
 WITH v AS (
-    SELECT * FROM account_verdicts WHERE classification = 'compromised'
+    SELECT * FROM account_verdicts WHERE to_freeze
 ), mine AS (
     SELECT DISTINCT e.account, e.domain
     FROM emails e SEMI JOIN v USING (account)

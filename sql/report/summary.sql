@@ -6,9 +6,11 @@ WITH run AS (
     SELECT run_id, tool_version, results_sha256, window_from, window_to, window_source
     FROM analysis_runs ORDER BY run_id DESC LIMIT 1
 ), verdicts AS (
-    SELECT count(*) FILTER (WHERE classification = 'compromised') AS to_freeze,
-           count(*) FILTER (WHERE classification = 'compromised' AND wave = 'new') AS to_freeze_new,
-           count(*) FILTER (WHERE classification = 'compromised' AND wave = 'listed') AS to_freeze_listed,
+    SELECT count(*) FILTER (WHERE to_freeze) AS to_freeze,
+           count(*) FILTER (WHERE to_freeze AND wave = 'new') AS to_freeze_new,
+           count(*) FILTER (WHERE to_freeze AND wave = 'listed') AS to_freeze_listed,
+           count(*) FILTER (WHERE classification = 'compromised' AND handled IS NOT NULL) AS handled,
+           count(*) FILTER (WHERE classification = 'compromised' AND handled IS NULL AND NOT to_freeze) AS without_username,
            count(*) FILTER (WHERE classification = 'exposed') AS exposed,
            count(*) FILTER (WHERE classification = 'targeted') AS targeted,
            count(*) FILTER (WHERE classification = 'review') AS review,
