@@ -60,6 +60,8 @@ func TestAttackCorpus(t *testing.T) {
 				"SELECT count(*) FROM accounts WHERE username = 'davexyz'":         1,
 				"SELECT rows_read FROM snapshot_tables WHERE table_name = 'users'": 4,
 			}},
+		{name: "pgdump-two-blocks", args: []string{"ingest", "snapshot", "{in}/warehouse.sql"}, code: 1, says: "public.users table twice, in the COPY blocks at lines 16 and",
+			want: map[string]int64{"SELECT count(*) FROM sources": 0, "SELECT count(*) FROM accounts": 0}},
 		{name: "log-blank-lines", args: []string{"ingest", "logs", "{in}/access.log"},
 			want: map[string]int64{"SELECT count(*) FROM requests": 0, "SELECT count(*) FROM rejects": 3, "SELECT lines_read FROM sources": 3}},
 		{name: "log-mapped-ipv4", args: []string{"ingest", "logs", "{in}/access.log"},

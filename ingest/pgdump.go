@@ -30,8 +30,8 @@ var copyHeader = regexp.MustCompile(`^COPY\s+(?:("?)([\w$]+)("?)\.)?"?([\w$]+)"?
 // stagePgDump stages the tables of a pg_dump and returns, per table, the
 // rows rejected as malformed. Warehouse's tables are in the public schema:
 // a COPY block of a table of the same name in another schema (an archive,
-// an audit copy) is skipped and logged. A table whose rows come in several
-// blocks (dumps concatenated) has them all staged.
+// an audit copy) is skipped and logged. A table with two COPY blocks (dumps
+// concatenated) is an error: which one is the snapshot cannot be told.
 func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *slog.Logger) (map[string]int64, error) {
 	in, err := openInput(f.path, nil)
 	if err != nil {
@@ -39,7 +39,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	}
 	defer in.Close()
 	rejected := map[string]int64{}
-	seen := map[string]bool{}
+	seen := map[string]int64{} // the line of each table's COPY block
 	inserts := false // whether rows come as INSERT statements
 	f.staged = map[string]int64{}
 	r := bufio.NewReaderSize(in.r, 1<<20)
@@ -77,10 +77,10 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 			}
 			continue
 		}
-		if seen[name] {
-			log.Warn("another COPY block for the same table: its rows are staged too", "file", f.path, "line", lineNo, "table", name)
+		if first, ok := seen[name]; ok {
+			return nil, fmt.Errorf("the dump holds the public.%s table twice, in the COPY blocks at lines %d and %d (dumps put one after the other?); a snapshot is one dump of one database: give one", name, first, lineNo)
 		}
-		seen[name] = true
+		seen[name] = lineNo
 		var cols []string
 		for _, col := range strings.Split(string(m[5]), ",") {
 			cols = append(cols, strings.Trim(strings.TrimSpace(col), `"`))
@@ -93,10 +93,11 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 		lineNo = end
 	}
 	for _, t := range snapshotTables {
-		if !seen[t.name] && t.needed && inserts {
+		_, ok := seen[t.name]
+		if !ok && t.needed && inserts {
 			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table but has INSERT statements: it was written with --inserts, and freezeframe reads COPY blocks; dump again without --inserts, or restore it into a scratch database and read that (ingest snapshot postgres://...)", t.name)
 		}
-		if !seen[t.name] && t.needed {
+		if !ok && t.needed {
 			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table, which freezeframe needs", t.name)
 		}
 	}
@@ -105,7 +106,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	}
 	f.tables = nil
 	for _, t := range snapshotTables {
-		if seen[t.name] {
+		if _, ok := seen[t.name]; ok {
 			f.tables = append(f.tables, t)
 		} else {
 			log.Warn("the dump has no rows for this table", "table", t.name)
