@@ -56,7 +56,7 @@ type item struct {
 type LogFormat struct {
 	spec         string
 	items        []item
-	hashedClient bool // require a 64-hex hashed client (gunicorn-pypi)
+	hashedClient bool // the client must be a 64-hex hashed IP, or "-" (gunicorn-pypi)
 }
 
 // Named formats. fastly-pypi is PyPI's Fastly S3 log format from pypi/infra.
@@ -431,7 +431,10 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	if !timeInRange(rec.Time) {
 		return fmt.Errorf("time is outside the years 1970 to 9999")
 	}
-	if lf.hashedClient && !rec.ClientHashed {
+	// Warehouse logs "-" for a request without the Warehouse-Hashed-IP
+	// header, which Fastly's VCL sets: a health check, anything that did not
+	// come through Fastly. The client is then NULL, not a reason to reject.
+	if lf.hashedClient && rec.Client != "" && !rec.ClientHashed {
 		return fmt.Errorf("client %q is not a 64-hex hashed IP, as gunicorn-pypi logs have", snippet([]byte(rec.Client)))
 	}
 	if len(extra) > 0 {

@@ -378,11 +378,18 @@ func TestParseGunicornPyPI(t *testing.T) {
 			want: Record{Time: ptUTC(2024, 3, 31, 0, 15, 0, 0), Client: ptHashedIP2, ClientHashed: true, Method: "GET",
 				Path: "/manage/account/two-factor/", Protocol: "HTTP/1.1", Status: 200, Bytes: 8731, UserAgent: ptUAFirefox, Duration: -1},
 		},
+		{
+			// gunicorn logs "-" when the Warehouse-Hashed-IP header is absent,
+			// as on a request that did not come through Fastly's VCL.
+			name: "dash client: no hashed-IP header",
+			line: `- - - [30/Mar/2024:20:00:01 +0000] "GET /_health/ HTTP/1.1" 200 2 "-" "-"`,
+			want: Record{Time: 1711828801000000, Method: "GET", Path: "/_health/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 2, Duration: -1},
+		},
 		{name: "raw IPv4 client", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "-" "-"`, wantErr: `client "203.0.113.9" is not a 64-hex hashed IP`},
 		{name: "raw IPv6 client", line: `2001:db8::1 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 		{name: "63 hex digits", line: ptHashedIP[1:] + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 		{name: "64 chars with a non-hex one", line: "g" + ptHashedIP[1:] + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
-		{name: "dash client", line: `- - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 	})
 }
 

@@ -176,6 +176,8 @@ func TestDetectChoices(t *testing.T) {
 		// combined fits all 20 and gives the same records (hashed clients are
 		// flagged either way), where gunicorn-pypi would reject the raw IP.
 		{"one raw IP among hashed clients", append(slices.Clone(gunicorn[:19]), combined[19]), "combined"},
+		// A request without the hashed-IP header logs "-": still gunicorn-pypi.
+		{"one client '-' among hashed clients", append(slices.Clone(gunicorn[:19]), "-"+gunicorn[19][64:]), "gunicorn-pypi"},
 		{"common lines among combined", append(slices.Clone(combined[:14]), ptSample("common", 20)[14:]...), "combined"},
 		{"only the first 50 lines count", append(ptSample("combined", 50), strings.Split(strings.Repeat("garbage\n", 100), "\n")...), "combined"},
 		{"just over half fit", append(slices.Clone(combined[:11]), strings.Split(strings.Repeat("garbage\n", 9), "\n")...), "combined"},
