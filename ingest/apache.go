@@ -26,8 +26,7 @@ const (
 	fQuery
 	fProtocol
 	fStatus
-	fBytesCLF // %b: "-" is 0
-	fBytes
+	fBytes          // %b, %B, Content-Length: "-" or "(null)" is NULL (see Record.Bytes)
 	fDurationScaled // number times field.scale = seconds
 	fReferrer
 	fUserAgent
@@ -196,9 +195,7 @@ func directive(c byte, arg string) (*field, error) {
 		return &field{kind: fProtocol}, nil
 	case 's':
 		return &field{kind: fStatus}, nil
-	case 'b':
-		return &field{kind: fBytesCLF}, nil
-	case 'B':
+	case 'b', 'B':
 		return &field{kind: fBytes}, nil
 	case 'D':
 		return &field{kind: fDurationScaled, scale: 1e-6}, nil
@@ -483,11 +480,8 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 			return fmt.Errorf("status %q is not an HTTP status code", snippet(val))
 		}
 		rec.Status = int32(n)
-	case fBytesCLF, fBytes:
+	case fBytes:
 		if null {
-			if f.kind == fBytesCLF && len(val) == 1 {
-				rec.Bytes = 0
-			}
 			return nil
 		}
 		n, ok := atoi(val)

@@ -201,10 +201,10 @@ func TestParseCombined(t *testing.T) {
 				Status: 200, Bytes: 1, UserAgent: `curl/8.5.0"`, Duration: -1},
 		},
 		{
-			name: "dash referrer and user agent are NULL, %b dash is 0",
+			name: "dash referrer, user agent and size are NULL",
 			line: `203.0.113.200 - - [30/Mar/2024:20:00:04 +0000] "GET /simple/django/ HTTP/1.1" 304 - "-" "-"`,
 			want: Record{Time: 1711828804000000, Client: "203.0.113.200", Method: "GET", Path: "/simple/django/",
-				Protocol: "HTTP/1.1", Status: 304, Bytes: 0, Duration: -1},
+				Protocol: "HTTP/1.1", Status: 304, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "empty quoted fields are NULL",
@@ -340,16 +340,16 @@ func TestParseCommon(t *testing.T) {
 				Protocol: "HTTP/1.0", Status: 200, Bytes: 2326, Duration: -1, Extra: `{"remote_user":"frank"}`},
 		},
 		{
-			name: "size dash is 0",
+			name: "size dash is NULL",
 			line: `10.20.30.40 - - [30/Mar/2024:20:00:01 +0000] "HEAD /simple/ HTTP/1.1" 304 -`,
 			want: Record{Time: 1711828801000000, Client: "10.20.30.40", Method: "HEAD", Path: "/simple/", Protocol: "HTTP/1.1",
-				Status: 304, Bytes: 0, Duration: -1},
+				Status: 304, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "status dash is NULL",
 			line: `10.20.30.40 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" - -`,
 			want: Record{Time: 1711828801000000, Client: "10.20.30.40", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
-				Status: -1, Bytes: 0, Duration: -1},
+				Status: -1, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "trailing blank after the size",
@@ -377,6 +377,13 @@ func TestParseGunicornPyPI(t *testing.T) {
 			line: ptHashedIP2 + ` - - [31/Mar/2024:02:15:00 +0200] "GET /manage/account/two-factor/ HTTP/1.1" 200 8731 "-" "` + ptUAFirefox + `"`,
 			want: Record{Time: ptUTC(2024, 3, 31, 0, 15, 0, 0), Client: ptHashedIP2, ClientHashed: true, Method: "GET",
 				Path: "/manage/account/two-factor/", Protocol: "HTTP/1.1", Status: 200, Bytes: 8731, UserAgent: ptUAFirefox, Duration: -1},
+		},
+		{
+			// gunicorn's %(b)s is "-" when it does not know the size.
+			name: "size dash is NULL, not 0",
+			line: ptHashedIP + ` - - [30/Mar/2024:20:00:02 +0000] "GET /simple/requests/ HTTP/1.1" 304 - "-" "pip/24.0"`,
+			want: Record{Time: 1711828802000000, Client: ptHashedIP, ClientHashed: true, Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/1.1", Status: 304, Bytes: -1, UserAgent: "pip/24.0", Duration: -1},
 		},
 		{
 			// gunicorn logs "-" when the Warehouse-Hashed-IP header is absent,
@@ -461,10 +468,10 @@ func TestParseCustomLogFormat(t *testing.T) {
 					Protocol: "HTTP/1.1", Status: 200, Bytes: 5120, Duration: 0.001534},
 			},
 			{
-				name: "dash duration is NULL",
+				name: "dash size and duration are NULL",
 				line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 - -`,
 				want: Record{Time: 1711828801000000, Client: "10.0.0.5", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
-					Status: 200, Bytes: 0, Duration: -1},
+					Status: 200, Bytes: -1, Duration: -1},
 			},
 			{name: "negative duration", line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 -5`, wantErr: "duration"},
 			{name: "NaN duration", line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 NaN`, wantErr: "duration"},

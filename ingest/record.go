@@ -13,6 +13,12 @@ import (
 
 // Record is one request in canonical form. An empty string means NULL.
 //
+// Bytes is the response size as a number the line gives, and NULL when it
+// gives none: "-", Fastly's "(null)" (no Content-Length), an empty field, a
+// JSON null or absent key. A "-" is not read as 0: Apache's %b writes it for
+// an empty body, but gunicorn's %(b)s for a size it does not know (older
+// releases for 0 too), and the line does not say which. 0 is a logged 0.
+//
 // Strings in a Record may alias the buffer the line was read from; they are
 // valid until that buffer is released after the batch is written.
 type Record struct {
@@ -24,7 +30,7 @@ type Record struct {
 	Query          string
 	Protocol       string
 	Status         int32 // -1 is NULL
-	Bytes          int64 // -1 is NULL
+	Bytes          int64 // -1 is NULL: the line gives no number
 	Referrer       string
 	UserAgent      string
 	AcceptLanguage string
