@@ -42,6 +42,7 @@ type field struct {
 	scale  float64 // for fTimeEpoch, fTimeFrac and fDurationScaled
 	spaces int     // times the next literal's first byte occurs in the value (time layouts)
 	padded bool    // the layout has a space-padded day (%e), one space longer for days 1-9
+	cstr   bool    // Fastly wrote the value with cstr_escape: decode it (cstrUnescape)
 }
 
 // item is a literal run of text, or a directive.
@@ -283,10 +284,13 @@ func headerField(h string) *field {
 	return &field{kind: fExtra, name: strings.ToLower(h)}
 }
 
-// fastlyField maps a Fastly VCL log variable (%{...}V) to a column.
+// fastlyField maps a Fastly VCL log variable (%{...}V) to a column. A
+// variable wrapped in cstr_escape() fills the same column, decoded.
 func fastlyField(v string) *field {
 	if strings.HasPrefix(v, "cstr_escape(") && strings.HasSuffix(v, ")") {
-		v = v[len("cstr_escape(") : len(v)-1]
+		f := fastlyField(v[len("cstr_escape(") : len(v)-1])
+		f.cstr = true
+		return f
 	}
 	lv := strings.ToLower(v)
 	switch {
@@ -503,6 +507,9 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 		return err
 	}
 	s := bstr(val)
+	if f.cstr && bytes.IndexByte(val, '\\') >= 0 {
+		s = a.bytes(cstrUnescape(val))
+	}
 	switch f.kind {
 	case fClient:
 		rec.Client = clientAddr(s)
@@ -551,6 +558,71 @@ func parseAnyTime(b []byte) (int64, error) {
 		return us, nil
 	}
 	return 0, fmt.Errorf("time %q is not RFC 1123, [dd/Mon/yyyy:HH:MM:SS +zzzz] or ISO 8601", snippet(b))
+}
+
+// cstrUnescape decodes what Fastly's cstr_escape wrote: \" \\ \b \t \n \v \r
+// and \xHH, so a user agent is stored as the client sent it, as a JSON log
+// gives it. Decoded bytes that are not valid UTF-8, and NUL, are written
+// back as \xNN (lower-case hex), as the case stores such bytes everywhere;
+// the byte 0xff and the text \xff sent by a client then look alike, as in
+// rejects.raw. A backslash that starts no such escape (an escape cut short
+// at the end of a truncated value) is kept as written.
+func cstrUnescape(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 == len(b) {
+			out = append(out, c)
+			continue
+		}
+		switch b[i+1] {
+		case '"', '\\':
+			out = append(out, b[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 't':
+			out = append(out, '\t')
+		case 'n':
+			out = append(out, '\n')
+		case 'v':
+			out = append(out, '\v')
+		case 'r':
+			out = append(out, '\r')
+		case 'x':
+			hi, ok1 := unhex(b, i+2)
+			lo, ok2 := unhex(b, i+3)
+			if !ok1 || !ok2 {
+				out = append(out, c)
+				continue
+			}
+			out = append(out, hi<<4|lo)
+			i += 2
+		default:
+			out = append(out, c)
+			continue
+		}
+		i++
+	}
+	if needsEscape(out) {
+		return escapeBytes(nil, out)
+	}
+	return out
+}
+
+// unhex returns the value of the hex digit b[i], if there is one.
+func unhex(b []byte, i int) (byte, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch c := b[i]; {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // splitRequest splits "GET /path?q HTTP/1.1". A request line that does not

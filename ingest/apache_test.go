@@ -417,7 +417,7 @@ func TestParseFastlyPyPI(t *testing.T) {
 			name: "(null) headers and length are NULL",
 			line: `2001:db8::5 "Sat, 30 Mar 2024 20:00:02 GMT" - "GET /simple/requests/?format=json" HTTP/1.1 200 (null) 143 "HIT, HIT" "0, 12" "(null)" "(null)" "pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\"}"`,
 			want: Record{Time: 1711828802000000, Client: "2001:db8::5", Method: "GET", Path: "/simple/requests/", Query: "format=json",
-				Protocol: "HTTP/1.1", Status: 200, Bytes: -1, UserAgent: `pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\"}`, Duration: -1,
+				Protocol: "HTTP/1.1", Status: 200, Bytes: -1, UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64"}`, Duration: -1,
 				Extra: `{"resp.http.age":"143","resp.http.x-cache":"HIT, HIT","resp.http.x-cache-hits":"0, 12"}`},
 		},
 		{
@@ -445,6 +445,29 @@ func TestParseFastlyPyPI(t *testing.T) {
 			want: Record{Time: 1711828801000000, Client: "198.51.100.77", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
 				Status: 200, Bytes: 10, UserAgent: `evil"`, Duration: -1,
 				Extra: `{"resp.http.age":"0","resp.http.x-cache":"MISS","resp.http.x-cache-hits":"0"}`},
+		},
+		{
+			// pip's user agent is JSON; cstr_escape writes its quotes as \".
+			name: "cstr_escape'd quotes are decoded",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /simple/requests/" HTTP/2 200 9182 0 "MISS, MISS" "0, 0" "(null)" "(null)" ` +
+				`"pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\",\"implementation\":{\"name\":\"CPython\",\"version\":\"3.11.8\"},\"installer\":{\"name\":\"pip\",\"version\":\"24.0\"},\"python\":\"3.11.8\"}"`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 9182, Duration: -1,
+				UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64","implementation":{"name":"CPython","version":"3.11.8"},"installer":{"name":"pip","version":"24.0"},"python":"3.11.8"}`,
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
+		},
+		{
+			// Bytes above 0x7e come as \xHH: UTF-8 is decoded to its text,
+			// a byte that is not UTF-8 (Latin-1 é) stays \xNN, as the case
+			// stores invalid UTF-8; \\ is one backslash, \t a tab.
+			name: "cstr_escape'd bytes and backslashes are decoded",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:04 GMT" - "POST /account/login/" HTTP/2 200 5120 0 "MISS, MISS" "0, 0" "application/x-www-form-urlencoded" "fr-FR,fr;q=0.9" ` +
+				`"Mozilla/5.0 (compatible; Caf\xC3\xA9Bot/1.0; caf\xE9; C:\\bots\\\t\x00)"`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 4, 0), Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 5120, ContentType: "application/x-www-form-urlencoded",
+				AcceptLanguage: "fr-FR,fr;q=0.9", Duration: -1,
+				UserAgent: "Mozilla/5.0 (compatible; CaféBot/1.0; caf\\xe9; C:\\bots\\\t\\x00)",
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
 		},
 		{name: "31 February", line: `203.0.113.9 "Sat, 31 Feb 2024 20:00:01 GMT" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "unparseable time", line: `203.0.113.9 "yesterday" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
@@ -618,6 +641,14 @@ func TestParseCustomLogFormat(t *testing.T) {
 					Query: "a=1", Status: 200, Bytes: -1, Duration: 0.0015, Extra: `{"x-request-id":"req-7f3a"}`},
 			},
 		}},
+		{`%{client.ip}V "%{now}V" "%{cstr_escape(req.http.referer)}V" "%{req.http.user-agent}V"`, []ptCase{
+			{
+				name: "only cstr_escape()d variables are decoded",
+				line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" "https://example.org/\"x\"?q=\xC3\xBC" "agent \"as logged\""`,
+				want: Record{Time: 1711828801000000, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1,
+					Referrer: `https://example.org/"x"?q=ü`, UserAgent: `agent \"as logged\"`},
+			},
+		}},
 		{`%h %t %>s "%{X-Json}i"`, []ptCase{
 			{
 				name: "extra values are JSON-escaped",
@@ -635,6 +666,26 @@ func TestParseCustomLogFormat(t *testing.T) {
 			}
 			ptRun(t, lf, tt.cases)
 		})
+	}
+}
+
+func TestCstrUnescape(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`plain`, `plain`},
+		{`a\"b\\c`, `a"b\c`},
+		{`\b\t\n\v\r`, "\b\t\n\v\r"},
+		{`\xe2\x80\x99 \xE2\x80\x99`, "’ ’"},
+		{`\xff\x00`, `\xff\x00`},     // not UTF-8, and NUL: stored escaped
+		{`\\xff`, `\xff`},            // the text \xff sent by the client
+		{`\q \x4g \x`, `\q \x4g \x`}, // not an escape: kept
+		{`cut \x4`, `cut \x4`},       // cut short at the end of a value
+		{`cut \`, `cut \`},           // likewise
+		{`\xc3`, `\xc3`},             // half a character
+		{`\xc3\xa9\xc3`, "é\\xc3"},   // a whole one and half of another
+	} {
+		if got := string(cstrUnescape([]byte(tc.in))); got != tc.want {
+			t.Errorf("cstrUnescape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 
