@@ -57,6 +57,7 @@ type LogFormat struct {
 	spec         string
 	items        []item
 	hashedClient bool // the client must be a 64-hex hashed IP, or "-" (gunicorn-pypi)
+	fastly       bool // a Fastly format (it has a %{variable}V): lines may have a classic header
 }
 
 // Named formats. fastly-pypi is PyPI's Fastly S3 log format from pypi/infra.
@@ -130,6 +131,8 @@ func CompileLogFormat(spec string) (*LogFormat, error) {
 			hosts = append(hosts, f)
 		case spec[i] == 'a' && f.kind == fClient:
 			hasA = true
+		case spec[i] == 'V' && arg != "":
+			lf.fastly = true
 		}
 		flush()
 		if n := len(lf.items); n > 0 && lf.items[n-1].f != nil {
@@ -362,6 +365,13 @@ func (lf *LogFormat) Spec() string { return lf.spec }
 func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	pos := 0
 	var extra []byte
+	if lf.fastly {
+		if n, host := classicHeader(line); n > 0 {
+			line = line[n:]
+			extra = append(extra, `{"syslog_host":`...)
+			extra = appendJSONString(extra, bstr(host))
+		}
+	}
 	timeSet := false
 	var frac int64
 	items := lf.items
@@ -558,6 +568,45 @@ func parseAnyTime(b []byte) (int64, error) {
 		return us, nil
 	}
 	return 0, fmt.Errorf("time %q is not RFC 1123, [dd/Mon/yyyy:HH:MM:SS +zzzz] or ISO 8601", snippet(b))
+}
+
+// classicHeader returns the length of the syslog-style header that Fastly's
+// "classic" message type (the default of most of its logging endpoints)
+// puts before each log line, and the cache server it names; n is 0 when the
+// line starts with no such header. The shape, from Fastly's documentation
+// ("Changing log line formats"), is RFC 3164's with an RFC 3339 time:
+//
+//	<134>2024-03-30T20:00:01Z cache-fra-eddf8230055 S3 Logs[418]: MESSAGE
+//
+// priority, time, cache server, endpoint name (it may hold spaces) and a
+// number. The cache server is kept (extra.syslog_host); the header's time,
+// when the line was sent, is not: the message has the request's own.
+func classicHeader(line []byte) (n int, host []byte) {
+	rest, ok := bytes.CutPrefix(line, []byte("<"))
+	if !ok {
+		return 0, nil
+	}
+	pri, rest, ok := bytes.Cut(rest, []byte(">"))
+	if _, isNum := atoi(pri); !ok || !isNum || len(pri) > 3 {
+		return 0, nil
+	}
+	stamp, rest, ok := bytes.Cut(rest, []byte(" "))
+	if _, err := time.Parse(time.RFC3339, bstr(stamp)); !ok || err != nil {
+		return 0, nil
+	}
+	host, rest, ok = bytes.Cut(rest, []byte(" "))
+	if !ok || len(host) == 0 {
+		return 0, nil
+	}
+	end := bytes.Index(rest, []byte("]: "))
+	if end < 0 {
+		return 0, nil
+	}
+	open := bytes.LastIndexByte(rest[:end], '[')
+	if _, isNum := atoi(rest[open+1 : end]); open < 1 || !isNum {
+		return 0, nil
+	}
+	return len(line) - len(rest) + end + len("]: "), host
 }
 
 // cstrUnescape decodes what Fastly's cstr_escape wrote: \" \\ \b \t \n \v \r

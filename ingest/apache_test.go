@@ -327,6 +327,7 @@ func TestParseCombined(t *testing.T) {
 		{name: "unterminated request", line: `203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1 200 10`, wantErr: "ends early"},
 		{name: "python traceback", line: `Traceback (most recent call last):`, wantErr: `time "call" is not`},
 		{name: "empty line", line: ``, wantErr: "expected"},
+		{name: "Fastly's classic header is for Fastly formats", line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs[418]: 203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "is not [dd/Mon/yyyy"},
 		{name: "CR left on the line", line: `203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"` + "\r", wantErr: "unexpected text"},
 	})
 }
@@ -469,6 +470,24 @@ func TestParseFastlyPyPI(t *testing.T) {
 				UserAgent: "Mozilla/5.0 (compatible; CaféBot/1.0; caf\\xe9; C:\\bots\\\t\\x00)",
 				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
 		},
+		{
+			// Fastly's default "classic" message type puts a syslog-style
+			// header before the line; the endpoint in pypi/infra is "S3 Logs".
+			name: "classic syslog header",
+			line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs[418]: ` + ptFastlyExample,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/2", Status: 303, Bytes: 0, ContentType: "application/x-www-form-urlencoded",
+				AcceptLanguage: "en-US,en;q=0.9", UserAgent: "Mozilla/5.0 (…)", Duration: -1,
+				Extra: `{"syslog_host":"cache-fra-eddf8230055","resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
+		},
+		{
+			name: "classic syslog header, one-word endpoint, fractional time",
+			line: `<134>2024-03-30T20:00:02.118Z cache-iad-kiad7000123 S3Logs[12345]: 2001:db8::5 "Sat, 30 Mar 2024 20:00:02 GMT" - "GET /" HTTP/1.1 503 (null) (null) "(null)" "(null)" "(null)" "(null)" "(null)"`,
+			want: Record{Time: 1711828802000000, Client: "2001:db8::5", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 503, Bytes: -1, Duration: -1, Extra: `{"syslog_host":"cache-iad-kiad7000123"}`},
+		},
+		{name: "classic header with a time that is not RFC 3339", line: `<134>30/Mar/2024:20:00:02 cache-fra-eddf8230055 S3 Logs[418]: ` + ptFastlyExample, wantErr: "expected"},
+		{name: "classic header without the endpoint's number", line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs: ` + ptFastlyExample, wantErr: "expected"},
 		{name: "31 February", line: `203.0.113.9 "Sat, 31 Feb 2024 20:00:01 GMT" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "unparseable time", line: `203.0.113.9 "yesterday" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "status abc", line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" - "GET /" HTTP/2 abc 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "status"},
