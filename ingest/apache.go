@@ -368,12 +368,12 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	if lf.fastly {
 		if n, host := classicHeader(line); n > 0 {
 			line = line[n:]
-			extra = append(extra, `{"syslog_host":`...)
-			extra = appendJSONString(extra, bstr(host))
+			extra = appendExtra(extra, "syslog_host", bstr(host))
 		}
 	}
 	timeSet := false
 	var frac int64
+	var cut *field // the last quoted field, when the line ends inside it
 	items := lf.items
 	for i := 0; i < len(items); i++ {
 		it := items[i]
@@ -403,6 +403,9 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 				// The last quoted field runs to the line's last quote, so an
 				// unescaped quote inside a user agent does not break the line.
 				end = bytes.LastIndexByte(rest, '"')
+				if lineCut(rest, end) && it.f.isText() {
+					end, cut = len(rest), it.f
+				}
 			} else {
 				end = quoteEnd(rest)
 			}
@@ -428,6 +431,10 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 		switch it.f.kind {
 		case fTimeCLF, fTimeLayout, fTimeAny, fTimeEpoch:
 			timeSet = true
+		}
+		if cut != nil {
+			extra = appendExtra(extra, "truncated", cut.column())
+			break // the closing quote is not there
 		}
 	}
 	if pos < len(line) {
@@ -545,16 +552,75 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 	case fContentType:
 		rec.ContentType = s
 	case fExtra:
-		if len(*extra) == 0 {
-			*extra = append(*extra, '{')
-		} else {
-			*extra = append(*extra, ',')
-		}
-		*extra = appendJSONString(*extra, f.name)
-		*extra = append(*extra, ':')
-		*extra = appendJSONString(*extra, s)
+		*extra = appendExtra(*extra, f.name, s)
 	}
 	return nil
+}
+
+// appendExtra adds "key":"value" to the JSON object being built in extra,
+// which Parse closes.
+func appendExtra(extra []byte, key, value string) []byte {
+	if len(extra) == 0 {
+		extra = append(extra, '{')
+	} else {
+		extra = append(extra, ',')
+	}
+	extra = appendJSONString(extra, key)
+	extra = append(extra, ':')
+	return appendJSONString(extra, value)
+}
+
+// lineCut reports whether rest, the text after the opening quote of a
+// format's last quoted field, ends inside that field: it has no quote, or
+// its last quote is escaped (\") and followed by more text. Apache escapes
+// every quote in a value, so only a line cut short (by a crash, a full
+// disk, a syslog size limit) ends like that; a real log had 1 in 10,000.
+// last is the index of the last quote in rest, or -1.
+func lineCut(rest []byte, last int) bool {
+	if last < 0 {
+		return true
+	}
+	if len(bytes.TrimRight(rest[last+1:], " \t")) == 0 {
+		return false // a closing quote, escaped or not: loggers that do not escape end "abc\"
+	}
+	backslashes := 0
+	for j := last - 1; j >= 0 && rest[j] == '\\'; j-- {
+		backslashes++
+	}
+	return backslashes%2 == 1
+}
+
+// isText reports whether a field is stored as text, which is still worth
+// keeping when cut short; a cut number or time would be a wrong value.
+func (f *field) isText() bool {
+	switch f.kind {
+	case fExtra, fRequest, fURL, fPath, fQuery, fReferrer, fUserAgent, fAcceptLanguage, fContentType:
+		return true
+	}
+	return false
+}
+
+// column names the request column, or extra key, a text field fills.
+func (f *field) column() string {
+	switch f.kind {
+	case fRequest:
+		return "request"
+	case fURL:
+		return "url"
+	case fPath:
+		return "path"
+	case fQuery:
+		return "query"
+	case fReferrer:
+		return "referrer"
+	case fUserAgent:
+		return "user_agent"
+	case fAcceptLanguage:
+		return "accept_language"
+	case fContentType:
+		return "content_type"
+	}
+	return f.name
 }
 
 func parseAnyTime(b []byte) (int64, error) {

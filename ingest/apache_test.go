@@ -305,8 +305,43 @@ func TestParseCombined(t *testing.T) {
 			want: Record{Time: 0, Client: "203.0.113.9", Method: "GET", Path: "/",
 				Protocol: "HTTP/1.1", Status: 200, Bytes: 10, Duration: -1},
 		},
+		{
+			// The line ends inside its last quoted field: the field is kept
+			// as far as it goes and marked.
+			name: "line cut inside the user agent",
+			line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "https://pypi.org/account/login/" "Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/2010`,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/1.1", Status: 303, Bytes: 0, Referrer: "https://pypi.org/account/login/",
+				UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/2010", Duration: -1, Extra: `{"truncated":"user_agent"}`},
+		},
+		{
+			// Apache writes a quote in a value as \": one followed by more
+			// text is not the closing quote.
+			name: "line cut after an escaped quote in the user agent",
+			line: `127.0.0.1 - frank [30/Mar/2024:20:00:01 +0000] "GET /simple/requests/ HTTP/1.1" 200 9182 "-" "pip/24.0 {\"ci\":null,\"cpu\":\"x86`,
+			want: Record{Time: 1711828801000000, Client: "127.0.0.1", Method: "GET", Path: "/simple/requests/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 9182, UserAgent: `pip/24.0 {\"ci\":null,\"cpu\":\"x86`, Duration: -1,
+				Extra: `{"remote_user":"frank","truncated":"user_agent"}`},
+		},
+		{
+			name: "line cut just after the user agent's opening quote",
+			line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "`,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 10, Duration: -1, Extra: `{"truncated":"user_agent"}`},
+		},
+		{
+			// A logger that does not escape (gunicorn) ends a user agent
+			// ending in a backslash with \": that is its closing quote.
+			name: "backslash at the end of the user agent",
+			line: ptHashedIP + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "agent\"`,
+			want: Record{Time: 1711828801000000, Client: ptHashedIP, ClientHashed: true, Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 10, UserAgent: `agent\`, Duration: -1},
+		},
 
 		// Rejects.
+		{name: "line cut inside the referrer", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "https://pypi.org/acc`, wantErr: "ends early"},
+		{name: "line cut before the user agent", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-"`, wantErr: "expected"},
+		{name: "unescaped quote and text after it", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "a "b" c`, wantErr: "unexpected text after the last field"},
 		{name: "31 February", line: `203.0.113.9 - - [31/Feb/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
 		{name: "29 February in a common year", line: `203.0.113.9 - - [29/Feb/2023:10:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
 		{name: "hour 25", line: `203.0.113.9 - - [30/Mar/2024:25:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
@@ -488,6 +523,21 @@ func TestParseFastlyPyPI(t *testing.T) {
 		},
 		{name: "classic header with a time that is not RFC 3339", line: `<134>30/Mar/2024:20:00:02 cache-fra-eddf8230055 S3 Logs[418]: ` + ptFastlyExample, wantErr: "expected"},
 		{name: "classic header without the endpoint's number", line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs: ` + ptFastlyExample, wantErr: "expected"},
+		{
+			name: "line cut inside the cstr_escape'd user agent",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /simple/requests/" HTTP/2 200 9182 0 "MISS, MISS" "0, 0" "(null)" "(null)" "pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\",\"distro\":{\"name\":\"Ubuntu\",\"version\":\"22.04\"},\"implementation\":{\"na`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 9182, Duration: -1,
+				UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64","distro":{"name":"Ubuntu","version":"22.04"},"implementation":{"na`,
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0","truncated":"user_agent"}`},
+		},
+		{
+			name: "line cut inside an escape",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /" HTTP/2 200 10 0 "MISS" "0" "(null)" "(null)" "Caf\xC3\xA9Bot \xC`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 10, Duration: -1, UserAgent: `CaféBot \xC`,
+				Extra: `{"resp.http.age":"0","resp.http.x-cache":"MISS","resp.http.x-cache-hits":"0","truncated":"user_agent"}`},
+		},
 		{name: "31 February", line: `203.0.113.9 "Sat, 31 Feb 2024 20:00:01 GMT" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "unparseable time", line: `203.0.113.9 "yesterday" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "status abc", line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" - "GET /" HTTP/2 abc 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "status"},
@@ -666,6 +716,25 @@ func TestParseCustomLogFormat(t *testing.T) {
 				line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" "https://example.org/\"x\"?q=\xC3\xBC" "agent \"as logged\""`,
 				want: Record{Time: 1711828801000000, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1,
 					Referrer: `https://example.org/"x"?q=ü`, UserAgent: `agent \"as logged\"`},
+			},
+		}},
+		{`%h %t "%r" %>s "%{Host}i"`, []ptCase{
+			{
+				name: "cut header last: marked with its extra key",
+				line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET /a HTTP/1.1" 200 "pypi.o`,
+				want: Record{Time: 1711828801000000, Client: "10.1.2.3", Method: "GET", Path: "/a", Protocol: "HTTP/1.1", Status: 200,
+					Bytes: -1, Duration: -1, Extra: `{"host":"pypi.o","truncated":"host"}`},
+			},
+		}},
+		{`%h %t "%r" %>s "%D"`, []ptCase{
+			{name: "a cut number is rejected, not kept short", line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 "150`, wantErr: "ends early"},
+		}},
+		{`%h %t "%r"`, []ptCase{
+			{
+				name: "cut request line",
+				line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET /account/login/?next=%2Fman`,
+				want: Record{Time: 1711828801000000, Client: "10.1.2.3", Method: "GET", Path: "/account/login/", Query: "next=%2Fman",
+					Status: -1, Bytes: -1, Duration: -1, Extra: `{"truncated":"request"}`},
 			},
 		}},
 		{`%h %t %>s "%{X-Json}i"`, []ptCase{

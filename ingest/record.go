@@ -19,6 +19,12 @@ import (
 // an empty body, but gunicorn's %(b)s for a size it does not know (older
 // releases for 0 too), and the line does not say which. 0 is a logged 0.
 //
+// Extra holds the format's fields that have no column, by name, and two
+// keys of the parser's own: "truncated", the column (or extra key) of a
+// line's last quoted field when the line ends inside it, which is then kept
+// as far as it goes; "syslog_host", the cache server named by a Fastly
+// "classic" syslog header.
+//
 // Strings in a Record may alias the buffer the line was read from; they are
 // valid until that buffer is released after the batch is written.
 type Record struct {
