@@ -26,8 +26,7 @@ const (
 	fQuery
 	fProtocol
 	fStatus
-	fBytesCLF // %b: "-" is 0
-	fBytes
+	fBytes          // %b, %B, Content-Length: "-" or "(null)" is NULL (see Record.Bytes)
 	fDurationScaled // number times field.scale = seconds
 	fReferrer
 	fUserAgent
@@ -43,6 +42,7 @@ type field struct {
 	scale  float64 // for fTimeEpoch, fTimeFrac and fDurationScaled
 	spaces int     // times the next literal's first byte occurs in the value (time layouts)
 	padded bool    // the layout has a space-padded day (%e), one space longer for days 1-9
+	cstr   bool    // Fastly wrote the value with cstr_escape: decode it (cstrUnescape)
 }
 
 // item is a literal run of text, or a directive.
@@ -56,7 +56,8 @@ type item struct {
 type LogFormat struct {
 	spec         string
 	items        []item
-	hashedClient bool // require a 64-hex hashed client (gunicorn-pypi)
+	hashedClient bool // the client must be a 64-hex hashed IP, or "-" (gunicorn-pypi)
+	fastly       bool // a Fastly format (it has a %{variable}V): lines may have a classic header
 }
 
 // Named formats. fastly-pypi is PyPI's Fastly S3 log format from pypi/infra.
@@ -130,6 +131,8 @@ func CompileLogFormat(spec string) (*LogFormat, error) {
 			hosts = append(hosts, f)
 		case spec[i] == 'a' && f.kind == fClient:
 			hasA = true
+		case spec[i] == 'V' && arg != "":
+			lf.fastly = true
 		}
 		flush()
 		if n := len(lf.items); n > 0 && lf.items[n-1].f != nil {
@@ -196,9 +199,7 @@ func directive(c byte, arg string) (*field, error) {
 		return &field{kind: fProtocol}, nil
 	case 's':
 		return &field{kind: fStatus}, nil
-	case 'b':
-		return &field{kind: fBytesCLF}, nil
-	case 'B':
+	case 'b', 'B':
 		return &field{kind: fBytes}, nil
 	case 'D':
 		return &field{kind: fDurationScaled, scale: 1e-6}, nil
@@ -286,10 +287,13 @@ func headerField(h string) *field {
 	return &field{kind: fExtra, name: strings.ToLower(h)}
 }
 
-// fastlyField maps a Fastly VCL log variable (%{...}V) to a column.
+// fastlyField maps a Fastly VCL log variable (%{...}V) to a column. A
+// variable wrapped in cstr_escape() fills the same column, decoded.
 func fastlyField(v string) *field {
 	if strings.HasPrefix(v, "cstr_escape(") && strings.HasSuffix(v, ")") {
-		v = v[len("cstr_escape(") : len(v)-1]
+		f := fastlyField(v[len("cstr_escape(") : len(v)-1])
+		f.cstr = true
+		return f
 	}
 	lv := strings.ToLower(v)
 	switch {
@@ -361,8 +365,15 @@ func (lf *LogFormat) Spec() string { return lf.spec }
 func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	pos := 0
 	var extra []byte
+	if lf.fastly {
+		if n, host := classicHeader(line); n > 0 {
+			line = line[n:]
+			extra = appendExtra(extra, "syslog_host", bstr(host))
+		}
+	}
 	timeSet := false
 	var frac int64
+	var cut *field // the last quoted field, when the line ends inside it
 	items := lf.items
 	for i := 0; i < len(items); i++ {
 		it := items[i]
@@ -392,6 +403,9 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 				// The last quoted field runs to the line's last quote, so an
 				// unescaped quote inside a user agent does not break the line.
 				end = bytes.LastIndexByte(rest, '"')
+				if lineCut(rest, end) && it.f.isText() {
+					end, cut = len(rest), it.f
+				}
 			} else {
 				end = quoteEnd(rest)
 			}
@@ -418,6 +432,10 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 		case fTimeCLF, fTimeLayout, fTimeAny, fTimeEpoch:
 			timeSet = true
 		}
+		if cut != nil {
+			extra = appendExtra(extra, "truncated", cut.column())
+			break // the closing quote is not there
+		}
 	}
 	if pos < len(line) {
 		if rest := bytes.TrimRight(line[pos:], " \t"); len(rest) > 0 {
@@ -431,7 +449,10 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	if !timeInRange(rec.Time) {
 		return fmt.Errorf("time is outside the years 1970 to 9999")
 	}
-	if lf.hashedClient && !rec.ClientHashed {
+	// Warehouse logs "-" for a request without the Warehouse-Hashed-IP
+	// header, which Fastly's VCL sets: a health check, anything that did not
+	// come through Fastly. The client is then NULL, not a reason to reject.
+	if lf.hashedClient && rec.Client != "" && !rec.ClientHashed {
 		return fmt.Errorf("client %q is not a 64-hex hashed IP, as gunicorn-pypi logs have", snippet([]byte(rec.Client)))
 	}
 	if len(extra) > 0 {
@@ -480,11 +501,8 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 			return fmt.Errorf("status %q is not an HTTP status code", snippet(val))
 		}
 		rec.Status = int32(n)
-	case fBytesCLF, fBytes:
+	case fBytes:
 		if null {
-			if f.kind == fBytesCLF && len(val) == 1 {
-				rec.Bytes = 0
-			}
 			return nil
 		}
 		n, ok := atoi(val)
@@ -506,6 +524,9 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 		return err
 	}
 	s := bstr(val)
+	if f.cstr && bytes.IndexByte(val, '\\') >= 0 {
+		s = a.bytes(cstrUnescape(val))
+	}
 	switch f.kind {
 	case fClient:
 		rec.Client = clientAddr(s)
@@ -531,16 +552,75 @@ func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, fr
 	case fContentType:
 		rec.ContentType = s
 	case fExtra:
-		if len(*extra) == 0 {
-			*extra = append(*extra, '{')
-		} else {
-			*extra = append(*extra, ',')
-		}
-		*extra = appendJSONString(*extra, f.name)
-		*extra = append(*extra, ':')
-		*extra = appendJSONString(*extra, s)
+		*extra = appendExtra(*extra, f.name, s)
 	}
 	return nil
+}
+
+// appendExtra adds "key":"value" to the JSON object being built in extra,
+// which Parse closes.
+func appendExtra(extra []byte, key, value string) []byte {
+	if len(extra) == 0 {
+		extra = append(extra, '{')
+	} else {
+		extra = append(extra, ',')
+	}
+	extra = appendJSONString(extra, key)
+	extra = append(extra, ':')
+	return appendJSONString(extra, value)
+}
+
+// lineCut reports whether rest, the text after the opening quote of a
+// format's last quoted field, ends inside that field: it has no quote, or
+// its last quote is escaped (\") and followed by more text. Apache escapes
+// every quote in a value, so only a line cut short (by a crash, a full
+// disk, a syslog size limit) ends like that; a real log had 1 in 10,000.
+// last is the index of the last quote in rest, or -1.
+func lineCut(rest []byte, last int) bool {
+	if last < 0 {
+		return true
+	}
+	if len(bytes.TrimRight(rest[last+1:], " \t")) == 0 {
+		return false // a closing quote, escaped or not: loggers that do not escape end "abc\"
+	}
+	backslashes := 0
+	for j := last - 1; j >= 0 && rest[j] == '\\'; j-- {
+		backslashes++
+	}
+	return backslashes%2 == 1
+}
+
+// isText reports whether a field is stored as text, which is still worth
+// keeping when cut short; a cut number or time would be a wrong value.
+func (f *field) isText() bool {
+	switch f.kind {
+	case fExtra, fRequest, fURL, fPath, fQuery, fReferrer, fUserAgent, fAcceptLanguage, fContentType:
+		return true
+	}
+	return false
+}
+
+// column names the request column, or extra key, a text field fills.
+func (f *field) column() string {
+	switch f.kind {
+	case fRequest:
+		return "request"
+	case fURL:
+		return "url"
+	case fPath:
+		return "path"
+	case fQuery:
+		return "query"
+	case fReferrer:
+		return "referrer"
+	case fUserAgent:
+		return "user_agent"
+	case fAcceptLanguage:
+		return "accept_language"
+	case fContentType:
+		return "content_type"
+	}
+	return f.name
 }
 
 func parseAnyTime(b []byte) (int64, error) {
@@ -554,6 +634,110 @@ func parseAnyTime(b []byte) (int64, error) {
 		return us, nil
 	}
 	return 0, fmt.Errorf("time %q is not RFC 1123, [dd/Mon/yyyy:HH:MM:SS +zzzz] or ISO 8601", snippet(b))
+}
+
+// classicHeader returns the length of the syslog-style header that Fastly's
+// "classic" message type (the default of most of its logging endpoints)
+// puts before each log line, and the cache server it names; n is 0 when the
+// line starts with no such header. The shape, from Fastly's documentation
+// ("Changing log line formats"), is RFC 3164's with an RFC 3339 time:
+//
+//	<134>2024-03-30T20:00:01Z cache-fra-eddf8230055 S3 Logs[418]: MESSAGE
+//
+// priority, time, cache server, endpoint name (it may hold spaces) and a
+// number. The cache server is kept (extra.syslog_host); the header's time,
+// when the line was sent, is not: the message has the request's own.
+func classicHeader(line []byte) (n int, host []byte) {
+	rest, ok := bytes.CutPrefix(line, []byte("<"))
+	if !ok {
+		return 0, nil
+	}
+	pri, rest, ok := bytes.Cut(rest, []byte(">"))
+	if _, isNum := atoi(pri); !ok || !isNum || len(pri) > 3 {
+		return 0, nil
+	}
+	stamp, rest, ok := bytes.Cut(rest, []byte(" "))
+	if _, err := time.Parse(time.RFC3339, bstr(stamp)); !ok || err != nil {
+		return 0, nil
+	}
+	host, rest, ok = bytes.Cut(rest, []byte(" "))
+	if !ok || len(host) == 0 {
+		return 0, nil
+	}
+	end := bytes.Index(rest, []byte("]: "))
+	if end < 0 {
+		return 0, nil
+	}
+	open := bytes.LastIndexByte(rest[:end], '[')
+	if _, isNum := atoi(rest[open+1 : end]); open < 1 || !isNum {
+		return 0, nil
+	}
+	return len(line) - len(rest) + end + len("]: "), host
+}
+
+// cstrUnescape decodes what Fastly's cstr_escape wrote: \" \\ \b \t \n \v \r
+// and \xHH, so a user agent is stored as the client sent it, as a JSON log
+// gives it. Decoded bytes that are not valid UTF-8, and NUL, are written
+// back as \xNN (lower-case hex), as the case stores such bytes everywhere;
+// the byte 0xff and the text \xff sent by a client then look alike, as in
+// rejects.raw. A backslash that starts no such escape (an escape cut short
+// at the end of a truncated value) is kept as written.
+func cstrUnescape(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 == len(b) {
+			out = append(out, c)
+			continue
+		}
+		switch b[i+1] {
+		case '"', '\\':
+			out = append(out, b[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 't':
+			out = append(out, '\t')
+		case 'n':
+			out = append(out, '\n')
+		case 'v':
+			out = append(out, '\v')
+		case 'r':
+			out = append(out, '\r')
+		case 'x':
+			hi, ok1 := unhex(b, i+2)
+			lo, ok2 := unhex(b, i+3)
+			if !ok1 || !ok2 {
+				out = append(out, c)
+				continue
+			}
+			out = append(out, hi<<4|lo)
+			i += 2
+		default:
+			out = append(out, c)
+			continue
+		}
+		i++
+	}
+	if needsEscape(out) {
+		return escapeBytes(nil, out)
+	}
+	return out
+}
+
+// unhex returns the value of the hex digit b[i], if there is one.
+func unhex(b []byte, i int) (byte, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch c := b[i]; {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // splitRequest splits "GET /path?q HTTP/1.1". A request line that does not

@@ -201,10 +201,10 @@ func TestParseCombined(t *testing.T) {
 				Status: 200, Bytes: 1, UserAgent: `curl/8.5.0"`, Duration: -1},
 		},
 		{
-			name: "dash referrer and user agent are NULL, %b dash is 0",
+			name: "dash referrer, user agent and size are NULL",
 			line: `203.0.113.200 - - [30/Mar/2024:20:00:04 +0000] "GET /simple/django/ HTTP/1.1" 304 - "-" "-"`,
 			want: Record{Time: 1711828804000000, Client: "203.0.113.200", Method: "GET", Path: "/simple/django/",
-				Protocol: "HTTP/1.1", Status: 304, Bytes: 0, Duration: -1},
+				Protocol: "HTTP/1.1", Status: 304, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "empty quoted fields are NULL",
@@ -305,8 +305,43 @@ func TestParseCombined(t *testing.T) {
 			want: Record{Time: 0, Client: "203.0.113.9", Method: "GET", Path: "/",
 				Protocol: "HTTP/1.1", Status: 200, Bytes: 10, Duration: -1},
 		},
+		{
+			// The line ends inside its last quoted field: the field is kept
+			// as far as it goes and marked.
+			name: "line cut inside the user agent",
+			line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "https://pypi.org/account/login/" "Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/2010`,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/1.1", Status: 303, Bytes: 0, Referrer: "https://pypi.org/account/login/",
+				UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/2010", Duration: -1, Extra: `{"truncated":"user_agent"}`},
+		},
+		{
+			// Apache writes a quote in a value as \": one followed by more
+			// text is not the closing quote.
+			name: "line cut after an escaped quote in the user agent",
+			line: `127.0.0.1 - frank [30/Mar/2024:20:00:01 +0000] "GET /simple/requests/ HTTP/1.1" 200 9182 "-" "pip/24.0 {\"ci\":null,\"cpu\":\"x86`,
+			want: Record{Time: 1711828801000000, Client: "127.0.0.1", Method: "GET", Path: "/simple/requests/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 9182, UserAgent: `pip/24.0 {\"ci\":null,\"cpu\":\"x86`, Duration: -1,
+				Extra: `{"remote_user":"frank","truncated":"user_agent"}`},
+		},
+		{
+			name: "line cut just after the user agent's opening quote",
+			line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "`,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 10, Duration: -1, Extra: `{"truncated":"user_agent"}`},
+		},
+		{
+			// A logger that does not escape (gunicorn) ends a user agent
+			// ending in a backslash with \": that is its closing quote.
+			name: "backslash at the end of the user agent",
+			line: ptHashedIP + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "agent\"`,
+			want: Record{Time: 1711828801000000, Client: ptHashedIP, ClientHashed: true, Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 10, UserAgent: `agent\`, Duration: -1},
+		},
 
 		// Rejects.
+		{name: "line cut inside the referrer", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "https://pypi.org/acc`, wantErr: "ends early"},
+		{name: "line cut before the user agent", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-"`, wantErr: "expected"},
+		{name: "unescaped quote and text after it", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 10 "-" "a "b" c`, wantErr: "unexpected text after the last field"},
 		{name: "31 February", line: `203.0.113.9 - - [31/Feb/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
 		{name: "29 February in a common year", line: `203.0.113.9 - - [29/Feb/2023:10:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
 		{name: "hour 25", line: `203.0.113.9 - - [30/Mar/2024:25:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "out of range"},
@@ -327,6 +362,7 @@ func TestParseCombined(t *testing.T) {
 		{name: "unterminated request", line: `203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1 200 10`, wantErr: "ends early"},
 		{name: "python traceback", line: `Traceback (most recent call last):`, wantErr: `time "call" is not`},
 		{name: "empty line", line: ``, wantErr: "expected"},
+		{name: "Fastly's classic header is for Fastly formats", line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs[418]: 203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"`, wantErr: "is not [dd/Mon/yyyy"},
 		{name: "CR left on the line", line: `203.0.113.9 - - [30/Mar/2024:20:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "-"` + "\r", wantErr: "unexpected text"},
 	})
 }
@@ -340,16 +376,16 @@ func TestParseCommon(t *testing.T) {
 				Protocol: "HTTP/1.0", Status: 200, Bytes: 2326, Duration: -1, Extra: `{"remote_user":"frank"}`},
 		},
 		{
-			name: "size dash is 0",
+			name: "size dash is NULL",
 			line: `10.20.30.40 - - [30/Mar/2024:20:00:01 +0000] "HEAD /simple/ HTTP/1.1" 304 -`,
 			want: Record{Time: 1711828801000000, Client: "10.20.30.40", Method: "HEAD", Path: "/simple/", Protocol: "HTTP/1.1",
-				Status: 304, Bytes: 0, Duration: -1},
+				Status: 304, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "status dash is NULL",
 			line: `10.20.30.40 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" - -`,
 			want: Record{Time: 1711828801000000, Client: "10.20.30.40", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
-				Status: -1, Bytes: 0, Duration: -1},
+				Status: -1, Bytes: -1, Duration: -1},
 		},
 		{
 			name: "trailing blank after the size",
@@ -378,11 +414,25 @@ func TestParseGunicornPyPI(t *testing.T) {
 			want: Record{Time: ptUTC(2024, 3, 31, 0, 15, 0, 0), Client: ptHashedIP2, ClientHashed: true, Method: "GET",
 				Path: "/manage/account/two-factor/", Protocol: "HTTP/1.1", Status: 200, Bytes: 8731, UserAgent: ptUAFirefox, Duration: -1},
 		},
+		{
+			// gunicorn's %(b)s is "-" when it does not know the size.
+			name: "size dash is NULL, not 0",
+			line: ptHashedIP + ` - - [30/Mar/2024:20:00:02 +0000] "GET /simple/requests/ HTTP/1.1" 304 - "-" "pip/24.0"`,
+			want: Record{Time: 1711828802000000, Client: ptHashedIP, ClientHashed: true, Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/1.1", Status: 304, Bytes: -1, UserAgent: "pip/24.0", Duration: -1},
+		},
+		{
+			// gunicorn logs "-" when the Warehouse-Hashed-IP header is absent,
+			// as on a request that did not come through Fastly's VCL.
+			name: "dash client: no hashed-IP header",
+			line: `- - - [30/Mar/2024:20:00:01 +0000] "GET /_health/ HTTP/1.1" 200 2 "-" "-"`,
+			want: Record{Time: 1711828801000000, Method: "GET", Path: "/_health/", Protocol: "HTTP/1.1",
+				Status: 200, Bytes: 2, Duration: -1},
+		},
 		{name: "raw IPv4 client", line: `203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "-" "-"`, wantErr: `client "203.0.113.9" is not a 64-hex hashed IP`},
 		{name: "raw IPv6 client", line: `2001:db8::1 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/ HTTP/1.1" 303 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 		{name: "63 hex digits", line: ptHashedIP[1:] + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 		{name: "64 chars with a non-hex one", line: "g" + ptHashedIP[1:] + ` - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
-		{name: "dash client", line: `- - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, wantErr: "not a 64-hex hashed IP"},
 	})
 }
 
@@ -403,7 +453,7 @@ func TestParseFastlyPyPI(t *testing.T) {
 			name: "(null) headers and length are NULL",
 			line: `2001:db8::5 "Sat, 30 Mar 2024 20:00:02 GMT" - "GET /simple/requests/?format=json" HTTP/1.1 200 (null) 143 "HIT, HIT" "0, 12" "(null)" "(null)" "pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\"}"`,
 			want: Record{Time: 1711828802000000, Client: "2001:db8::5", Method: "GET", Path: "/simple/requests/", Query: "format=json",
-				Protocol: "HTTP/1.1", Status: 200, Bytes: -1, UserAgent: `pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\"}`, Duration: -1,
+				Protocol: "HTTP/1.1", Status: 200, Bytes: -1, UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64"}`, Duration: -1,
 				Extra: `{"resp.http.age":"143","resp.http.x-cache":"HIT, HIT","resp.http.x-cache-hits":"0, 12"}`},
 		},
 		{
@@ -432,6 +482,62 @@ func TestParseFastlyPyPI(t *testing.T) {
 				Status: 200, Bytes: 10, UserAgent: `evil"`, Duration: -1,
 				Extra: `{"resp.http.age":"0","resp.http.x-cache":"MISS","resp.http.x-cache-hits":"0"}`},
 		},
+		{
+			// pip's user agent is JSON; cstr_escape writes its quotes as \".
+			name: "cstr_escape'd quotes are decoded",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /simple/requests/" HTTP/2 200 9182 0 "MISS, MISS" "0, 0" "(null)" "(null)" ` +
+				`"pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\",\"implementation\":{\"name\":\"CPython\",\"version\":\"3.11.8\"},\"installer\":{\"name\":\"pip\",\"version\":\"24.0\"},\"python\":\"3.11.8\"}"`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 9182, Duration: -1,
+				UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64","implementation":{"name":"CPython","version":"3.11.8"},"installer":{"name":"pip","version":"24.0"},"python":"3.11.8"}`,
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
+		},
+		{
+			// Bytes above 0x7e come as \xHH: UTF-8 is decoded to its text,
+			// a byte that is not UTF-8 (Latin-1 é) stays \xNN, as the case
+			// stores invalid UTF-8; \\ is one backslash, \t a tab.
+			name: "cstr_escape'd bytes and backslashes are decoded",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:04 GMT" - "POST /account/login/" HTTP/2 200 5120 0 "MISS, MISS" "0, 0" "application/x-www-form-urlencoded" "fr-FR,fr;q=0.9" ` +
+				`"Mozilla/5.0 (compatible; Caf\xC3\xA9Bot/1.0; caf\xE9; C:\\bots\\\t\x00)"`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 4, 0), Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 5120, ContentType: "application/x-www-form-urlencoded",
+				AcceptLanguage: "fr-FR,fr;q=0.9", Duration: -1,
+				UserAgent: "Mozilla/5.0 (compatible; CaféBot/1.0; caf\\xe9; C:\\bots\\\t\\x00)",
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
+		},
+		{
+			// Fastly's default "classic" message type puts a syslog-style
+			// header before the line; the endpoint in pypi/infra is "S3 Logs".
+			name: "classic syslog header",
+			line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs[418]: ` + ptFastlyExample,
+			want: Record{Time: 1711828801000000, Client: "203.0.113.9", Method: "POST", Path: "/account/login/",
+				Protocol: "HTTP/2", Status: 303, Bytes: 0, ContentType: "application/x-www-form-urlencoded",
+				AcceptLanguage: "en-US,en;q=0.9", UserAgent: "Mozilla/5.0 (…)", Duration: -1,
+				Extra: `{"syslog_host":"cache-fra-eddf8230055","resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0"}`},
+		},
+		{
+			name: "classic syslog header, one-word endpoint, fractional time",
+			line: `<134>2024-03-30T20:00:02.118Z cache-iad-kiad7000123 S3Logs[12345]: 2001:db8::5 "Sat, 30 Mar 2024 20:00:02 GMT" - "GET /" HTTP/1.1 503 (null) (null) "(null)" "(null)" "(null)" "(null)" "(null)"`,
+			want: Record{Time: 1711828802000000, Client: "2001:db8::5", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Status: 503, Bytes: -1, Duration: -1, Extra: `{"syslog_host":"cache-iad-kiad7000123"}`},
+		},
+		{name: "classic header with a time that is not RFC 3339", line: `<134>30/Mar/2024:20:00:02 cache-fra-eddf8230055 S3 Logs[418]: ` + ptFastlyExample, wantErr: "expected"},
+		{name: "classic header without the endpoint's number", line: `<134>2024-03-30T20:00:02Z cache-fra-eddf8230055 S3 Logs: ` + ptFastlyExample, wantErr: "expected"},
+		{
+			name: "line cut inside the cstr_escape'd user agent",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /simple/requests/" HTTP/2 200 9182 0 "MISS, MISS" "0, 0" "(null)" "(null)" "pip/24.0 {\"ci\":null,\"cpu\":\"x86_64\",\"distro\":{\"name\":\"Ubuntu\",\"version\":\"22.04\"},\"implementation\":{\"na`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/simple/requests/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 9182, Duration: -1,
+				UserAgent: `pip/24.0 {"ci":null,"cpu":"x86_64","distro":{"name":"Ubuntu","version":"22.04"},"implementation":{"na`,
+				Extra:     `{"resp.http.age":"0","resp.http.x-cache":"MISS, MISS","resp.http.x-cache-hits":"0, 0","truncated":"user_agent"}`},
+		},
+		{
+			name: "line cut inside an escape",
+			line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:03 GMT" - "GET /" HTTP/2 200 10 0 "MISS" "0" "(null)" "(null)" "Caf\xC3\xA9Bot \xC`,
+			want: Record{Time: ptUTC(2024, 3, 30, 20, 0, 3, 0), Client: "203.0.113.9", Method: "GET", Path: "/",
+				Protocol: "HTTP/2", Status: 200, Bytes: 10, Duration: -1, UserAgent: `CaféBot \xC`,
+				Extra: `{"resp.http.age":"0","resp.http.x-cache":"MISS","resp.http.x-cache-hits":"0","truncated":"user_agent"}`},
+		},
 		{name: "31 February", line: `203.0.113.9 "Sat, 31 Feb 2024 20:00:01 GMT" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "unparseable time", line: `203.0.113.9 "yesterday" - "GET /" HTTP/2 200 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "not RFC 1123"},
 		{name: "status abc", line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" - "GET /" HTTP/2 abc 0 0 "MISS" "0" "(null)" "(null)" "curl"`, wantErr: "status"},
@@ -454,10 +560,10 @@ func TestParseCustomLogFormat(t *testing.T) {
 					Protocol: "HTTP/1.1", Status: 200, Bytes: 5120, Duration: 0.001534},
 			},
 			{
-				name: "dash duration is NULL",
+				name: "dash size and duration are NULL",
 				line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 - -`,
 				want: Record{Time: 1711828801000000, Client: "10.0.0.5", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
-					Status: 200, Bytes: 0, Duration: -1},
+					Status: 200, Bytes: -1, Duration: -1},
 			},
 			{name: "negative duration", line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 -5`, wantErr: "duration"},
 			{name: "NaN duration", line: `10.0.0.5 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 NaN`, wantErr: "duration"},
@@ -604,6 +710,33 @@ func TestParseCustomLogFormat(t *testing.T) {
 					Query: "a=1", Status: 200, Bytes: -1, Duration: 0.0015, Extra: `{"x-request-id":"req-7f3a"}`},
 			},
 		}},
+		{`%{client.ip}V "%{now}V" "%{cstr_escape(req.http.referer)}V" "%{req.http.user-agent}V"`, []ptCase{
+			{
+				name: "only cstr_escape()d variables are decoded",
+				line: `203.0.113.9 "Sat, 30 Mar 2024 20:00:01 GMT" "https://example.org/\"x\"?q=\xC3\xBC" "agent \"as logged\""`,
+				want: Record{Time: 1711828801000000, Client: "203.0.113.9", Status: -1, Bytes: -1, Duration: -1,
+					Referrer: `https://example.org/"x"?q=ü`, UserAgent: `agent \"as logged\"`},
+			},
+		}},
+		{`%h %t "%r" %>s "%{Host}i"`, []ptCase{
+			{
+				name: "cut header last: marked with its extra key",
+				line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET /a HTTP/1.1" 200 "pypi.o`,
+				want: Record{Time: 1711828801000000, Client: "10.1.2.3", Method: "GET", Path: "/a", Protocol: "HTTP/1.1", Status: 200,
+					Bytes: -1, Duration: -1, Extra: `{"host":"pypi.o","truncated":"host"}`},
+			},
+		}},
+		{`%h %t "%r" %>s "%D"`, []ptCase{
+			{name: "a cut number is rejected, not kept short", line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 "150`, wantErr: "ends early"},
+		}},
+		{`%h %t "%r"`, []ptCase{
+			{
+				name: "cut request line",
+				line: `10.1.2.3 [30/Mar/2024:20:00:01 +0000] "GET /account/login/?next=%2Fman`,
+				want: Record{Time: 1711828801000000, Client: "10.1.2.3", Method: "GET", Path: "/account/login/", Query: "next=%2Fman",
+					Status: -1, Bytes: -1, Duration: -1, Extra: `{"truncated":"request"}`},
+			},
+		}},
 		{`%h %t %>s "%{X-Json}i"`, []ptCase{
 			{
 				name: "extra values are JSON-escaped",
@@ -621,6 +754,26 @@ func TestParseCustomLogFormat(t *testing.T) {
 			}
 			ptRun(t, lf, tt.cases)
 		})
+	}
+}
+
+func TestCstrUnescape(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`plain`, `plain`},
+		{`a\"b\\c`, `a"b\c`},
+		{`\b\t\n\v\r`, "\b\t\n\v\r"},
+		{`\xe2\x80\x99 \xE2\x80\x99`, "’ ’"},
+		{`\xff\x00`, `\xff\x00`},     // not UTF-8, and NUL: stored escaped
+		{`\\xff`, `\xff`},            // the text \xff sent by the client
+		{`\q \x4g \x`, `\q \x4g \x`}, // not an escape: kept
+		{`cut \x4`, `cut \x4`},       // cut short at the end of a value
+		{`cut \`, `cut \`},           // likewise
+		{`\xc3`, `\xc3`},             // half a character
+		{`\xc3\xa9\xc3`, "é\\xc3"},   // a whole one and half of another
+	} {
+		if got := string(cstrUnescape([]byte(tc.in))); got != tc.want {
+			t.Errorf("cstrUnescape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 

@@ -176,6 +176,11 @@ func TestDetectChoices(t *testing.T) {
 		// combined fits all 20 and gives the same records (hashed clients are
 		// flagged either way), where gunicorn-pypi would reject the raw IP.
 		{"one raw IP among hashed clients", append(slices.Clone(gunicorn[:19]), combined[19]), "combined"},
+		// A request without the hashed-IP header logs "-": still gunicorn-pypi.
+		{"one client '-' among hashed clients", append(slices.Clone(gunicorn[:19]), "-"+gunicorn[19][64:]), "gunicorn-pypi"},
+		// Fastly's classic message type puts a syslog header on every line.
+		{"Fastly lines with classic headers", ptClassic(ptSample("fastly-pypi", 20)), "fastly-pypi"},
+		{"Fastly lines, half with classic headers", append(ptClassic(ptSample("fastly-pypi", 10)), ptSample("fastly-pypi", 10)...), "fastly-pypi"},
 		{"common lines among combined", append(slices.Clone(combined[:14]), ptSample("common", 20)[14:]...), "combined"},
 		{"only the first 50 lines count", append(ptSample("combined", 50), strings.Split(strings.Repeat("garbage\n", 100), "\n")...), "combined"},
 		{"just over half fit", append(slices.Clone(combined[:11]), strings.Split(strings.Repeat("garbage\n", 9), "\n")...), "combined"},
@@ -187,6 +192,16 @@ func TestDetectChoices(t *testing.T) {
 			t.Errorf("%s: detected %q, want %q", tc.name, f.Name, tc.want)
 		}
 	}
+}
+
+// ptClassic puts Fastly's classic syslog header before each line.
+func ptClassic(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		at := ptStart.Add(time.Duration(i*1733+250) * time.Millisecond)
+		out[i] = fmt.Sprintf("<134>%s cache-fra-eddf82300%02d S3 Logs[%d]: %s", at.Format(time.RFC3339), i%7, 400+i%3, l)
+	}
+	return out
 }
 
 func TestDetectErrors(t *testing.T) {

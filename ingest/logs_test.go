@@ -159,6 +159,32 @@ func TestLogsEveryLineLandsSomewhere(t *testing.T) {
 	}
 }
 
+// TestLogsCutLineIsKeptAndMarked: a copy of a 10,000-line Apache log taken
+// while Apache wrote its last line ends inside that line's user agent. The
+// line is a request with the user agent as far as it goes, marked truncated
+// in extra; every other line has no mark.
+func TestLogsCutLineIsKeptAndMarked(t *testing.T) {
+	lines := combinedLines(10000)
+	full := lines[9999]
+	lines[9999] = full[:len(full)-30]
+	c := openCase(t)
+	res, err := Logs(context.Background(), c, writeFile(t, "access.log", []byte(strings.Join(lines, "\n"))), LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 10000, 0)
+	var ua, mark string
+	var n int64
+	if err := c.Conn.QueryRowContext(context.Background(), `SELECT user_agent, extra->>'truncated',
+		(SELECT count(*) FROM requests WHERE extra->>'truncated' IS NOT NULL) FROM requests WHERE line_no = 10000`).Scan(&ua, &mark, &n); err != nil {
+		t.Fatal(err)
+	}
+	quote := strings.LastIndexByte(full[:len(full)-1], '"')
+	if want := full[quote+1 : len(full)-30]; ua != want || mark != "user_agent" || n != 1 {
+		t.Errorf("cut line: user_agent %q, truncated %q, %d lines marked; want %q, user_agent, 1", ua, mark, n, want)
+	}
+}
+
 func TestLogsAcrossBlocksAndRounds(t *testing.T) {
 	// Small blocks and rounds: lines split across reads, many INSERT rounds.
 	defer func(b, r int) { blockSize, roundBlocks = b, r }(blockSize, roundBlocks)

@@ -13,6 +13,18 @@ import (
 
 // Record is one request in canonical form. An empty string means NULL.
 //
+// Bytes is the response size as a number the line gives, and NULL when it
+// gives none: "-", Fastly's "(null)" (no Content-Length), an empty field, a
+// JSON null or absent key. A "-" is not read as 0: Apache's %b writes it for
+// an empty body, but gunicorn's %(b)s for a size it does not know (older
+// releases for 0 too), and the line does not say which. 0 is a logged 0.
+//
+// Extra holds the format's fields that have no column, by name, and two
+// keys of the parser's own: "truncated", the column (or extra key) of a
+// line's last quoted field when the line ends inside it, which is then kept
+// as far as it goes; "syslog_host", the cache server named by a Fastly
+// "classic" syslog header.
+//
 // Strings in a Record may alias the buffer the line was read from; they are
 // valid until that buffer is released after the batch is written.
 type Record struct {
@@ -24,7 +36,7 @@ type Record struct {
 	Query          string
 	Protocol       string
 	Status         int32 // -1 is NULL
-	Bytes          int64 // -1 is NULL
+	Bytes          int64 // -1 is NULL: the line gives no number
 	Referrer       string
 	UserAgent      string
 	AcceptLanguage string

@@ -105,6 +105,35 @@ func null(s string) string {
 	return s
 }
 
+// cstrEscape is Fastly's cstr_escape: \" and \\, C escapes for backspace,
+// tab, newline, vertical tab and carriage return, \xHH for any other byte
+// below 0x20 or from 0x7f.
+func cstrEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\v':
+			b.WriteString(`\v`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02X`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -130,9 +159,11 @@ var logWriters = map[string]func(*bufio.Writer, request, map[string]*ipRow){
 		fmt.Fprintf(w, "%s - - [%s] \"%s %s HTTP/1.1\" %d %d \"%s\" \"%s\"\n", hashedOf(r.ip, ips), r.t.Format("02/Jan/2006:15:04:05 -0700"),
 			r.method, r.target(), r.status, r.size, dash(r.referrer), dash(r.ua))
 	},
+	// pypi/infra's format: %{now}V renders in GMT, the user agent through
+	// cstr_escape.
 	"fastly-pypi": func(w *bufio.Writer, r request, _ map[string]*ipRow) {
 		fmt.Fprintf(w, "%s \"%s\" - \"%s %s\" HTTP/2 %d %d 0 \"MISS, MISS\" \"0, 0\" \"%s\" \"%s\" \"%s\"\n", r.ip,
-			r.t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"), r.method, r.target(), r.status, r.size, null(r.ctype), null(r.lang), null(r.ua))
+			r.t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"), r.method, r.target(), r.status, r.size, null(r.ctype), null(r.lang), null(cstrEscape(r.ua)))
 	},
 	"jsonl": func(w *bufio.Writer, r request, ips map[string]*ipRow) {
 		rec := map[string]any{
