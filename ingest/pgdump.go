@@ -40,7 +40,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	defer in.Close()
 	rejected := map[string]int64{}
 	seen := map[string]int64{} // the line of each table's COPY block
-	inserts := false // whether rows come as INSERT statements
+	inserts := false           // whether rows come as INSERT statements
 	f.staged = map[string]int64{}
 	r := bufio.NewReaderSize(in.r, 1<<20)
 	lineNo := int64(0)
