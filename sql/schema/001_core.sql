@@ -45,9 +45,9 @@ CREATE TABLE requests (
     query           VARCHAR,              -- query string without the '?'
     protocol        VARCHAR,
     status          SMALLINT,
-    bytes           BIGINT,               -- response size
+    bytes           BIGINT,               -- response size; NULL when the line gives none (-, (null), empty)
     referrer        VARCHAR,
-    user_agent      VARCHAR,              -- as logged, escapes kept
+    user_agent      VARCHAR,              -- as sent for Fastly's cstr_escape fields (decoded); Apache/nginx escapes as logged
     accept_language VARCHAR,
     content_type    VARCHAR,              -- request Content-Type
     duration        DOUBLE,               -- seconds taken to serve the request
