@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -329,51 +330,71 @@ func literal(v any) string {
 // loadPrevious puts the earlier freeze list, if any, in the temporary table
 // previous_list that stage waves reads.
 func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
-	if _, err := c.Conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE previous_list (username VARCHAR, user_id VARCHAR)"); err != nil {
+	stmts, err := runStatements("previous.sql")
+	if err != nil {
+		return err
+	}
+	if _, err := c.Conn.ExecContext(ctx, stmts[0]); err != nil {
 		return err
 	}
 	if p == nil || len(p.Usernames) == 0 {
 		return nil
 	}
-	_, err := c.Conn.ExecContext(ctx, "INSERT INTO previous_list SELECT unnest(?::VARCHAR[]), nullif(unnest(?::VARCHAR[]), '')", p.Usernames, p.UserIDs)
+	_, err = c.Conn.ExecContext(ctx, stmts[1], p.Usernames, p.UserIDs)
 	return err
+}
+
+// runStatements returns the statements of sql/run/name.
+func runStatements(name string) ([]string, error) {
+	body, err := fs.ReadFile(ffsql.Run, "run/"+name)
+	if err != nil {
+		return nil, err
+	}
+	return ffsql.Statements(string(body)), nil
+}
+
+// runQuery returns the one statement of sql/run/name.
+func runQuery(name string) (string, error) {
+	stmts, err := runStatements(name)
+	if err != nil {
+		return "", err
+	}
+	if len(stmts) != 1 {
+		return "", fmt.Errorf("sql/run/%s: %d statements, want 1", name, len(stmts))
+	}
+	return stmts[0], nil
 }
 
 // record counts the results, digests them and appends the run to
 // analysis_runs and its accounts to analysis_run_accounts.
 func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
-	q := c.Conn.QueryRowContext(ctx, `SELECT window_from, window_to, source, score, min_score, candidate_score FROM analysis_window`)
-	if err := q.Scan(&res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.WindowScore, &res.MinWindowScore, &res.CandidateWindowScore); err != nil {
-		return fmt.Errorf("reading the window: %w", err)
+	read := func(name string, dest ...any) error {
+		q, err := runQuery(name)
+		if err != nil {
+			return err
+		}
+		if err := c.Conn.QueryRowContext(ctx, q).Scan(dest...); err != nil {
+			return fmt.Errorf("sql/run/%s: %w", name, err)
+		}
+		return nil
 	}
-	q = c.Conn.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM attempts),
-		(SELECT count(*) FROM campaigns),
-		count(*) FILTER (WHERE classification = 'compromised'),
-		count(*) FILTER (WHERE classification = 'exposed'),
-		count(*) FILTER (WHERE classification = 'targeted'),
-		count(*) FILTER (WHERE classification = 'review'),
-		count(*) FILTER (WHERE classification = 'benign'),
-		count(*) FILTER (WHERE to_freeze AND wave = 'new'),
-		(SELECT count(*) FROM previous_dropped),
-		count(*) FILTER (WHERE to_freeze),
-		count(*) FILTER (WHERE classification = 'compromised' AND handled IS NOT NULL)
-		FROM account_verdicts`)
-	if err := q.Scan(&res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Review, &res.Benign,
+	if err := read("window.sql", &res.WindowFrom, &res.WindowTo, &res.WindowSource, &res.WindowScore, &res.MinWindowScore, &res.CandidateWindowScore); err != nil {
+		return err
+	}
+	if err := read("counts.sql", &res.Attempts, &res.Campaigns, &res.Compromised, &res.Exposed, &res.Targeted, &res.Review, &res.Benign,
 		&res.NewToFreeze, &res.Dropped, &res.ToFreeze, &res.AlreadyHandled); err != nil {
-		return fmt.Errorf("counting the results: %w", err)
+		return err
 	}
 	var signals []any
-	q = c.Conn.QueryRowContext(ctx, `SELECT verdict, reason, next_step, hours_from, hours_to, signals FROM analysis_verdict`)
-	if err := q.Scan(&res.Verdict.Verdict, &res.Verdict.Reason, &res.Verdict.NextStep, &res.Verdict.From, &res.Verdict.To, &signals); err != nil {
-		return fmt.Errorf("reading the verdict: %w", err)
+	if err := read("verdict.sql", &res.Verdict.Verdict, &res.Verdict.Reason, &res.Verdict.NextStep, &res.Verdict.From, &res.Verdict.To, &signals); err != nil {
+		return err
 	}
 	for _, s := range signals {
 		res.Verdict.Signals = append(res.Verdict.Signals, s.(string))
 	}
 	var coverage string
-	if err := c.Conn.QueryRowContext(ctx, `SELECT to_json(c)::VARCHAR FROM coverage c`).Scan(&coverage); err != nil {
-		return fmt.Errorf("reading the coverage: %w", err)
+	if err := read("coverage.sql", &coverage); err != nil {
+		return err
 	}
 	if err := json.Unmarshal([]byte(coverage), &res.Coverage); err != nil {
 		return fmt.Errorf("reading the coverage: %w", err)
@@ -395,37 +416,41 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 		return err
 	}
 	res.Finished = time.Now().UTC()
-	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_runs
-		SELECT ?, ?, ?, ?, ?::JSON, w.window_from, w.window_to, w.source,
-		       (SELECT coalesce(to_json(list({'source_id': id, 'kind': kind, 'path': path, 'sha256': sha256} ORDER BY id)), '[]') FROM sources),
-		       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, w.score, ?, ?, ?::JSON
-		FROM analysis_window w`,
+	stmts, err := runStatements("record.sql")
+	if err != nil {
+		return err
+	}
+	if _, err := c.Conn.ExecContext(ctx, stmts[0],
 		res.RunID, res.Started, res.Finished, opts.ToolVersion, string(paramJSON), prevPath, prevSHA,
 		res.Attempts, res.Campaigns, res.Compromised, res.Exposed, res.Targeted, res.Benign, res.NewToFreeze, res.Dropped, res.ResultsSHA256, res.Review,
-		res.Verdict.Verdict, res.Verdict.Reason, coverage)
-	if err != nil {
+		res.Verdict.Verdict, res.Verdict.Reason, coverage); err != nil {
 		return fmt.Errorf("recording the run: %w", err)
 	}
-	_, err = c.Conn.ExecContext(ctx, `INSERT INTO analysis_run_accounts
-		SELECT ?, account, username, classification, score, wave FROM account_verdicts ORDER BY account`, res.RunID)
-	return err
+	if _, err := c.Conn.ExecContext(ctx, stmts[1], res.RunID); err != nil {
+		return fmt.Errorf("recording the run's accounts: %w", err)
+	}
+	return nil
 }
 
-// resultsDigest hashes what the run decided, in a fixed order: the window,
-// the campaigns and every verdict with its reasons.
+// resultsDigest hashes what the run decided, in the order of
+// sql/run/digest.sql: the window, the verdict, the campaigns and every
+// account's verdict with its reasons.
 func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
 	h := sha256.New()
-	for _, q := range []string{
-		"SELECT window_from::VARCHAR, window_to::VARCHAR, source FROM analysis_window",
-		"SELECT verdict, reason FROM analysis_verdict",
-		"SELECT campaign_id, first_seen::VARCHAR, last_seen::VARCHAR, attempts, accounts FROM campaigns ORDER BY campaign_id",
-		"SELECT account::VARCHAR, classification, score, campaign_id, reasons, wave FROM account_verdicts ORDER BY account",
-	} {
+	queries, err := runStatements("digest.sql")
+	if err != nil {
+		return "", err
+	}
+	for _, q := range queries {
 		rows, err := c.Conn.QueryContext(ctx, q)
 		if err != nil {
+			return "", fmt.Errorf("sql/run/digest.sql: %w", err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
 			return "", err
 		}
-		cols, _ := rows.Columns()
 		vals := make([]sql.NullString, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {

@@ -1,6 +1,7 @@
 // Package sql holds freezeframe's SQL as embedded .sql files: the case
-// schema now, the detection heuristics later. Keeping SQL in files lets an
-// investigator read exactly what ran against the case.
+// schema, what ingest runs, the analysis and its run record, the report's
+// queries and the baselines. Keeping SQL in files lets an investigator read
+// exactly what ran against the case.
 package sql
 
 import (
@@ -34,6 +35,13 @@ var Snapshot embed.FS
 //
 //go:embed analyze/*.sql
 var Analyze embed.FS
+
+// Run holds what analyze does around the stages: the --previous list it
+// loads, the counts it reads back, the run record it appends and the
+// queries its results digest hashes.
+//
+//go:embed run/*.sql
+var Run embed.FS
 
 // Report holds the queries freezeframe report runs against an analysed
 // case, one file per output (or part of one), each starting with a comment

@@ -32,6 +32,7 @@ WITH c AS (FROM coverage), w AS (FROM analysis_window), camp AS (
     SELECT count(*) AS campaigns, coalesce(sum(attempts), 0) AS attempts, coalesce(sum(accounts), 0) AS accounts FROM campaigns
 ), v AS (
     SELECT count(*) FILTER (WHERE classification = 'compromised') AS compromised,
+           count(*) FILTER (WHERE to_freeze) AS to_freeze,
            count(*) FILTER (WHERE classification = 'exposed') AS exposed,
            count(*) FILTER (WHERE classification = 'review') AS review
     FROM account_verdicts
@@ -65,8 +66,11 @@ SELECT CASE cause WHEN 'campaign' THEN 'attack' WHEN 'window' THEN 'anomaly' WHE
        WHEN 'no pairing' THEN format('{:d} of the snapshot''s {:d} login events inside the logs'' span paired with a log line ({:.1f} %, under {:.0f} %): the logs are of another site, host or period, or the login path differs',
                                      events_paired, events_in_overlap, 100 * coalesce(events_paired_share, 0), 100 * getvariable('min_paired_share'))
        WHEN 'few attempts' THEN format('{:d} login attempts in the span analysed, under the {:d} an answer needs', attempts_judged, getvariable('min_attempts')::BIGINT)
-       WHEN 'campaign' THEN format('a campaign was attributed: {:d} attempts on {:d} accounts; {:d} taken over (to freeze), {:d} exposed (password right, stopped at the second factor), {:d} to review',
-                                   attempts, accounts, compromised, exposed, review)
+       WHEN 'campaign' THEN format('a campaign was attributed: {:d} attempts on {:d} accounts; {:d} taken over ({}), {:d} exposed (password right, stopped at the second factor), {:d} to review',
+                                   attempts, accounts, compromised,
+                                   CASE WHEN to_freeze = compromised THEN 'to freeze'
+                                        ELSE format('{:d} to freeze; the others already frozen or disabled, or without a username', to_freeze) END,
+                                   exposed, review)
        WHEN 'short baseline' THEN format('{:d} hours of baseline outside the window, under the {:d} the signals need to be judged', baseline_hours, getvariable('min_baseline_hours')::BIGINT)
        WHEN 'window' THEN format('signals rose beyond their baselines from {} to {} (scan score {}), but no campaign was attributed: {}',
                                  ff_minute(window_from), ff_minute(window_to), score, array_to_string(signals, '; '))
