@@ -82,10 +82,11 @@ func (b *bucket) pour(f failure) (overflow []failure, ok bool) {
 
 // simulateCrowdsec replays every address's failed logins through its bucket.
 func simulateCrowdsec(ctx context.Context, c *casefile.Case) ([]Alert, error) {
-	rows, err := c.Conn.QueryContext(ctx, `SELECT attempt_id, time, client, coalesce(account::VARCHAR, '')
-		FROM attempts
-		WHERE outcome IN ('failure', 'unknown_user') AND client IS NOT NULL AND time IS NOT NULL
-		ORDER BY client, time, attempt_id`)
+	q, err := supportQuery("crowdsec_failures.sql")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -113,3 +113,10 @@ func ExpandRepeats(script string) (string, error) {
 //
 //go:embed baselines/*.sql
 var Baselines embed.FS
+
+// BaselineSupport holds the queries the baselines run beside their rules:
+// whether the case has attempts, the failures CrowdSec's buckets replay,
+// and how alerts pair with logins into accounts to freeze.
+//
+//go:embed baselines/support/*.sql
+var BaselineSupport embed.FS
