@@ -74,7 +74,7 @@ and options give byte-identical files.`,
 			if err != nil {
 				return usageError{fmt.Errorf("--tz %q: not a time zone; use an IANA name such as UTC or America/New_York", tz)}
 			}
-			if err := checkLiveFlags(cmd, snapshot); err != nil {
+			if err := checkSnapshotSource(cmd, snapshot); err != nil {
 				return err
 			}
 			if logFormat != "" {

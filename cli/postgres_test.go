@@ -126,4 +126,13 @@ func TestSnapshotCommandLiveDatabase(t *testing.T) {
 			t.Errorf("%s with a directory: exit %d, %s", flag, code, errOut)
 		}
 	}
+	// A URL of another scheme is not taken for a file name, which the
+	// error would repeat with the password.
+	mistyped := strings.Replace(db, "postgres://", "postgre://", 1)
+	for _, args := range [][]string{{"ingest", "snapshot", mistyped}, {"investigate", "--snapshot", mistyped, "--out", t.TempDir()}} {
+		_, errOut, code := runCLI(t, append([]string{"--case", filepath.Join(t.TempDir(), "e.duckdb")}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, "postgres:// or postgresql:// URL") || strings.Contains(errOut, pgtest.Password(t, db)) {
+			t.Errorf("%s of a mistyped URL: exit %d, %s", args[0], code, errOut)
+		}
+	}
 }

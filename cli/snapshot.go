@@ -42,7 +42,7 @@ another snapshot (and any live read) needs --force, which replaces it.`,
   freezeframe ingest snapshot case.snapshot/    # a live read's evidence, again`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkLiveFlags(cmd, args[0]); err != nil {
+			if err := checkSnapshotSource(cmd, args[0]); err != nil {
 				return err
 			}
 			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
@@ -119,11 +119,15 @@ func addLiveFlags(cmd *cobra.Command, schema, evidence *string) {
 	f.StringVar(evidence, "evidence", "", "for a postgres:// source: directory to keep what was read in (default <case>.snapshot)")
 }
 
-// checkLiveFlags refuses --schema and --evidence with a snapshot that is
-// not a live database.
-func checkLiveFlags(cmd *cobra.Command, source string) error {
-	if ingest.IsPostgresURL(source) {
+// checkSnapshotSource refuses a URL that is not a database's, which would
+// otherwise be taken for a file name and repeated with its password in the
+// error, and --schema and --evidence with a snapshot of files.
+func checkSnapshotSource(cmd *cobra.Command, source string) error {
+	switch {
+	case ingest.IsPostgresURL(source):
 		return nil
+	case strings.Contains(source, "://"):
+		return usageError{fmt.Errorf("%s: a live database is read from a postgres:// or postgresql:// URL", ingest.RedactURL(source))}
 	}
 	for _, name := range []string{"schema", "evidence"} {
 		if cmd.Flags().Changed(name) {
