@@ -53,7 +53,7 @@ const pgIsolation = "REPEATABLE READ READ ONLY"
 // reads: what Warehouse says of an account already handled. disabled_for
 // is plain; whether the password is disabled is computed by the server as
 // Warehouse's password hasher (passlib's unix_disabled) tells it: an empty
-// hash or one that starts with '!' or '*'. The hash itself is never read.
+// hash or one that starts with '!' or '*'. The hash never leaves the server.
 var liveExtras = map[string][]struct{ name, from, expr string }{
 	"users": {
 		{"disabled_for", "disabled_for", `"disabled_for"`},
