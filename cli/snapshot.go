@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -11,34 +12,46 @@ import (
 )
 
 func newIngestSnapshotCmd(e *env) *cobra.Command {
-	var force bool
+	var (
+		force            bool
+		schema, evidence string
+	)
 	cmd := &cobra.Command{
-		Use:   "snapshot PATH",
-		Short: "Ingest a Warehouse database snapshot (table exports or a pg_dump)",
+		Use:   "snapshot PATH|URL",
+		Short: "Ingest a Warehouse database snapshot (table exports, a pg_dump, or the live database)",
 		Long: `Ingest a snapshot of the application's database into the case.
 
 PATH is a directory of table exports named <table>.csv (as psql's
-\copy ... CSV HEADER writes them), .csv.gz, .csv.zst, .parquet, .jsonl or
-.jsonl.gz, or a plain-format pg_dump file (.sql, .sql.gz, .sql.zst). Tables
-read: users, user_emails, user_security_keys, user_recovery_codes,
-ip_addresses, user_events, project_events, file_events, projects, roles; the
-first three of users, user_events and ip_addresses are required.
+\copy ... CSV HEADER writes them, or scripts/export-warehouse.sh), .csv.gz,
+.csv.zst, .parquet, .jsonl or .jsonl.gz, or a plain-format pg_dump file
+(.sql, .sql.gz, .sql.zst). Tables read: users, user_emails,
+user_security_keys, user_recovery_codes, ip_addresses, user_events,
+project_events, file_events, projects, roles; the first three of users,
+user_events and ip_addresses are required.
+
+` + liveSourceHelp + `
 
 Secrets (password hashes, TOTP secrets, recovery-code hashes, WebAuthn keys)
 are never copied: only whether an account has them. Every file is hashed into
 sources; every row is loaded or rejected with a reason; the snapshot is one
-transaction. A case holds one snapshot: the same one again is a no-op,
-another needs --force, which replaces it.`,
+transaction. A case holds one snapshot: the same files again are a no-op,
+another snapshot (and any live read) needs --force, which replaces it.`,
 		Example: `  freezeframe ingest snapshot exports/2024-03-31/
-  freezeframe ingest snapshot warehouse.sql.zst`,
+  freezeframe ingest snapshot warehouse.sql.zst
+  PGPASSFILE=~/.pgpass-warehouse freezeframe ingest snapshot 'postgres://forensics@db.internal/warehouse?sslmode=verify-full'
+  freezeframe ingest snapshot case.snapshot/    # a live read's evidence, again`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSnapshotSource(cmd, args[0]); err != nil {
+				return err
+			}
 			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			opts := ingest.SnapshotOptions{Force: force, ToolVersion: toolVersion(), Logger: e.log}
+			opts := ingest.SnapshotOptions{Force: force, ToolVersion: toolVersion(), Logger: e.log,
+				Schema: schema, Evidence: evidenceDir(args[0], evidence, e.casePath)}
 			if !e.quiet && e.stderrIsTerminal() {
 				var done func()
 				opts.Progress, done = e.stepProgress("snapshot")
@@ -49,7 +62,7 @@ another needs --force, which replaces it.`,
 				return err
 			}
 			if res.Skipped {
-				e.log.Info("this snapshot is already in the case; nothing to do", "path", args[0])
+				e.log.Info("this snapshot is already in the case; nothing to do", "path", res.Path)
 				return nil
 			}
 			for _, t := range res.Missing {
@@ -71,9 +84,67 @@ another needs --force, which replaces it.`,
 			if res.Replaced {
 				e.log.Info("replaced the snapshot the case held before")
 			}
+			if opts.Evidence != "" {
+				e.log.Info("what was read is kept as evidence; ingest snapshot reads it again", "dir", opts.Evidence)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace a different snapshot already in the case")
+	addLiveFlags(cmd, &schema, &evidence)
 	return cmd
+}
+
+// liveSourceHelp is the help of ingest snapshot and investigate on a live
+// database.
+const liveSourceHelp = `A postgres:// (or postgresql://) URL reads Warehouse's live database: every
+table in one REPEATABLE READ READ ONLY transaction, so together they are one
+snapshot whatever the site writes meanwhile, streamed with COPY, and only
+the columns freezeframe reads (whether a TOTP secret is set and whether the
+password is disabled are the server's yes or no; no secret is selected).
+The user needs SELECT on those tables, in schema public unless --schema.
+The password comes from the URL, PGPASSWORD or ~/.pgpass (PGPASSFILE):
+prefer the last two, as other users of the machine can see a command line.
+Nothing freezeframe writes holds it: logs, errors, sources and the report
+name the URL without it. What was read is kept as evidence in --evidence DIR
+(default <case>.snapshot beside the case, which must not exist yet):
+<table>.csv.zst, the bytes as the server sent them, and manifest.json (server
+version, transaction snapshot, query, rows and SHA-256 per table);
+freezeframe ingest snapshot DIR reads them again to the same tables.`
+
+// addLiveFlags adds the flags of a live database source.
+func addLiveFlags(cmd *cobra.Command, schema, evidence *string) {
+	f := cmd.Flags()
+	f.StringVar(schema, "schema", "public", "for a postgres:// source: the schema of Warehouse's tables")
+	f.StringVar(evidence, "evidence", "", "for a postgres:// source: directory to keep what was read in (default <case>.snapshot)")
+}
+
+// checkSnapshotSource refuses a URL that is not a database's, which would
+// otherwise be taken for a file name and repeated with its password in the
+// error, and --schema and --evidence with a snapshot of files.
+func checkSnapshotSource(cmd *cobra.Command, source string) error {
+	switch {
+	case ingest.IsPostgresURL(source):
+		return nil
+	case strings.Contains(source, "://"):
+		return usageError{fmt.Errorf("%s: a live database is read from a postgres:// or postgresql:// URL", ingest.RedactURL(source))}
+	}
+	for _, name := range []string{"schema", "evidence"} {
+		if cmd.Flags().Changed(name) {
+			return usageError{fmt.Errorf("--%s applies to a postgres:// snapshot source only", name)}
+		}
+	}
+	return nil
+}
+
+// evidenceDir is where a live read of source keeps its evidence: --evidence,
+// or beside the case; "" for a snapshot of files.
+func evidenceDir(source, evidence, casePath string) string {
+	switch {
+	case !ingest.IsPostgresURL(source):
+		return ""
+	case evidence != "":
+		return evidence
+	}
+	return strings.TrimSuffix(casePath, ".duckdb") + ".snapshot"
 }

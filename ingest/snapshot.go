@@ -24,6 +24,11 @@ type SnapshotOptions struct {
 	// Progress, if set, is told of each file before it is staged and each
 	// table before it is loaded: what, how many were done, and of how many.
 	Progress func(step string, done, total int)
+	// For a live database (a postgres:// URL, see postgres.go): the schema
+	// of Warehouse's tables ("" is public) and the directory the rows read
+	// are written to as evidence, which must not exist yet.
+	Schema   string
+	Evidence string
 }
 
 // TableResult is what happened to one table of a snapshot.
@@ -183,33 +188,20 @@ func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
 	return files, nil
 }
 
-// Snapshot ingests a Warehouse snapshot into the case in one transaction.
-// A case holds one snapshot: the same snapshot again is a no-op, another
-// one needs Force, which replaces it.
+// Snapshot ingests a Warehouse snapshot into the case in one transaction:
+// the files at path, or the live database a postgres:// path names (see
+// postgres.go). A case holds one snapshot: the same snapshot files again
+// are a no-op, another snapshot needs Force, which replaces it.
 func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotOptions) (*SnapshotResult, error) {
 	start := time.Now()
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	files, err := findSnapshotFiles(path, log)
-	if err != nil {
-		return nil, err
+	live := IsPostgresURL(path)
+	if !live && opts.Schema != "" && opts.Schema != "public" {
+		return nil, fmt.Errorf("--schema applies to a postgres:// source; the tables of a snapshot's files are read as those of schema public")
 	}
-	res := &SnapshotResult{Path: path}
-	var hashes []string
-	for _, f := range files {
-		if f.format == "csv" {
-			// One read hashes the file and checks how it splits.
-			if f.scan, err = scanCSV(ctx, f); err != nil {
-				return nil, fmt.Errorf("%s: %w", f.path, err)
-			}
-		} else if f.sha256, f.size, err = hashFile(f.path); err != nil {
-			return nil, err
-		}
-		hashes = append(hashes, f.sha256)
-	}
-	sort.Strings(hashes)
 	var held []string
 	rows, err := c.Conn.QueryContext(ctx, "SELECT sha256 FROM sources WHERE kind = 'snapshot' ORDER BY sha256")
 	if err != nil {
@@ -221,12 +213,47 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		held = append(held, h)
 	}
 	rows.Close()
-	switch {
-	case slices.Equal(held, hashes):
-		res.Skipped = true
-		return res, nil
-	case len(held) > 0 && !opts.Force:
-		return nil, fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
+	anotherHeld := fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
+	res := &SnapshotResult{Path: path}
+	var files []*snapshotFile
+	var pg *liveRead
+	if live {
+		// A live read is a new snapshot: what it holds is known once read.
+		switch {
+		case len(held) > 0 && !opts.Force:
+			return nil, anotherHeld
+		case opts.Evidence == "":
+			return nil, fmt.Errorf("a live read needs a directory to write the evidence of what it read")
+		}
+		if pg, err = openLive(ctx, path, opts.Schema, opts.Evidence); err != nil {
+			return nil, err
+		}
+		defer pg.close()
+		files, res.Path = pg.files, pg.url
+	} else {
+		if files, err = findSnapshotFiles(path, log); err != nil {
+			return nil, err
+		}
+		var hashes []string
+		for _, f := range files {
+			if f.format == "csv" {
+				// One read hashes the file and checks how it splits.
+				if f.scan, err = scanCSV(ctx, f); err != nil {
+					return nil, fmt.Errorf("%s: %w", f.path, err)
+				}
+			} else if f.sha256, f.size, err = hashFile(f.path); err != nil {
+				return nil, err
+			}
+			hashes = append(hashes, f.sha256)
+		}
+		sort.Strings(hashes)
+		switch {
+		case slices.Equal(held, hashes):
+			res.Skipped = true
+			return res, nil
+		case len(held) > 0 && !opts.Force:
+			return nil, anotherHeld
+		}
 	}
 
 	defer dropStages(context.WithoutCancel(ctx), c)
@@ -243,17 +270,25 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		step++
 	}
 	for _, f := range files {
-		progress("staging " + filepath.Base(f.path))
+		if pg != nil {
+			progress("reading " + pg.schema + "." + f.tables[0].name)
+		} else {
+			progress("staging " + filepath.Base(f.path))
+		}
 		if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
 			return nil, err
 		}
 		log.Debug("staging", "file", f.path, "format", f.format)
 		began := time.Now()
 		var rej map[string]int64
-		if f.format == "pg_dump" {
+		var n int64
+		switch f.format {
+		case "pg_dump":
 			rej, err = stagePgDump(ctx, c, f, log)
-		} else {
-			var n int64
+		case "postgres":
+			n, err = pg.stage(ctx, c, f)
+			rej = map[string]int64{f.tables[0].name: n}
+		default:
 			n, err = stageExport(ctx, c, f)
 			rej = map[string]int64{f.tables[0].name: n}
 		}
@@ -266,6 +301,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		log.Debug("staged", "file", f.path, "seconds", time.Since(began).Seconds())
 		for _, t := range f.tables {
 			tableFile[t.name] = f
+		}
+	}
+	if pg != nil {
+		if err := pg.finish(ctx, opts.ToolVersion); err != nil {
+			return nil, err
 		}
 	}
 	// Tables the snapshot lacks are staged empty so every load runs.
