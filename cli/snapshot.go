@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -115,13 +116,14 @@ freezeframe ingest snapshot DIR reads them again to the same tables.`
 // addLiveFlags adds the flags of a live database source.
 func addLiveFlags(cmd *cobra.Command, schema, evidence *string) {
 	f := cmd.Flags()
-	f.StringVar(schema, "schema", "public", "for a postgres:// source: the schema of Warehouse's tables")
+	f.StringVar(schema, "schema", "public", "for a postgres:// source or a pg_dump file: the schema of Warehouse's tables")
 	f.StringVar(evidence, "evidence", "", "for a postgres:// source: directory to keep what was read in (default <case>.snapshot)")
 }
 
 // checkSnapshotSource refuses a URL that is not a database's, which would
 // otherwise be taken for a file name and repeated with its password in the
-// error, and --schema and --evidence with a snapshot of files.
+// error, --evidence with a snapshot of files, and --schema with a directory
+// of table exports.
 func checkSnapshotSource(cmd *cobra.Command, source string) error {
 	switch {
 	case ingest.IsPostgresURL(source):
@@ -129,10 +131,11 @@ func checkSnapshotSource(cmd *cobra.Command, source string) error {
 	case strings.Contains(source, "://"):
 		return usageError{fmt.Errorf("%s: a live database is read from a postgres:// or postgresql:// URL", ingest.RedactURL(source))}
 	}
-	for _, name := range []string{"schema", "evidence"} {
-		if cmd.Flags().Changed(name) {
-			return usageError{fmt.Errorf("--%s applies to a postgres:// snapshot source only", name)}
-		}
+	if cmd.Flags().Changed("evidence") {
+		return usageError{fmt.Errorf("--evidence applies to a postgres:// snapshot source only")}
+	}
+	if st, err := os.Stat(source); err == nil && st.IsDir() && cmd.Flags().Changed("schema") {
+		return usageError{fmt.Errorf("--schema applies to a postgres:// source or a pg_dump file; a directory's table exports have no schema")}
 	}
 	return nil
 }

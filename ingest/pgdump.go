@@ -28,11 +28,12 @@ import (
 var copyHeader = regexp.MustCompile(`^COPY\s+(?:("?)([\w$]+)("?)\.)?"?([\w$]+)"?\s*\(([^)]*)\)\s+FROM\s+stdin;\s*$`)
 
 // stagePgDump stages the tables of a pg_dump and returns, per table, the
-// rows rejected as malformed. Warehouse's tables are in the public schema:
-// a COPY block of a table of the same name in another schema (an archive,
-// an audit copy) is skipped and logged. A table with two COPY blocks (dumps
+// rows rejected as malformed. Warehouse's tables are in schema (public
+// unless --schema): a COPY block of a table of the same name in another
+// schema (an archive, an audit copy) is skipped and logged; an unqualified
+// one is taken as the schema's. A table with two COPY blocks (dumps
 // concatenated) is an error: which one is the snapshot cannot be told.
-func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *slog.Logger) (map[string]int64, error) {
+func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, schema string, log *slog.Logger) (map[string]int64, error) {
 	in, err := openInput(f.path, nil)
 	if err != nil {
 		return nil, err
@@ -61,14 +62,14 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 			inserts = inserts || bytes.HasPrefix(line, []byte("INSERT INTO "))
 			continue
 		}
-		schema, name := string(m[2]), string(m[4])
-		if m[1] == nil || len(m[1]) == 0 {
-			schema = strings.ToLower(schema) // unquoted names fold to lower case
+		in, name := string(m[2]), string(m[4])
+		if len(m[1]) == 0 {
+			in = strings.ToLower(in) // unquoted names fold to lower case
 		}
 		t, ok := specByName(name)
-		if ok && schema != "" && schema != "public" {
-			log.Info("COPY block of another schema's table skipped; freezeframe reads Warehouse's tables in schema public",
-				"file", f.path, "line", lineNo, "table", schema+"."+name)
+		if ok && in != "" && in != schema {
+			log.Info("COPY block of another schema's table skipped; freezeframe reads Warehouse's tables in schema "+schema+" (--schema)",
+				"file", f.path, "line", lineNo, "table", in+"."+name)
 			ok = false
 		}
 		if !ok {
@@ -78,7 +79,7 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 			continue
 		}
 		if first, ok := seen[name]; ok {
-			return nil, fmt.Errorf("the dump holds the public.%s table twice, in the COPY blocks at lines %d and %d (dumps put one after the other?); a snapshot is one dump of one database: give one", name, first, lineNo)
+			return nil, fmt.Errorf("the dump holds the %s.%s table twice, in the COPY blocks at lines %d and %d (dumps put one after the other?); a snapshot is one dump of one database: give one", schema, name, first, lineNo)
 		}
 		seen[name] = lineNo
 		var cols []string
@@ -95,10 +96,10 @@ func stagePgDump(ctx context.Context, c *casefile.Case, f *snapshotFile, log *sl
 	for _, t := range snapshotTables {
 		_, ok := seen[t.name]
 		if !ok && t.needed && inserts {
-			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table but has INSERT statements: it was written with --inserts, and freezeframe reads COPY blocks; dump again without --inserts, or restore it into a scratch database and read that (ingest snapshot postgres://...)", t.name)
+			return nil, fmt.Errorf("the dump has no COPY block for the %s.%s table but has INSERT statements: it was written with --inserts, and freezeframe reads COPY blocks; dump again without --inserts, or restore it into a scratch database and read that (ingest snapshot postgres://...)", schema, t.name)
 		}
 		if !ok && t.needed {
-			return nil, fmt.Errorf("the dump has no COPY block for the public.%s table, which freezeframe needs", t.name)
+			return nil, fmt.Errorf("the dump has no COPY block for the %s.%s table, which freezeframe needs (--schema names the schema of Warehouse's tables)", schema, t.name)
 		}
 	}
 	if err := checkUnchanged(ctx, in, f); err != nil {
@@ -195,7 +196,7 @@ func (r copyRow) disabled(j int) (bool, bool) {
 	if string(r[j]) == `\N` {
 		return false, false
 	}
-	return len(r[j]) > 0 && r[j][0] == '!', true
+	return disabledHash(r[j]), true
 }
 
 // stageCopy stages one COPY block's rows through an appender and returns the

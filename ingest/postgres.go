@@ -35,9 +35,9 @@ import (
 // that `ingest snapshot DIR` later gives the same canonical tables.
 //
 // Secret columns are never selected. A flagged secret (users.totp_secret)
-// is selected as the server's answer to whether it is set, under the
-// secret's name ('t' when set, NULL when not), which is how the loader
-// reads a flagged column of any export.
+// is selected as the server's answer to whether it is set, as
+// <secret>_set ('t' or 'f'), and whether the password is disabled as
+// password_disabled: the loader takes such flag columns as they are.
 //
 // Credentials come from the URL, PGPASSWORD or ~/.pgpass (pgx reads them as
 // libpq does); the password is kept out of every path, log line, manifest
@@ -302,7 +302,7 @@ func (l *liveRead) findTables(ctx context.Context) error {
 		}
 		for _, col := range t.flagged {
 			if _, ok := have[col]; ok {
-				cols = append(cols, fmt.Sprintf("NULLIF(%s IS NOT NULL, false) AS %[1]s", quoteIdent(col)))
+				cols = append(cols, fmt.Sprintf("(%s IS NOT NULL) AS %s", quoteIdent(col), quoteIdent(col+"_set")))
 				selected[col] = true
 			}
 		}

@@ -24,9 +24,10 @@ type SnapshotOptions struct {
 	// Progress, if set, is told of each file before it is staged and each
 	// table before it is loaded: what, how many were done, and of how many.
 	Progress func(step string, done, total int)
-	// For a live database (a postgres:// URL, see postgres.go): the schema
-	// of Warehouse's tables ("" is public) and the directory the rows read
-	// are written to as evidence, which must not exist yet.
+	// Schema holds Warehouse's tables ("" is public), in a live database (a
+	// postgres:// URL, see postgres.go) or a pg_dump; table exports have no
+	// schema. For a live database, Evidence is the directory the rows read
+	// are written to, which must not exist yet.
 	Schema   string
 	Evidence string
 }
@@ -199,8 +200,9 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		log = slog.Default()
 	}
 	live := IsPostgresURL(path)
-	if !live && opts.Schema != "" && opts.Schema != "public" {
-		return nil, fmt.Errorf("--schema applies to a postgres:// source; the tables of a snapshot's files are read as those of schema public")
+	schema := opts.Schema
+	if schema == "" {
+		schema = "public"
 	}
 	var held []string
 	rows, err := c.Conn.QueryContext(ctx, "SELECT sha256 FROM sources WHERE kind = 'snapshot' ORDER BY sha256")
@@ -284,7 +286,7 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		var n int64
 		switch f.format {
 		case "pg_dump":
-			rej, err = stagePgDump(ctx, c, f, log)
+			rej, err = stagePgDump(ctx, c, f, schema, log)
 		case "postgres":
 			n, err = pg.stage(ctx, c, f)
 			rej = map[string]int64{f.tables[0].name: n}

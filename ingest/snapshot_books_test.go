@@ -393,3 +393,25 @@ func TestSnapshotAlreadyHandled(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotPgDumpOfAnotherSchema: a dump whose Warehouse tables are in
+// another schema (a staging copy, a renamed schema) is read with Schema
+// set; without it, the error names the schema it looked in and the flag.
+func TestSnapshotPgDumpOfAnotherSchema(t *testing.T) {
+	dump := bytes.ReplaceAll(writePgDump(fixture()), []byte("COPY public."), []byte("COPY warehouse."))
+	p := filepath.Join(t.TempDir(), "warehouse.sql")
+	if err := os.WriteFile(p, dump, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Snapshot(context.Background(), openCase(t), p, SnapshotOptions{})
+	if err == nil || !strings.Contains(err.Error(), "public.ip_addresses") || !strings.Contains(err.Error(), "--schema") {
+		t.Errorf("default schema: %v, want the schema looked in and --schema named", err)
+	}
+	c := openCase(t)
+	if _, err := Snapshot(context.Background(), c, p, SnapshotOptions{Schema: "warehouse"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM accounts"); n != 4 {
+		t.Errorf("%d accounts, want the fixture's 4", n)
+	}
+}

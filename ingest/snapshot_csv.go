@@ -58,7 +58,7 @@ func (r csvRow) disabled(j int) (bool, bool) {
 	if !f.quoted && len(f.text) == 0 {
 		return false, false
 	}
-	return len(f.text) > 0 && f.text[0] == '!', true
+	return disabledHash(f.text), true
 }
 
 // splitCSV splits rec, one or more lines with their line breaks, into

@@ -41,7 +41,11 @@ func (r jsonRow) disabled(j int) (bool, bool) {
 	if v == nil || string(v) == "null" {
 		return false, false
 	}
-	return len(v) > 1 && v[0] == '"' && v[1] == '!', true
+	var h string
+	if json.Unmarshal(v, &h) != nil {
+		return false, true // not a string: not a hash passlib would write
+	}
+	return disabledHash([]byte(h)), true
 }
 
 func (r jsonRow) set(j int) bool {

@@ -27,7 +27,9 @@ type fieldSource interface {
 	value(j int) (string, bool)
 	// set says whether field j holds a value: neither NULL nor empty.
 	set(j int) bool
-	// disabled says whether field j begins with "!"; false when NULL.
+	// disabled says whether field j is a disabled password hash: empty or
+	// beginning with "!" or "*", as passlib's unix_disabled tells one; its
+	// second result is false when the field is NULL.
 	disabled(j int) (bool, bool)
 }
 
@@ -35,7 +37,7 @@ type fieldSource interface {
 const (
 	copied   = iota // the value
 	isSet           // 't' or 'f': whether a secret is set
-	disabled        // 't' or 'f': whether a secret begins with "!"; NULL when NULL
+	disabled        // 't' or 'f': whether a password hash is disabled; NULL when NULL
 )
 
 // stager appends one table's rows to stage_<table> (line_no, then the
@@ -67,12 +69,17 @@ func newStager(t tableSpec, f *snapshotFile, cols []string) (*stager, error) {
 	s := &stager{t: t, f: f, source: make([]int, len(staged)), how: make([]int, len(staged)),
 		secret: len(t.secrets)+len(t.flagged) > 0, row: make([]driver.Value, len(staged)+1)}
 	for i, col := range staged {
+		// An input may carry a flag already derived (a live read or an
+		// export asks the server whether a secret is set), under the stage
+		// column's own name; otherwise it is derived from the secret.
 		src := col
-		if name, ok := cutSuffix(col, "_set"); ok && t.isSecret(name) {
-			src, s.how[i] = name, isSet
-		}
-		if name, ok := cutSuffix(col, "_disabled"); ok && t.isSecret(name) {
-			src, s.how[i] = name, disabled
+		if _, derived := index[col]; !derived {
+			if name, ok := cutSuffix(col, "_set"); ok && t.isSecret(name) {
+				src, s.how[i] = name, isSet
+			}
+			if name, ok := cutSuffix(col, "_disabled"); ok && t.isSecret(name) {
+				src, s.how[i] = name, disabled
+			}
 		}
 		if j, ok := index[src]; ok {
 			s.source[i] = j
@@ -82,6 +89,11 @@ func newStager(t tableSpec, f *snapshotFile, cols []string) (*stager, error) {
 	}
 	return s, nil
 }
+
+// disabledHash says whether a password hash is disabled: empty, or
+// beginning with "!" or "*" (passlib's unix_disabled, which Warehouse's
+// disable_password writes).
+func disabledHash(b []byte) bool { return len(b) == 0 || b[0] == '!' || b[0] == '*' }
 
 func tf(b bool) string {
 	if b {

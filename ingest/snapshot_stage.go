@@ -64,7 +64,8 @@ func columnsOf(ctx context.Context, c *casefile.Case, query string) (map[string]
 
 // stageSelect builds the select list of stage_<table>: each staged column
 // from expr(col) when the file has it, NULL otherwise; flagged secrets only
-// as whether they are set, disabled ones as whether they begin with "!".
+// as whether they are set, disabled ones as whether they are disabled
+// password hashes (or both as the input's own flag columns).
 func stageSelect(t tableSpec, have map[string]string, file string, expr func(col string) string, isSet func(col string) string) ([]string, error) {
 	for _, col := range t.required {
 		if _, ok := have[col]; !ok {
@@ -79,17 +80,30 @@ func stageSelect(t tableSpec, have map[string]string, file string, expr func(col
 			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col))
 		}
 	}
+	// A flag the input already carries (a live read's or an export's)
+	// comes under the stage column's name; otherwise it is derived from the
+	// secret, which is read here and nowhere else.
 	for _, col := range t.flagged {
-		if _, ok := have[col]; ok {
+		_, derived := have[col+"_set"]
+		_, ok := have[col]
+		switch {
+		case derived:
+			list = append(list, expr(col+"_set")+" AS "+quoteIdent(col+"_set"))
+		case ok:
 			list = append(list, isSet(col)+" AS "+quoteIdent(col+"_set"))
-		} else {
+		default:
 			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_set"))
 		}
 	}
 	for _, col := range t.disabled {
-		if _, ok := have[col]; ok {
-			list = append(list, fmt.Sprintf("CASE WHEN starts_with(%s, '!') THEN 't' WHEN %[1]s IS NOT NULL THEN 'f' END AS %s", expr(col), quoteIdent(col+"_disabled")))
-		} else {
+		_, derived := have[col+"_disabled"]
+		_, ok := have[col]
+		switch {
+		case derived:
+			list = append(list, expr(col+"_disabled")+" AS "+quoteIdent(col+"_disabled"))
+		case ok:
+			list = append(list, fmt.Sprintf("CASE WHEN %s = '' OR left(%[1]s, 1) IN ('!', '*') THEN 't' WHEN %[1]s IS NOT NULL THEN 'f' END AS %s", expr(col), quoteIdent(col+"_disabled")))
+		default:
 			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_disabled"))
 		}
 	}

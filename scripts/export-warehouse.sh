@@ -70,7 +70,8 @@ SELECT to_regclass('user_security_keys') IS NOT NULL AS has_keys,
        to_regclass('projects') IS NOT NULL AS has_projects,
        to_regclass('roles') IS NOT NULL AS has_roles,
        to_regclass('project_events') IS NOT NULL AS has_project_events,
-       to_regclass('file_events') IS NOT NULL AS has_file_events \gset
+       to_regclass('file_events') IS NOT NULL AS has_file_events,
+       to_regclass('user_unique_logins') IS NOT NULL AS has_unique_logins \gset
 \copy (SELECT id, ip_address, hashed_ip_address, geoip_info, is_banned, ban_reason, ban_date FROM ip_addresses) TO 'ip_addresses.csv' WITH (FORMAT csv, HEADER)
 \if :has_keys
 \copy (SELECT id, user_id FROM user_security_keys) TO 'user_security_keys.csv' WITH (FORMAT csv, HEADER)
@@ -78,11 +79,14 @@ SELECT to_regclass('user_security_keys') IS NOT NULL AS has_keys,
 \if :has_codes
 \copy (SELECT id, user_id, generated, burned FROM user_recovery_codes) TO 'user_recovery_codes.csv' WITH (FORMAT csv, HEADER)
 \endif
-\copy (SELECT id, username, date_joined, last_login, is_active, is_frozen, NULLIF(totp_secret IS NOT NULL, false) AS totp_secret, disabled_for, (password = '' OR left(password, 1) IN ('!', '*')) AS password_disabled FROM users) TO 'users.csv' WITH (FORMAT csv, HEADER)
+\copy (SELECT id, username, date_joined, last_login, is_active, is_frozen, disabled_for, totp_secret IS NOT NULL AS totp_secret_set, (password = '' OR left(password, 1) IN ('!', '*')) AS password_disabled FROM users) TO 'users.csv' WITH (FORMAT csv, HEADER)
 \if :has_emails
 \copy (SELECT id, user_id, email, "primary", verified, unverify_reason FROM user_emails) TO 'user_emails.csv' WITH (FORMAT csv, HEADER)
 \endif
 \copy (SELECT id, source_id, tag, "time", additional, ip_address_id FROM user_events) TO 'user_events.csv' WITH (FORMAT csv, HEADER)
+\if :has_unique_logins
+\copy (SELECT id, user_id, ip_address_id, created, last_used, status FROM user_unique_logins) TO 'user_unique_logins.csv' WITH (FORMAT csv, HEADER)
+\endif
 \if :has_projects
 \copy (SELECT id, name, normalized_name, created FROM projects) TO 'projects.csv' WITH (FORMAT csv, HEADER)
 \endif
