@@ -17,6 +17,15 @@ import (
 // listSep joins the items of a list in one CSV cell.
 const listSep = ";"
 
+// fileTime is how every time in the report's CSV and JSON files is written:
+// RFC 3339 in UTC to the whole second, truncated, as 2024-03-30T07:49:20Z.
+// The access logs have whole seconds; the snapshot's fractions stay in the
+// case. The report queries rewrite the times that the analysis wrote into
+// prose (reasons, messages) in the same form.
+func fileTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
 // neutralise guards a text cell against spreadsheet formula injection
 // (OWASP, "CSV Injection"): a cell that begins with =, +, -, @, a tab or a
 // carriage return gets a leading apostrophe, so a spreadsheet shows it as
@@ -31,7 +40,7 @@ func neutralise(s string) string {
 // csvCell renders a value scanned from DuckDB as a CSV cell. Text and lists
 // of text are neutralised; numbers are not, as they come from the case's
 // own columns, not from the inputs, and a spreadsheet reads -3 as a number.
-// Lists are joined with listSep, times are RFC 3339 in UTC, NULL is empty.
+// Lists are joined with listSep, times are fileTime, NULL is empty.
 func csvCell(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -76,7 +85,7 @@ func plain(v any) (string, error) {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano), nil
+		return fileTime(x), nil
 	}
 	return "", fmt.Errorf("no text form for a %T value", v)
 }
@@ -203,7 +212,7 @@ func oneALine(name string) bool {
 }
 
 // jsonl writes each row of the report query name as one JSON object, keys
-// in the query's column order, NULL columns left out, times RFC 3339 UTC.
+// in the query's column order, NULL columns left out, times as fileTime.
 func (w *writer) jsonl(rel, name string, args ...any) {
 	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
 		keys := make([][]byte, len(s.cols))
@@ -222,7 +231,7 @@ func (w *writer) jsonl(rel, name string, args ...any) {
 					continue
 				}
 				if t, ok := v.(time.Time); ok {
-					v = t.UTC().Format(time.RFC3339Nano)
+					v = fileTime(t)
 				}
 				b, err := json.Marshal(v)
 				if err != nil {

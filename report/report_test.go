@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,6 +32,10 @@ import (
 const sampleDir = "../samples/pypi-2024-03"
 
 var ctx = context.Background()
+
+// proseTime is a time as the analysis writes it into reasons and evidence,
+// 2024-03-30 07:49:20 UTC, which the files give as 2024-03-30T07:49:20Z.
+var proseTime = regexp.MustCompile(`(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?: UTC)?`)
 
 var freezeHeader = []string{"username", "user_id", "score", "classification", "reasons", "campaign_id",
 	"first_suspicious_utc", "last_suspicious_utc", "suspicious_ips", "attacker_2fa_method",
@@ -243,8 +248,10 @@ func testFreezeList(t *testing.T, c *casefile.Case, out string) {
 	// Each row says what account_verdicts says.
 	verdicts := map[string][]string{}
 	for _, r := range queryStrings(t, c, `SELECT account::VARCHAR, username, score::VARCHAR, classification, campaign_id,
-		first_suspicious, last_suspicious, array_to_string(suspicious_ips, ';'), attacker_2fa_method, wave, reasons
+		strftime(first_suspicious, '%Y-%m-%dT%H:%M:%SZ'), strftime(last_suspicious, '%Y-%m-%dT%H:%M:%SZ'),
+		array_to_string(suspicious_ips, ';'), attacker_2fa_method, wave, reasons
 		FROM account_verdicts`) {
+		r[len(r)-1] = proseTime.ReplaceAllString(r[len(r)-1], "${1}T${2}Z")
 		verdicts[r[0]] = r[1:]
 	}
 	for _, r := range rows {

@@ -14,7 +14,7 @@ import (
 // Summary is the headline numbers of an investigation, as a public incident
 // report quotes them. It is written as public/summary.json, so it holds
 // aggregates only: no username, email, address or project of any account.
-// Times are UTC. A pointer is nil (null in JSON) where the case has no
+// Times are UTC, to the second, as in every file of the report. A pointer is nil (null in JSON) where the case has no
 // value, such as the window of a case with no incident.
 type Summary struct {
 	RunID         int64  `json:"run_id"`       // the analysis run reported on (analysis_runs)
@@ -278,7 +278,7 @@ func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
 	}
-	u := t.Time.UTC()
+	u := t.Time.UTC().Truncate(time.Second)
 	return &u
 }
 

@@ -2,9 +2,12 @@
 -- account_verdicts), most serious first: compromised, exposed, review,
 -- targeted, benign, then by score, highest first. to_freeze says whether the
 -- account is on the freeze list; already_handled why a compromised account
--- is not (Warehouse already froze it or disabled its password).
+-- is not (Warehouse already froze it or disabled its password). The times
+-- the analysis wrote into the reasons (2024-03-30 07:49:20 UTC) are
+-- rewritten as in every file of the report (2024-03-30T07:49:20Z).
 SELECT v.username, v.account::VARCHAR AS user_id, v.classification, v.score, v.wave, v.to_freeze, v.handled AS already_handled, v.campaign_id,
-       v.reasons, v.heuristics,
+       regexp_replace(v.reasons, '(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)( UTC)?', '\1T\2Z', 'g') AS reasons,
+       v.heuristics,
        v.first_suspicious AS first_suspicious_utc, v.last_suspicious AS last_suspicious_utc,
        v.suspicious_ips, v.attacker_2fa_method, v.attacker_2fa_time AS attacker_2fa_utc,
        a.has_2fa, v.decisive_attempt

@@ -7,7 +7,9 @@
 -- login, and the tampering events (report_tampering, made by
 -- tampering.sql). In time order; ties by kind, attempt, message, account,
 -- subject and event, so reruns give the same lines. The event's own tag is
--- event_tag: Timesketch keeps `tag` for its labels.
+-- event_tag: Timesketch keeps `tag` for its labels. Times in messages are
+-- written as in every file of the report (2024-03-30T07:49:20Z), the ones
+-- the analysis wrote into the findings' evidence rewritten so.
 WITH events AS (
     SELECT a.time AS datetime, 'Login attempt' AS timestamp_desc, 1 AS kind_order,
            format('{} login attempt in campaign {} for {} from {} ({})', a.outcome, c.campaign_id,
@@ -17,7 +19,8 @@ WITH events AS (
     FROM campaign_attempts c JOIN attempts a USING (attempt_id)
     UNION ALL BY NAME
     SELECT f.time AS datetime, 'Heuristic finding' AS timestamp_desc, 2 AS kind_order,
-           format('{} ({:+.1f}): {}', f.heuristic, f.points, f.evidence) AS message,
+           format('{} ({:+.1f}): {}', f.heuristic, f.points,
+                  regexp_replace(f.evidence, '(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)( UTC)?', '\1T\2Z', 'g')) AS message,
            'finding' AS event_kind, f.account::VARCHAR AS account, a.username,
            coalesce(a.client, CASE WHEN f.scope = 'ip' THEN f.subject END) AS ip,
            a.country_code AS country, c.campaign_id, f.attempt_id,
@@ -48,7 +51,7 @@ WITH events AS (
     SELECT r.time_utc AS datetime, 'Event recorded' AS timestamp_desc, 5 AS kind_order,
            format('{} by {} ({}){}{}, after its first suspicious login at {}', r.tag, r.username, r.classification,
                   coalesce(' on ' || r.project, ''), coalesce(' ' || r.version, ''),
-                  strftime(r.first_suspicious_utc, '%Y-%m-%d %H:%M:%S UTC')) AS message,
+                  strftime(r.first_suspicious_utc, '%Y-%m-%dT%H:%M:%SZ')) AS message,
            'tampering' AS event_kind, r.user_id AS account, r.username, r.ip,
            r.tag AS event_tag, r.project, r.version, r.filename, r.event_table, r.event_id
     FROM report_tampering r
