@@ -46,11 +46,15 @@ func newReportCmd(e *env) *cobra.Command {
   public/timeline_hourly.csv  hourly counts with the baseline band
 
 public/ holds aggregates only, no username, email, address, user id or project
-of any account: it is the data behind a public incident report. Times in the
-files are RFC 3339 UTC; --tz sets the zone of the times people read in the
-HTML report. CSV cells that a spreadsheet would run as a formula (beginning
-with =, +, -, @, tab or carriage return) start with an apostrophe. The case is
-only read, and the same case gives byte-identical files. The paths written are
+of any account: it is the data behind a public incident report. Every time
+in the files is RFC 3339 UTC to the second (2024-03-30T07:49:20Z), those in
+reasons and timeline messages included; --tz sets the zone of the times
+people read in the HTML report. A list in a CSV cell is joined with ;, never
+a line break; an item holding ; or " is in double quotes, as CSV quotes a
+field, so a CSV reader with the delimiter ; splits the cell. CSV cells and
+list items that a spreadsheet would run as a formula (beginning with =, +,
+-, @, tab or carriage return) start with an apostrophe. The case is only
+read, and the same case gives byte-identical files. The paths written are
 printed on stdout.
 
 The files replace the report in DIR all at once: each is a link into

@@ -14,8 +14,21 @@ import (
 	"unicode"
 )
 
-// listSep joins the items of a list in one CSV cell.
+// listSep joins the items of a list in one CSV cell, never a line break.
+// An item that holds listSep or a double quote (a user agent's
+// "Windows NT 10.0; Win64", a fingerprint's "en;q=0.9") is quoted as CSV
+// quotes a field (listItem), so that a CSV reader whose delimiter is listSep
+// splits the cell back into its items.
 const listSep = ";"
+
+// listItem quotes an item of a list cell that holds listSep or a double
+// quote: in double quotes, each of its own doubled.
+func listItem(s string) string {
+	if !strings.ContainsAny(s, listSep+`"`) {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
 
 // fileTime is how every time in the report's CSV and JSON files is written:
 // RFC 3339 in UTC to the whole second, truncated, as 2024-03-30T07:49:20Z.
@@ -37,10 +50,12 @@ func neutralise(s string) string {
 	return s
 }
 
-// csvCell renders a value scanned from DuckDB as a CSV cell. Text and lists
-// of text are neutralised; numbers are not, as they come from the case's
-// own columns, not from the inputs, and a spreadsheet reads -3 as a number.
-// Lists are joined with listSep, times are fileTime, NULL is empty.
+// csvCell renders a value scanned from DuckDB as a CSV cell. Text is
+// neutralised, and so is each item of a list, which a spreadsheet's "text to
+// columns" may put in a cell of its own; numbers are not, as they come from
+// the case's own columns, not from the inputs, and a spreadsheet reads -3 as
+// a number.
+// Lists are joined with listSep (listItem), times are fileTime, NULL is empty.
 func csvCell(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -54,9 +69,9 @@ func csvCell(v any) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			items[i] = s
+			items[i] = listItem(neutralise(s))
 		}
-		return neutralise(strings.Join(items, listSep)), nil
+		return strings.Join(items, listSep), nil
 	}
 	return plain(v)
 }

@@ -179,6 +179,19 @@ func readCSV(t *testing.T, path string) ([]string, []map[string]string) {
 	return recs[0], rows
 }
 
+// listItems splits a list cell of a report CSV into its items: a CSV
+// record whose delimiter is ;.
+func listItems(t *testing.T, cell string) []string {
+	t.Helper()
+	r := csv.NewReader(strings.NewReader(cell))
+	r.Comma = ';'
+	items, err := r.Read()
+	if err != nil {
+		t.Fatalf("list cell %q: %v", cell, err)
+	}
+	return items
+}
+
 // queryStrings returns the rows of a query, every value as text ("" for
 // NULL; times as database/sql renders them, RFC 3339).
 func queryStrings(t *testing.T, c *casefile.Case, q string, args ...any) [][]string {
@@ -482,8 +495,9 @@ func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum
 	if int64(len(campaigns)) != sum.Campaigns || campaigns[0]["attempts"] != strconv.FormatInt(sum.CampaignAttempts, 10) {
 		t.Errorf("campaigns.csv %v, summary %d campaigns of %d attempts", campaigns, sum.Campaigns, sum.CampaignAttempts)
 	}
-	if uas := strings.Split(campaigns[0]["user_agents"], "\n"); len(uas) < 2 || !strings.HasPrefix(uas[0], "Mozilla/5.0") {
-		t.Errorf("campaign user agents, one a line: %q", campaigns[0]["user_agents"])
+	if uas := listItems(t, campaigns[0]["user_agents"]); len(uas) < 2 || !strings.HasPrefix(uas[0], "Mozilla/5.0 (") ||
+		!strings.Contains(uas[0], "; ") || !strings.HasSuffix(uas[0], ")") {
+		t.Errorf("campaign user agents, as ;-separated items with their semicolons: %q", campaigns[0]["user_agents"])
 	}
 
 	header, emails := readCSV(t, filepath.Join(out, "email-reverify.csv"))
@@ -1005,7 +1019,7 @@ func testInjection(t *testing.T, analysed string) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Conn.ExecContext(ctx, "UPDATE campaigns SET countries = ['=HYPERLINK(\"http://x\")'], user_agents = ['@evil', 'ok']"); err != nil {
+	if _, err := c.Conn.ExecContext(ctx, "UPDATE campaigns SET countries = ['=HYPERLINK(\"http://x\")'], user_agents = ['@evil', 'ok', '=cmd']"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -1029,7 +1043,8 @@ func testInjection(t *testing.T, analysed string) {
 		}
 	}
 	_, camps := readCSV(t, filepath.Join(dir, "campaigns.csv"))
-	if camps[0]["countries"] != `'=HYPERLINK("http://x")` || camps[0]["user_agents"] != "'@evil\nok" {
+	if countries := listItems(t, camps[0]["countries"]); !slices.Equal(countries, []string{`'=HYPERLINK("http://x")`}) ||
+		camps[0]["user_agents"] != "'@evil;ok;'=cmd" {
 		t.Errorf("campaign cells %q %q", camps[0]["countries"], camps[0]["user_agents"])
 	}
 	list, err := eval.ReadFreezeList(filepath.Join(dir, "freeze-list.csv"))
