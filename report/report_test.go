@@ -501,7 +501,7 @@ func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum
 	}
 
 	header, emails := readCSV(t, filepath.Join(out, "email-reverify.csv"))
-	if !slices.Equal(header, []string{"user_id", "username", "email"}) || int64(len(emails)) != sum.Emails.Reverify {
+	if !slices.Equal(header, []string{"username", "user_id", "email"}) || int64(len(emails)) != sum.Emails.Reverify {
 		t.Fatalf("email-reverify.csv: header %v, %d rows; summary says %d", header, len(emails), sum.Emails.Reverify)
 	}
 	without2FA := map[string]bool{}
