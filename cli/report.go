@@ -40,7 +40,10 @@ func newReportCmd(e *env) *cobra.Command {
   email-reverify.csv    verified emails of accounts without a second factor
   tampering.csv         release, file, role and token events by compromised or
                         exposed accounts after their first suspicious login
-  timeline.jsonl        the suspicious events, as Timesketch imports them
+  timeline.jsonl        the suspicious events of the accounts in accounts.csv and
+                        of the campaigns, as Timesketch imports them, each with
+                        its evidence: log_file and log_line, event_table and
+                        event_id
   public/summary.json   the headline numbers: accounts to freeze, campaigns, the
                         login rate against the baseline, the tampering verdict
   public/timeline_hourly.csv  hourly counts with the baseline band

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -71,6 +72,13 @@ func TestReportOnTheSample(t *testing.T) {
 	t.Run("summary", func(t *testing.T) { testSummary(t, c, out, sum) })
 	t.Run("accounts, campaigns and emails", func(t *testing.T) { testAccountsCampaignsEmails(t, c, out, sum) })
 	t.Run("timeline", func(t *testing.T) { testTimeline(t, c, out, sum) })
+	t.Run("one time format, one line a row, the same leading columns", func(t *testing.T) { testFileRules(t, out) })
+	t.Run("every timeline entry points at its evidence and names an account of accounts.csv", func(t *testing.T) {
+		testTimelineEvidence(t, c, out)
+	})
+	t.Run("a finding or an action of an account no file lists stays out of the timeline", func(t *testing.T) {
+		testTimelineLeavesOutUnlisted(t, analysed)
+	})
 	t.Run("public holds no personal data", func(t *testing.T) { testPublicHasNoPII(t, c, out) })
 	t.Run("rerun is byte-identical", func(t *testing.T) {
 		again := filepath.Join(dir, "again")
@@ -541,8 +549,10 @@ func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary
 	}
 	want := map[string]int64{
 		"campaign_attempt": sum.CampaignAttempts,
-		"finding":          count(t, c, "SELECT count(*) FROM findings WHERE time IS NOT NULL AND (points > 0 OR scope <> 'attempt')"),
-		"attacker_2fa":     count(t, c, "SELECT count(*) FROM account_verdicts WHERE attacker_2fa_time IS NOT NULL"),
+		// the findings that count against a campaign attempt or a login of an implicated account
+		"finding": count(t, c, `SELECT count(*) FROM findings f JOIN attempts a USING (attempt_id)
+			WHERE f.points > 0 AND (attempt_id IN (SELECT attempt_id FROM campaign_attempts) OR a.account IN (SELECT account FROM account_verdicts))`),
+		"attacker_2fa": count(t, c, "SELECT count(*) FROM account_verdicts WHERE attacker_2fa_time IS NOT NULL"),
 	}
 	for k, n := range want {
 		if kinds[k] != n {
@@ -552,6 +562,227 @@ func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary
 	if want["attacker_2fa"] == 0 {
 		t.Error("the sample's attacker enrolled TOTP, but no compromised account has an attacker_2fa_time")
 	}
+}
+
+// capped returns an Errorf that reports the first ten failures, and a
+// function to call at the end that says how many there were in all.
+func capped(t *testing.T) (errorf func(format string, args ...any), done func()) {
+	n := 0
+	return func(format string, args ...any) {
+			t.Helper()
+			if n++; n <= 10 {
+				t.Errorf(format, args...)
+			}
+		}, func() {
+			t.Helper()
+			if n > 10 {
+				t.Errorf("... %d failures in all", n)
+			}
+		}
+}
+
+// fileTime is the one form of a time in the report's files.
+var fileTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+
+// anyTime finds what looks like a time of day after a date, in any form:
+// 2024-03-30T07:49:20.613351Z, 2024-03-30 07:49:20 UTC, 2024-03-29T20:00Z.
+var anyTime = regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?( ?UTC|Z)?`)
+
+// testFileRules checks the rules every CSV and JSON file of the report
+// keeps: a time column (_utc, datetime) holds fileTime or nothing, and any
+// time anywhere else (in reasons, messages, subjects) has the same form; no
+// CSV cell holds a line break; the account CSVs begin with username and
+// user_id, and the columns they share with freeze-list.csv come in its
+// order.
+func testFileRules(t *testing.T, out string) {
+	errorf, done := capped(t)
+	defer done()
+	type cell struct{ file, col, val string }
+	var cells []cell
+	headers := map[string][]string{}
+	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
+		"email-reverify.csv", "tampering.csv", "public/timeline_hourly.csv"} {
+		recs, err := csv.NewReader(bytes.NewReader(readFile(t, filepath.Join(out, name)))).ReadAll()
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		headers[name] = recs[0]
+		for _, rec := range recs[1:] {
+			for i, v := range rec {
+				cells = append(cells, cell{name, recs[0][i], v})
+			}
+		}
+	}
+	var walk func(file, key string, v any)
+	walk = func(file, key string, v any) {
+		switch x := v.(type) {
+		case string:
+			cells = append(cells, cell{file, key, x})
+		case []any:
+			for _, it := range x {
+				walk(file, key, it)
+			}
+		case map[string]any:
+			for k, it := range x {
+				walk(file, k, it)
+			}
+		}
+	}
+	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+		var v any
+		if err := json.Unmarshal(line, &v); err != nil {
+			t.Fatalf("timeline.jsonl line %d: %v", i+1, err)
+		}
+		walk("timeline.jsonl", "", v)
+	}
+	var sum any
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
+		t.Fatal(err)
+	}
+	walk("public/summary.json", "", sum)
+
+	timeCells, prose := map[string]int{}, 0
+	for _, c := range cells {
+		if strings.HasSuffix(c.col, "_utc") || c.col == "datetime" {
+			timeCells[c.file]++
+			if c.val != "" && !fileTime.MatchString(c.val) {
+				errorf("%s %s: %q is not %s", c.file, c.col, c.val, fileTime)
+			}
+			continue
+		}
+		for _, m := range anyTime.FindAllString(c.val, -1) {
+			prose++
+			if !fileTime.MatchString(m) {
+				errorf("%s %s: a time written %q in %.120q", c.file, c.col, m, c.val)
+			}
+		}
+		if strings.ContainsAny(c.val, "\r\n") && !strings.HasSuffix(c.file, ".json") && !strings.HasSuffix(c.file, ".jsonl") {
+			errorf("%s %s: a line break in the cell %.120q", c.file, c.col, c.val)
+		}
+	}
+	for _, f := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
+		"public/timeline_hourly.csv", "timeline.jsonl", "public/summary.json"} {
+		if timeCells[f] == 0 {
+			t.Errorf("%s: no time checked", f)
+		}
+	}
+	if prose < 100 {
+		t.Errorf("only %d times found in reasons and messages; the sample's reasons each name their login's time", prose)
+	}
+
+	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "email-reverify.csv"} {
+		h := headers[name]
+		if len(h) < 2 || h[0] != "username" || h[1] != "user_id" {
+			t.Errorf("%s begins %q, want username, user_id", name, h[:min(len(h), 2)])
+		}
+		var shared []string
+		for _, col := range h {
+			if slices.Contains(freezeHeader, col) {
+				shared = append(shared, col)
+			}
+		}
+		if !slices.IsSortedFunc(shared, func(a, b string) int {
+			return slices.Index(freezeHeader, a) - slices.Index(freezeHeader, b)
+		}) {
+			t.Errorf("%s has freeze-list.csv's columns in another order: %q", name, shared)
+		}
+	}
+}
+
+// testTimelineEvidence checks that every entry of timeline.jsonl points at
+// its evidence, a log line (log_file, log_line) or a snapshot event
+// (event_table, event_id) that the case holds, and that every account it
+// names is in accounts.csv.
+func testTimelineEvidence(t *testing.T, c *casefile.Case, out string) {
+	_, accounts := readCSV(t, filepath.Join(out, "accounts.csv"))
+	listed := map[string]bool{}
+	for _, a := range accounts {
+		listed[a["user_id"]] = true
+	}
+	lines := map[string]bool{} // path:line of the requests the case holds
+	for _, r := range queryStrings(t, c, "SELECT s.path || ':' || r.line_no FROM requests r JOIN sources s ON s.id = r.source_id") {
+		lines[r[0]] = true
+	}
+	events := map[string]bool{} // table:id of the snapshot's events
+	for _, r := range queryStrings(t, c, `SELECT 'account_events:' || id FROM account_events
+		UNION ALL SELECT CASE kind WHEN 'file' THEN 'file_events:' ELSE 'project_events:' END || id FROM project_events`) {
+		events[r[0]] = true
+	}
+	errorf, done := capped(t)
+	defer done()
+	named, byLine, byEvent := 0, 0, 0
+	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+		var ev map[string]any
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatalf("timeline line %d: %v", i+1, err)
+		}
+		file, _ := ev["log_file"].(string)
+		n, _ := ev["log_line"].(float64)
+		table, _ := ev["event_table"].(string)
+		id, _ := ev["event_id"].(string)
+		at := fmt.Sprintf("%s:%.0f", file, n)
+		switch {
+		case file == "" && id == "":
+			errorf("timeline line %d points at no log line and no event: %s", i+1, line)
+		case file != "" && !lines[at]:
+			errorf("timeline line %d points at %s, which the case does not hold", i+1, at)
+		case id != "" && !events[table+":"+id]:
+			errorf("timeline line %d points at %s %s, which the case does not hold", i+1, table, id)
+		}
+		if file != "" {
+			byLine++
+		}
+		if id != "" {
+			byEvent++
+		}
+		user, _ := ev["user_id"].(string)
+		if _, ok := ev["username"]; ok && user == "" {
+			errorf("timeline line %d names a username without its user_id: %s", i+1, line)
+		}
+		if user != "" {
+			named++
+			if !listed[user] {
+				errorf("timeline line %d names user %s, which accounts.csv does not list", i+1, user)
+			}
+		}
+	}
+	if named == 0 || byLine == 0 || byEvent == 0 {
+		t.Errorf("%d timeline entries name an account, %d point at a log line, %d at an event; the sample has all three", named, byLine, byEvent)
+	}
+}
+
+// testTimelineLeavesOutUnlisted gives an account that no file lists (not in
+// account_verdicts) a scored finding and a takeover action, as a login in
+// the window with a little evidence gets, and checks that the timeline
+// names it nowhere while it still holds every account it did.
+func testTimelineLeavesOutUnlisted(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	var attempt int64
+	var account string
+	if err := c.Conn.QueryRowContext(ctx, `SELECT attempt_id, account::VARCHAR FROM attempts
+		WHERE outcome = 'success' AND ip IS NOT NULL AND account NOT IN (SELECT account FROM account_verdicts)
+		ORDER BY attempt_id DESC LIMIT 1`).Scan(&attempt, &account); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO findings SELECT 'novel-login', 'attempt', attempt_id, account, client, time, 0.4, 'from a network it never logged in from'
+		 FROM attempts WHERE attempt_id = ?`,
+		`INSERT INTO takeover_actions SELECT attempt_id, account, client, time, time + INTERVAL 5 MINUTE, 'account:password:change'
+		 FROM attempts WHERE attempt_id = ?`,
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q, attempt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	data := readFile(t, filepath.Join(out, "timeline.jsonl"))
+	if bytes.Contains(data, []byte(account)) {
+		t.Errorf("timeline.jsonl names %s, which accounts.csv does not list", account)
+	}
+	testTimelineEvidence(t, c, out)
 }
 
 // testPublicHasNoPII collects every username, user id, email, address and
