@@ -105,6 +105,10 @@ and options give byte-identical files.`,
 				return err
 			}
 			res, paths, err := e.investigate(cmd, c, logs, logFormat, snapshot, outDir, loc, previous)
+			var stops report.SecondFactorStops
+			if err == nil {
+				stops, err = report.LoadSecondFactorStops(cmd.Context(), c)
+			}
 			c.Close()
 			if err != nil {
 				// The case is new and half-built: remove it, so that the
@@ -118,7 +122,7 @@ and options give byte-identical files.`,
 				}
 				return fmt.Errorf("%w\n(the case begun at %s was removed%s; correct the input and rerun the same command)", err, e.casePath, earlier)
 			}
-			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
+			if err := printAnalysis(e.stdout, res, stops, previousPath); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "\ncase\t%s\n", e.casePath)

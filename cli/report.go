@@ -44,8 +44,10 @@ func newReportCmd(e *env) *cobra.Command {
                         of the campaigns, as Timesketch imports them, each with
                         its evidence: log_file and log_line, event_table and
                         event_id
-  public/summary.json   the headline numbers: accounts to freeze, campaigns, the
-                        login rate against the baseline, the tampering verdict
+  public/summary.json   the headline numbers: accounts to freeze, exposed beside
+                        the campaign's stops at the second factor and those on
+                        accounts the log does not name, campaigns, the login
+                        rate against the baseline, the tampering verdict
   public/timeline_hourly.csv  hourly counts with the baseline band
 
 public/ holds aggregates only, no username, email, address, user id or project

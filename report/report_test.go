@@ -93,6 +93,7 @@ func TestReportOnTheSample(t *testing.T) {
 	t.Run("usernames that one line cannot hold", func(t *testing.T) { testUsernamesOneALine(t, analysed) })
 	t.Run("previous wave round trip", func(t *testing.T) { testPreviousWave(t, analysed, out) })
 	t.Run("tampering", func(t *testing.T) { testTampering(t, analysed, sum) })
+	t.Run("stops at the second factor on accounts the log does not name", func(t *testing.T) { testUnnamedStops(t, analysed, sum) })
 	t.Run("formula injection", func(t *testing.T) { testInjection(t, analysed) })
 	t.Run("no window", func(t *testing.T) { testNoWindow(t, analysed) })
 	t.Run("no analysis", func(t *testing.T) {
@@ -377,8 +378,14 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 	// The attacker never fails a second factor here: every exposed account
 	// is a password that worked and stopped at the second-factor page, and
 	// its two-factor token names the account.
-	if sum.Exposed != int64(facts.Exposed) || sum.SecondFactorStops != int64(facts.Exposed) {
-		t.Errorf("exposed %d named, %d stopped at the second factor; facts say %d exposed", sum.Exposed, sum.SecondFactorStops, facts.Exposed)
+	if sum.Exposed != int64(facts.Exposed) || sum.SecondFactorStops != int64(facts.Exposed) || sum.SecondFactorStopsUnnamed != 0 {
+		t.Errorf("exposed %d named, %d stopped at the second factor, %d of them unnamed; facts say %d exposed, all named",
+			sum.Exposed, sum.SecondFactorStops, sum.SecondFactorStopsUnnamed, facts.Exposed)
+	}
+	// summary.json gives the stops beside the exposed accounts they name.
+	if data := readFile(t, filepath.Join(out, "public/summary.json")); !bytes.Contains(data, []byte(fmt.Sprintf(
+		"\"exposed\": %d,\n  \"second_factor_stops\": %d,\n  \"second_factor_stops_unnamed\": 0,\n", sum.Exposed, sum.SecondFactorStops))) {
+		t.Errorf("summary.json does not give second_factor_stops and second_factor_stops_unnamed right after exposed:\n%s", data)
 	}
 	if sum.Emails.Reverify != int64(facts.VerifiedEmailsWithout2FA) || sum.Emails.All != int64(facts.Emails) ||
 		math.Abs(sum.Emails.Share-float64(facts.VerifiedEmailsWithout2FA)/float64(facts.Emails)) > 1e-4 {
@@ -783,6 +790,26 @@ func testTimelineLeavesOutUnlisted(t *testing.T, analysed string) {
 		t.Errorf("timeline.jsonl names %s, which accounts.csv does not list", account)
 	}
 	testTimelineEvidence(t, c, out)
+}
+
+// testUnnamedStops takes the account off three of the campaign's stops at
+// the second factor, as a log without Warehouse's two-factor token gives
+// them: the summary still counts every stop, and says how many name no
+// account.
+func testUnnamedStops(t *testing.T, analysed string, named report.Summary) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	if _, err := c.Conn.ExecContext(ctx, `UPDATE attempts SET account = NULL, username = NULL WHERE attempt_id IN (
+		SELECT attempt_id FROM attempts WHERE outcome = 'second_factor_stop'
+		AND attempt_id IN (SELECT attempt_id FROM campaign_attempts) ORDER BY attempt_id LIMIT 3)`); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := report.LoadSummary(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.SecondFactorStops != named.SecondFactorStops || sum.SecondFactorStopsUnnamed != 3 {
+		t.Errorf("%d stops, %d unnamed; want %d, 3", sum.SecondFactorStops, sum.SecondFactorStopsUnnamed, named.SecondFactorStops)
+	}
 }
 
 // testPublicHasNoPII collects every username, user id, email, address and
