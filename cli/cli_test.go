@@ -130,6 +130,69 @@ func TestUsageAndInputErrors(t *testing.T) {
 	}
 }
 
+// TestUsageErrorsExitTwoEverywhere: an unknown command or subcommand, a
+// wrong number of arguments, a bad or missing flag value and a missing
+// required flag exit 2 with the error on stderr and nothing on stdout,
+// whatever the command; asking for help, with or without a command,
+// prints it on stdout and exits 0.
+func TestUsageErrorsExitTwoEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	casePath := filepath.Join(dir, "c.duckdb")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch" for "freezeframe"`},
+		{[]string{"investigat"}, `unknown command "investigat" for "freezeframe"; did you mean investigate?`},
+		{[]string{"ingest", "log", "x"}, `unknown command "log" for "freezeframe ingest"; did you mean logs?`},
+		{[]string{"samples", "lst"}, `unknown command "lst" for "freezeframe samples"; did you mean list?`},
+		{[]string{"completion", "nosuch"}, `unknown command "nosuch" for "freezeframe completion"`},
+		{[]string{"help", "nosuch"}, `no help topic "nosuch"`},
+		{[]string{"help", "ingest", "log"}, `no help topic "ingest log"`},
+		{[]string{"version", "extra"}, `unknown command "extra" for "freezeframe version"; usage: freezeframe version`},
+		{[]string{"report", "extra", "--out", dir}, `unknown command "extra" for "freezeframe report"`},
+		{[]string{"analyze", "extra"}, `unknown command "extra" for "freezeframe analyze"`},
+		{[]string{"samples", "list", "extra"}, `unknown command "extra" for "freezeframe samples list"`},
+		{[]string{"query"}, "accepts 1 arg(s), received 0; usage: freezeframe query SQL"},
+		{[]string{"query", "SELECT 1", "SELECT 2"}, "accepts 1 arg(s), received 2"},
+		{[]string{"ingest", "logs"}, "requires at least 1 arg(s), only received 0; usage: freezeframe ingest logs"},
+		{[]string{"ingest", "snapshot"}, "accepts 1 arg(s), received 0; usage: freezeframe ingest snapshot PATH"},
+		{[]string{"samples", "generate", "--out", dir}, "samples generate needs --scenario NAME"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"ingest", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"samples", "list", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"investigate", "--out"}, "flag needs an argument: --out"},
+		{[]string{"eval", "--min-precision", "high"}, `invalid argument "high" for "--min-precision"`},
+		{[]string{"help", "--bogus"}, "unknown flag: --bogus"},
+	} {
+		stdout, stderr, code := runCLI(t, append([]string{"--case", casePath}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.60q, stderr %q; want exit 2, nothing on stdout and an error saying %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "Available Commands:"},
+		{[]string{"help"}, "Available Commands:"},
+		{[]string{"--help"}, "Available Commands:"},
+		{[]string{"ingest"}, "freezeframe ingest [command]"},
+		{[]string{"samples"}, "freezeframe samples [command]"},
+		{[]string{"help", "ingest", "logs"}, "freezeframe ingest logs"},
+		{[]string{"ingest", "logs", "--help"}, "freezeframe ingest logs"},
+		{[]string{"completion"}, "freezeframe completion [command]"},
+	} {
+		stdout, stderr, code := runCLI(t, append([]string{"--case", casePath}, tc.args...)...)
+		if code != exitOK || !strings.Contains(stdout, tc.want) || stderr != "" {
+			t.Errorf("%q: exit %d, stderr %q; want exit 0 and the help on stdout, with %q:\n%s", tc.args, code, stderr, tc.want, stdout)
+		}
+	}
+	if _, err := os.Stat(casePath); err == nil {
+		t.Error("a usage error or a help made the case")
+	}
+}
+
 func TestCaseOfAnotherSchemaVersionIsRefused(t *testing.T) {
 	casePath := filepath.Join(t.TempDir(), "c.duckdb")
 	log := writeTemp(t, "access.log", logLines(3, 0))
