@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
@@ -107,8 +109,8 @@ func TestUsageAndInputErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"ingest", "logs", "--format", "nginx-fancy", log}, exitUsage, `unknown log format "nginx-fancy"`},
-		{[]string{"ingest", "logs", "--format", "%h %l", log}, exitUsage, "no time directive"},
+		{[]string{"ingest", "logs", "--log-format", "nginx-fancy", log}, exitUsage, `unknown log format "nginx-fancy"`},
+		{[]string{"ingest", "logs", "--log-format", "%h %l", log}, exitUsage, "no time directive"},
 		{[]string{"--log-level", "loud", "version"}, exitUsage, "--log-level"},
 		{[]string{"ingest", "logs", "--no-such-flag", log}, exitUsage, "unknown flag"},
 		{[]string{"ingest", "logs", "--field", "time", log}, exitUsage, "canonical=json.key"},
@@ -190,6 +192,51 @@ func TestUsageErrorsExitTwoEverywhere(t *testing.T) {
 	}
 	if _, err := os.Stat(casePath); err == nil {
 		t.Error("a usage error or a help made the case")
+	}
+}
+
+// TestLogFormatHasOneName: every command that reads or writes access logs
+// takes their format as --log-format, and no command shows a --format;
+// ingest logs still reads its old --format and -f, hidden, with a warning.
+func TestLogFormatHasOneName(t *testing.T) {
+	var walk func(c *cobra.Command)
+	takes := map[string]bool{}
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("format"); f != nil && !f.Hidden {
+			t.Errorf("%s shows a --format flag", c.CommandPath())
+		}
+		if c.Flags().Lookup("log-format") != nil {
+			takes[c.CommandPath()] = true
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&env{}))
+	for _, name := range []string{"freezeframe ingest logs", "freezeframe investigate", "freezeframe samples generate"} {
+		if !takes[name] {
+			t.Errorf("%s takes no --log-format (those that do: %v)", name, takes)
+		}
+	}
+
+	casePath := filepath.Join(t.TempDir(), "c.duckdb")
+	for i, flag := range []string{"--log-format", "--format", "-f"} {
+		log := writeTemp(t, "access.log", logLines(10, 100*i))
+		stdout, stderr, code := runCLI(t, "--case", casePath, "ingest", "logs", flag, "combined", log)
+		if code != 0 || fields(t, stdout, log)[2] != "combined" {
+			t.Errorf("ingest logs %s combined: exit %d\n%s%s", flag, code, stdout, stderr)
+		}
+		if warned := strings.Contains(stderr, "--format is deprecated and will be removed; use --log-format"); warned != (flag != "--log-format") {
+			t.Errorf("ingest logs %s: warned %v: %q", flag, warned, stderr)
+		}
+	}
+	log := writeTemp(t, "access.log", logLines(10, 1000))
+	if _, stderr, code := runCLI(t, "--case", casePath, "ingest", "logs", "--format", "combined", "--log-format", "common", log); code != exitUsage ||
+		!strings.Contains(stderr, "give --log-format alone") {
+		t.Errorf("ingest logs with both names: exit %d, %q", code, stderr)
+	}
+	if stdout, _, _ := runCLI(t, "ingest", "logs", "--help"); strings.Contains(stdout, "--format string") || !strings.Contains(stdout, "--log-format string") {
+		t.Errorf("ingest logs --help lists --format among its flags, or not --log-format:\n%s", stdout)
 	}
 }
 
@@ -318,7 +365,7 @@ func TestIngestFromStdin(t *testing.T) {
 	casePath := filepath.Join(t.TempDir(), "c.duckdb")
 	log := writeTemp(t, "access.log", logLines(50, 0))
 	for _, want := range []string{"ingested", "skipped"} {
-		cmd, stderr, out := startCLI(t, log, "--case", casePath, "ingest", "logs", "--format", "combined", "-")
+		cmd, stderr, out := startCLI(t, log, "--case", casePath, "ingest", "logs", "--log-format", "combined", "-")
 		for stderr.Scan() {
 		}
 		if err := cmd.Wait(); err != nil {
