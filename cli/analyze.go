@@ -28,7 +28,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 events and the access log, find the incident window, run every heuristic
 (freezeframe heuristics lists them), cluster suspicious attempts into campaigns
 and classify each implicated account as compromised (to freeze), exposed,
-targeted or benign, with its score and the evidence.
+to review, targeted or benign, with its score and the evidence.
 
 Results replace the previous run's tables in the case (attempts, findings,
 campaigns, account_verdicts, ...); every run is recorded in analysis_runs with

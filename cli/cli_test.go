@@ -240,6 +240,16 @@ func TestLogFormatHasOneName(t *testing.T) {
 	}
 }
 
+// TestRootHelpStartsWithInvestigate: the first help a new user reads points
+// at the one command that does it all, with a command line to copy.
+func TestRootHelpStartsWithInvestigate(t *testing.T) {
+	stdout, _, code := runCLI(t, "--help")
+	if code != 0 || !strings.Contains(stdout, "Start with freezeframe investigate") ||
+		!strings.Contains(stdout, "  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*\n") {
+		t.Errorf("the root help does not say to start with investigate:\n%s", stdout)
+	}
+}
+
 func TestCaseOfAnotherSchemaVersionIsRefused(t *testing.T) {
 	casePath := filepath.Join(t.TempDir(), "c.duckdb")
 	log := writeTemp(t, "access.log", logLines(3, 0))

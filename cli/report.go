@@ -33,11 +33,17 @@ func newReportCmd(e *env) *cobra.Command {
                         either end, a leading # or ') fails the report, which
                         names their user ids and leaves DIR as it was: use
                         csv, which quotes any username and gives the user id.
-  accounts.csv          every implicated account: classification, score, reasons
+  accounts.csv          every implicated account, with freeze-list.csv's columns
+                        first, then the time of the attacker's second factor,
+                        wave, to_freeze, already_handled and more
   exposed.csv           accounts whose password a campaign proved while a second
                         factor stopped it: the owner must change it; not frozen
   campaigns.csv         the campaigns, their reach and fingerprints
-  email-reverify.csv    verified emails of accounts without a second factor
+  block-list.csv        what a CDN or WAF can block: the campaigns' addresses and
+                        hostile fingerprints; other_logins counts the successful
+                        logins outside the campaigns a block would stop too
+  email-reverify.csv    verified emails of accounts without a second factor:
+                        username, user_id, email
   tampering.csv         release, file, role and token events by compromised or
                         exposed accounts after their first suspicious login
   timeline.jsonl        the suspicious events of the accounts in accounts.csv and

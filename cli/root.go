@@ -115,8 +115,18 @@ func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "freezeframe",
 		Short: "Offline forensic analyzer for credential-stuffing incidents",
-		Long: `freezeframe ingests access logs and database snapshots into a DuckDB case file,
-with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
+		Long: `freezeframe investigates a credential-stuffing incident offline: it reads the
+access logs and a snapshot of the database into a DuckDB case file, with a
+SHA-256 chain of custody, finds the attack's campaigns, classifies every account
+they touched, and writes the accounts to freeze and the evidence.
+
+Start with freezeframe investigate, which does all of it in one go:
+
+  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*
+
+then read incident/report.html. The other commands run one step at a time
+(ingest, analyze, report), look into the case (query, heuristics) or measure
+the detection on generated incidents (samples, eval, baselines).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -82,7 +82,7 @@ of a public login form: scripted clients and bursts that never get a password ri
 func newSamplesListCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List the scenarios, tuning and held out",
+		Short: "List the scenarios: for tuning, held out, or drawn by seed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, name := range samples.ScenarioNames() {
