@@ -190,6 +190,11 @@ func TestUsageErrorsExitTwoEverywhere(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want exit 0 and the help on stdout, with %q:\n%s", tc.args, code, stderr, tc.want, stdout)
 		}
 	}
+	// A command with subcommands runs only to print its help: no use line
+	// of its own suggests it does more.
+	if stdout, _, _ := runCLI(t, "ingest"); strings.Contains(stdout, "freezeframe ingest [flags]") {
+		t.Errorf("freezeframe ingest's help gives it a use line of its own:\n%s", stdout)
+	}
 	if _, err := os.Stat(casePath); err == nil {
 		t.Error("a usage error or a help made the case")
 	}
