@@ -15,6 +15,7 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/report"
 )
 
 func newAnalyzeCmd(e *env) *cobra.Command {
@@ -27,7 +28,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 events and the access log, find the incident window, run every heuristic
 (freezeframe heuristics lists them), cluster suspicious attempts into campaigns
 and classify each implicated account as compromised (to freeze), exposed,
-targeted or benign, with its score and the evidence.
+to review, targeted or benign, with its score and the evidence.
 
 Results replace the previous run's tables in the case (attempts, findings,
 campaigns, account_verdicts, ...); every run is recorded in analysis_runs with
@@ -109,7 +110,11 @@ snapshot only is analysed with what it holds.`,
 			if err != nil {
 				return memoryHint(err)
 			}
-			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
+			stops, err := report.LoadSecondFactorStops(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if err := printAnalysis(e.stdout, res, stops, previousPath); err != nil {
 				return err
 			}
 			return verdictError(res)
@@ -162,8 +167,9 @@ func verdictError(res *analyze.Result) error {
 }
 
 // printAnalysis writes what an analysis run found as a two-column table,
-// its verdict first.
-func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error {
+// its verdict first; the campaign's stops at the second factor go under
+// the exposed accounts they name, with those they cannot.
+func printAnalysis(w io.Writer, res *analyze.Result, stops report.SecondFactorStops, previousPath string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	v := res.Verdict
 	fmt.Fprintf(tw, "verdict\t%s\n", v.Verdict)
@@ -204,7 +210,9 @@ func printAnalysis(w io.Writer, res *analyze.Result, previousPath string) error 
 		fmt.Fprintf(tw, "  new since %s\t%d\n", previousPath, res.NewToFreeze)
 		fmt.Fprintf(tw, "  listed before, no longer compromised\t%d\n", res.Dropped)
 	}
-	fmt.Fprintf(tw, "exposed\t%d\n", res.Exposed)
+	fmt.Fprintf(tw, "exposed (password right, stopped by a second factor)\t%d\n", res.Exposed)
+	fmt.Fprintf(tw, "  campaign logins stopped at the second factor\t%d\n", stops.Logins)
+	fmt.Fprintf(tw, "  of those, on accounts the log does not name\t%d\n", stops.Unnamed)
 	fmt.Fprintf(tw, "review (evidence, not enough to freeze)\t%d\n", res.Review)
 	fmt.Fprintf(tw, "targeted\t%d\n", res.Targeted)
 	fmt.Fprintf(tw, "benign (scored, not enough)\t%d\n", res.Benign)

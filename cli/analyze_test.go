@@ -11,6 +11,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/report"
 )
 
 // TestAnalyzeTheCommittedSample runs the README's main job and analyze on
@@ -165,7 +166,7 @@ func TestPrintAnalysisSaysWhyThereIsNoWindow(t *testing.T) {
 	} {
 		var b strings.Builder
 		res := &analyze.Result{WindowSource: "none", WindowScore: x.score, MinWindowScore: 45, CandidateWindowScore: 12}
-		if err := printAnalysis(&b, res, ""); err != nil {
+		if err := printAnalysis(&b, res, report.SecondFactorStops{}, ""); err != nil {
 			t.Fatal(err)
 		}
 		line := ""

@@ -66,7 +66,7 @@ func TestAttackCorpus(t *testing.T) {
 			want: map[string]int64{"SELECT count(*) FROM requests": 0, "SELECT count(*) FROM rejects": 3, "SELECT lines_read FROM sources": 3}},
 		{name: "log-mapped-ipv4", args: []string{"ingest", "logs", "{in}/access.log"},
 			want: map[string]int64{"SELECT count(*) FROM requests WHERE client = '10.0.0.1'": 1, "SELECT count(*) FROM requests WHERE client = '::1'": 1}},
-		{name: "log-epoch-year-10000", args: []string{"ingest", "logs", "--format", "jsonl", "{in}/access.jsonl"},
+		{name: "log-epoch-year-10000", args: []string{"ingest", "logs", "--log-format", "jsonl", "{in}/access.jsonl"},
 			want: map[string]int64{
 				"SELECT count(*) FROM requests WHERE year(time) = 2024":            1,
 				"SELECT count(*) FROM rejects WHERE contains(reason, 'ambiguous')": 1,

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
@@ -107,8 +109,8 @@ func TestUsageAndInputErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"ingest", "logs", "--format", "nginx-fancy", log}, exitUsage, `unknown log format "nginx-fancy"`},
-		{[]string{"ingest", "logs", "--format", "%h %l", log}, exitUsage, "no time directive"},
+		{[]string{"ingest", "logs", "--log-format", "nginx-fancy", log}, exitUsage, `unknown log format "nginx-fancy"`},
+		{[]string{"ingest", "logs", "--log-format", "%h %l", log}, exitUsage, "no time directive"},
 		{[]string{"--log-level", "loud", "version"}, exitUsage, "--log-level"},
 		{[]string{"ingest", "logs", "--no-such-flag", log}, exitUsage, "unknown flag"},
 		{[]string{"ingest", "logs", "--field", "time", log}, exitUsage, "canonical=json.key"},
@@ -127,6 +129,129 @@ func TestUsageAndInputErrors(t *testing.T) {
 		if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic") {
 			t.Errorf("%v: stack trace on stderr: %q", tc.args, errOut)
 		}
+	}
+}
+
+// TestUsageErrorsExitTwoEverywhere: an unknown command or subcommand, a
+// wrong number of arguments, a bad or missing flag value and a missing
+// required flag exit 2 with the error on stderr and nothing on stdout,
+// whatever the command; asking for help, with or without a command,
+// prints it on stdout and exits 0.
+func TestUsageErrorsExitTwoEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	casePath := filepath.Join(dir, "c.duckdb")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch" for "freezeframe"`},
+		{[]string{"investigat"}, `unknown command "investigat" for "freezeframe"; did you mean investigate?`},
+		{[]string{"ingest", "log", "x"}, `unknown command "log" for "freezeframe ingest"; did you mean logs?`},
+		{[]string{"samples", "lst"}, `unknown command "lst" for "freezeframe samples"; did you mean list?`},
+		{[]string{"completion", "nosuch"}, `unknown command "nosuch" for "freezeframe completion"`},
+		{[]string{"help", "nosuch"}, `no help topic "nosuch"`},
+		{[]string{"help", "ingest", "log"}, `no help topic "ingest log"`},
+		{[]string{"version", "extra"}, `unknown command "extra" for "freezeframe version"; usage: freezeframe version`},
+		{[]string{"report", "extra", "--out", dir}, `unknown command "extra" for "freezeframe report"`},
+		{[]string{"analyze", "extra"}, `unknown command "extra" for "freezeframe analyze"`},
+		{[]string{"samples", "list", "extra"}, `unknown command "extra" for "freezeframe samples list"`},
+		{[]string{"query"}, "accepts 1 arg(s), received 0; usage: freezeframe query SQL"},
+		{[]string{"query", "SELECT 1", "SELECT 2"}, "accepts 1 arg(s), received 2"},
+		{[]string{"ingest", "logs"}, "requires at least 1 arg(s), only received 0; usage: freezeframe ingest logs"},
+		{[]string{"ingest", "snapshot"}, "accepts 1 arg(s), received 0; usage: freezeframe ingest snapshot PATH"},
+		{[]string{"samples", "generate", "--out", dir}, "samples generate needs --scenario NAME"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"ingest", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"samples", "list", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"investigate", "--out"}, "flag needs an argument: --out"},
+		{[]string{"eval", "--min-precision", "high"}, `invalid argument "high" for "--min-precision"`},
+		{[]string{"help", "--bogus"}, "unknown flag: --bogus"},
+	} {
+		stdout, stderr, code := runCLI(t, append([]string{"--case", casePath}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%q: exit %d, stdout %.60q, stderr %q; want exit 2, nothing on stdout and an error saying %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "Available Commands:"},
+		{[]string{"help"}, "Available Commands:"},
+		{[]string{"--help"}, "Available Commands:"},
+		{[]string{"ingest"}, "freezeframe ingest [command]"},
+		{[]string{"samples"}, "freezeframe samples [command]"},
+		{[]string{"help", "ingest", "logs"}, "freezeframe ingest logs"},
+		{[]string{"ingest", "logs", "--help"}, "freezeframe ingest logs"},
+		{[]string{"completion"}, "freezeframe completion [command]"},
+	} {
+		stdout, stderr, code := runCLI(t, append([]string{"--case", casePath}, tc.args...)...)
+		if code != exitOK || !strings.Contains(stdout, tc.want) || stderr != "" {
+			t.Errorf("%q: exit %d, stderr %q; want exit 0 and the help on stdout, with %q:\n%s", tc.args, code, stderr, tc.want, stdout)
+		}
+	}
+	// A command with subcommands runs only to print its help: no use line
+	// of its own suggests it does more.
+	if stdout, _, _ := runCLI(t, "ingest"); strings.Contains(stdout, "freezeframe ingest [flags]") {
+		t.Errorf("freezeframe ingest's help gives it a use line of its own:\n%s", stdout)
+	}
+	if _, err := os.Stat(casePath); err == nil {
+		t.Error("a usage error or a help made the case")
+	}
+}
+
+// TestLogFormatHasOneName: every command that reads or writes access logs
+// takes their format as --log-format, and no command shows a --format;
+// ingest logs still reads its old --format and -f, hidden, with a warning.
+func TestLogFormatHasOneName(t *testing.T) {
+	var walk func(c *cobra.Command)
+	takes := map[string]bool{}
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("format"); f != nil && !f.Hidden {
+			t.Errorf("%s shows a --format flag", c.CommandPath())
+		}
+		if c.Flags().Lookup("log-format") != nil {
+			takes[c.CommandPath()] = true
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&env{}))
+	for _, name := range []string{"freezeframe ingest logs", "freezeframe investigate", "freezeframe samples generate"} {
+		if !takes[name] {
+			t.Errorf("%s takes no --log-format (those that do: %v)", name, takes)
+		}
+	}
+
+	casePath := filepath.Join(t.TempDir(), "c.duckdb")
+	for i, flag := range []string{"--log-format", "--format", "-f"} {
+		log := writeTemp(t, "access.log", logLines(10, 100*i))
+		stdout, stderr, code := runCLI(t, "--case", casePath, "ingest", "logs", flag, "combined", log)
+		if code != 0 || fields(t, stdout, log)[2] != "combined" {
+			t.Errorf("ingest logs %s combined: exit %d\n%s%s", flag, code, stdout, stderr)
+		}
+		if warned := strings.Contains(stderr, "--format is deprecated and will be removed; use --log-format"); warned != (flag != "--log-format") {
+			t.Errorf("ingest logs %s: warned %v: %q", flag, warned, stderr)
+		}
+	}
+	log := writeTemp(t, "access.log", logLines(10, 1000))
+	if _, stderr, code := runCLI(t, "--case", casePath, "ingest", "logs", "--format", "combined", "--log-format", "common", log); code != exitUsage ||
+		!strings.Contains(stderr, "give --log-format alone") {
+		t.Errorf("ingest logs with both names: exit %d, %q", code, stderr)
+	}
+	if stdout, _, _ := runCLI(t, "ingest", "logs", "--help"); strings.Contains(stdout, "--format string") || !strings.Contains(stdout, "--log-format string") {
+		t.Errorf("ingest logs --help lists --format among its flags, or not --log-format:\n%s", stdout)
+	}
+}
+
+// TestRootHelpStartsWithInvestigate: the first help a new user reads points
+// at the one command that does it all, with a command line to copy.
+func TestRootHelpStartsWithInvestigate(t *testing.T) {
+	stdout, _, code := runCLI(t, "--help")
+	if code != 0 || !strings.Contains(stdout, "Start with freezeframe investigate") ||
+		!strings.Contains(stdout, "  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*\n") {
+		t.Errorf("the root help does not say to start with investigate:\n%s", stdout)
 	}
 }
 
@@ -255,7 +380,7 @@ func TestIngestFromStdin(t *testing.T) {
 	casePath := filepath.Join(t.TempDir(), "c.duckdb")
 	log := writeTemp(t, "access.log", logLines(50, 0))
 	for _, want := range []string{"ingested", "skipped"} {
-		cmd, stderr, out := startCLI(t, log, "--case", casePath, "ingest", "logs", "--format", "combined", "-")
+		cmd, stderr, out := startCLI(t, log, "--case", casePath, "ingest", "logs", "--log-format", "combined", "-")
 		for stderr.Scan() {
 		}
 		if err := cmd.Wait(); err != nil {

@@ -30,7 +30,7 @@ func newIngestLogsCmd(e *env) *cobra.Command {
 		force  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "logs [--format F] FILE...",
+		Use:   "logs [--log-format F] FILE...",
 		Short: "Ingest access logs (plain, gzip or zstd; - for stdin)",
 		Long: `Ingest access logs into the case's requests table.
 
@@ -41,20 +41,28 @@ command to finish. A file whose SHA-256 is already in the case is skipped
 unless --force, which replaces its rows.
 
 Formats: ` + strings.Join(ingest.FormatNames(), ", ") + `, or any Apache LogFormat string
-(such as '%h %l %u %t "%r" %>s %b %D'). Without --format, the format is detected
-from the first lines. Compression is recognised by content, not by name.`,
+(such as '%h %l %u %t "%r" %>s %b %D'). Without --log-format, the format is
+detected from the first lines. Compression is recognised by content, not by
+name. --log-format is the flag's name in investigate and samples generate too;
+the older --format (-f) still works, with a warning.`,
 		Example: `  freezeframe ingest logs access.log.gz
-  freezeframe ingest logs --format fastly-pypi fastly/*.log.zst
-  zcat old.log.gz | freezeframe ingest logs --format combined -
-  freezeframe ingest logs --format jsonl --field time=ts --field client=ip app.jsonl`,
+  freezeframe ingest logs --log-format fastly-pypi fastly/*.log.zst
+  zcat old.log.gz | freezeframe ingest logs --log-format combined -
+  freezeframe ingest logs --log-format jsonl --field time=ts --field client=ip app.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if cmd.Flags().Changed("format") {
+				if cmd.Flags().Changed("log-format") {
+					return usageError{errors.New("--format is the old name of --log-format: give --log-format alone")}
+				}
+				e.log.Warn("--format is deprecated and will be removed; use --log-format, as investigate and samples generate do")
+			}
 			remap, err := parseFields(fields)
 			if err != nil {
 				return err
 			}
 			if len(remap) > 0 && format != "" && format != "jsonl" {
-				return usageError{errors.New("--field applies to --format jsonl only")}
+				return usageError{errors.New("--field applies to --log-format jsonl only")}
 			}
 			if format != "" {
 				// Check the format once, before touching the case.
@@ -78,7 +86,10 @@ from the first lines. Compression is recognised by content, not by name.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&format, "format", "f", "", "log format name or Apache LogFormat string (default: detect)")
+	f.StringVar(&format, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
+	// its name here before: still read, hidden, with a warning (RunE)
+	f.StringVarP(&format, "format", "f", "", "deprecated: use --log-format")
+	f.MarkHidden("format")
 	f.StringArrayVar(&fields, "field", nil, "for jsonl, canonical=json.key: read a field from another key (repeatable)")
 	f.BoolVar(&force, "force", false, "ingest files already in the case again, replacing their rows")
 	return cmd

@@ -124,6 +124,10 @@ and options give byte-identical files.`,
 			}
 			snapOpts := ingest.SnapshotOptions{Schema: schema, Evidence: evidence}
 			res, paths, err := e.investigate(cmd, c, logs, logFormat, snapshot, snapOpts, outDir, loc, previous)
+			var stops report.SecondFactorStops
+			if err == nil {
+				stops, err = report.LoadSecondFactorStops(cmd.Context(), c)
+			}
 			c.Close()
 			if err != nil {
 				// The case is new and half-built: remove it, and the
@@ -144,7 +148,7 @@ and options give byte-identical files.`,
 				}
 				return fmt.Errorf("%w\n(%s was removed%s; correct the input and rerun the same command)", err, begun, earlier)
 			}
-			if err := printAnalysis(e.stdout, res, previousPath); err != nil {
+			if err := printAnalysis(e.stdout, res, stops, previousPath); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "\ncase\t%s\n", e.casePath)

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +29,13 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 	want := truthNames(t, "../samples/pypi-2024-03/truth.csv", "compromised")
 	if f := fields(t, stdout, "compromised (to freeze)"); f[len(f)-1] != strconv.Itoa(len(want)) {
 		t.Errorf("summary says %v to freeze, the sample has %d:\n%s", f, len(want), stdout)
+	}
+	// The stops at the second factor come under the exposed accounts they
+	// name: the sample's log carries the two-factor token, so all of them.
+	exposed := len(truthNames(t, "../samples/pypi-2024-03/truth.csv", "exposed"))
+	if !regexp.MustCompile(fmt.Sprintf(`\nexposed \(password right, stopped by a second factor\) +%d\n`+
+		`  campaign logins stopped at the second factor +%d\n  of those, on accounts the log does not name +0\n`, exposed, exposed)).MatchString(stdout) {
+		t.Errorf("the summary does not give the %d stops at the second factor under the exposed accounts:\n%s", exposed, stdout)
 	}
 	if !strings.Contains(stdout, "case\t"+filepath.Join(out, "case.duckdb")) {
 		t.Errorf("the case path is not printed:\n%s", stdout)

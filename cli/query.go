@@ -20,13 +20,12 @@ func newQueryCmd(e *env) *cobra.Command {
 		Short: "Run SQL against the case and print the result as CSV",
 		Long: `Run one SQL statement against the case and print the result as CSV on stdout.
 
-The case is opened read-only unless --write is given, and then the statement
-reaches no other file either: COPY ... TO, EXPORT DATABASE, ATTACH and
-read_csv and the like are refused (DuckDB's enable_external_access is off):
-the only files a query writes are DuckDB's spill files next to the case,
-removed when it ends. --write allows all of them. Any
-DuckDB client can open the case file as well; this command needs nothing but
-freezeframe.`,
+Without --write, the case is opened read-only and the statement reaches no
+other file: COPY ... TO, EXPORT DATABASE, ATTACH, read_csv and the like are
+refused (DuckDB's enable_external_access is off), and the only files written
+are DuckDB's spill files next to the case, removed when the query ends.
+--write opens the case for writing and allows all of them. Any DuckDB client
+can open the case file as well; this command needs nothing but freezeframe.`,
 		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
   freezeframe query "SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC"`,
 		Args: cobra.ExactArgs(1),

@@ -33,24 +33,39 @@ func newReportCmd(e *env) *cobra.Command {
                         either end, a leading # or ') fails the report, which
                         names their user ids and leaves DIR as it was: use
                         csv, which quotes any username and gives the user id.
-  accounts.csv          every implicated account: classification, score, reasons
+  accounts.csv          every implicated account, with freeze-list.csv's columns
+                        first, then the time of the attacker's second factor,
+                        wave, to_freeze, already_handled and more
   exposed.csv           accounts whose password a campaign proved while a second
                         factor stopped it: the owner must change it; not frozen
   campaigns.csv         the campaigns, their reach and fingerprints
-  email-reverify.csv    verified emails of accounts without a second factor
+  block-list.csv        what a CDN or WAF can block: the campaigns' addresses and
+                        hostile fingerprints; other_logins counts the successful
+                        logins outside the campaigns a block would stop too
+  email-reverify.csv    verified emails of accounts without a second factor:
+                        username, user_id, email
   tampering.csv         release, file, role and token events by compromised or
                         exposed accounts after their first suspicious login
-  timeline.jsonl        the suspicious events, as Timesketch imports them
-  public/summary.json   the headline numbers: accounts to freeze, campaigns, the
-                        login rate against the baseline, the tampering verdict
+  timeline.jsonl        the suspicious events of the accounts in accounts.csv and
+                        of the campaigns, as Timesketch imports them, each with
+                        its evidence: log_file and log_line, event_table and
+                        event_id
+  public/summary.json   the headline numbers: accounts to freeze, exposed beside
+                        the campaign's stops at the second factor and those on
+                        accounts the log does not name, campaigns, the login
+                        rate against the baseline, the tampering verdict
   public/timeline_hourly.csv  hourly counts with the baseline band
 
 public/ holds aggregates only, no username, email, address, user id or project
-of any account: it is the data behind a public incident report. Times in the
-files are RFC 3339 UTC; --tz sets the zone of the times people read in the
-HTML report. CSV cells that a spreadsheet would run as a formula (beginning
-with =, +, -, @, tab or carriage return) start with an apostrophe. The case is
-only read, and the same case gives byte-identical files. The paths written are
+of any account: it is the data behind a public incident report. Every time
+in the files is RFC 3339 UTC to the second (2024-03-30T07:49:20Z), those in
+reasons and timeline messages included; --tz sets the zone of the times
+people read in the HTML report. A list in a CSV cell is joined with ;, never
+a line break; an item holding ; or " is in double quotes, as CSV quotes a
+field, so a CSV reader with the delimiter ; splits the cell. CSV cells and
+list items that a spreadsheet would run as a formula (beginning with =, +,
+-, @, tab or carriage return) start with an apostrophe. The case is only
+read, and the same case gives byte-identical files. The paths written are
 printed on stdout.
 
 The files replace the report in DIR all at once: each is a link into

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -114,8 +115,18 @@ func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "freezeframe",
 		Short: "Offline forensic analyzer for credential-stuffing incidents",
-		Long: `freezeframe ingests access logs and database snapshots into a DuckDB case file,
-with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
+		Long: `freezeframe investigates a credential-stuffing incident offline: it reads the
+access logs and a snapshot of the database into a DuckDB case file, with a
+SHA-256 chain of custody, finds the attack's campaigns, classifies every account
+they touched, and writes the accounts to freeze and the evidence.
+
+Start with freezeframe investigate, which does all of it in one go:
+
+  freezeframe investigate --snapshot snapshot/ --out incident/ --logs logs/*
+
+then read incident/report.html. The other commands run one step at a time
+(ingest, analyze, report), look into the case (query, heuristics) or measure
+the detection on generated incidents (samples, eval, baselines).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -131,7 +142,76 @@ with a SHA-256 chain of custody, to investigate credential-stuffing incidents.`,
 	f.StringVar(&casefile.MemoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case: a positive size with a unit (e.g. 1GB, 8GB, 2GiB); analyze: 2GB")
 	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e), newSamplesCmd(e), newEvalCmd(e),
 		newAnalyzeCmd(e), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e), newInvestigateCmd(e))
+	// cobra adds help and completion when it runs; added now, they get
+	// the same usage errors as the others.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Run, c.RunE = nil, helpTopic
+		}
+	}
+	strictUsage(root)
+	// A command with subcommands runs only to print its help (strictUsage):
+	// its usage lists those, not a use line of its own.
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
 	return root
+}
+
+// strictUsage makes every way of calling cmd and its subcommands wrongly a
+// usageError, as a bad flag is already (the root's flag error function).
+// cobra prints the help and succeeds when a command with subcommands is
+// given one it does not have (freezeframe ingest log x), and fails as for
+// any error on a wrong number of arguments or an unknown command. Here a
+// command with subcommands refuses any other argument, with the commands
+// of that name it may have meant, and prints its help when given none; the
+// argument checks of the others say usage error.
+func strictUsage(cmd *cobra.Command) {
+	if cmd.HasSubCommands() {
+		cmd.Args, cmd.SuggestionsMinimumDistance = unknownCommand, 2
+		if !cmd.Runnable() {
+			cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+	} else {
+		check := cmd.Args
+		if check == nil {
+			check = cobra.ArbitraryArgs
+		}
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{fmt.Errorf("%w; usage: %s", err, c.UseLine())}
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		strictUsage(c)
+	}
+}
+
+// unknownCommand refuses the arguments of a command with subcommands: cobra
+// has looked for a subcommand of that name and found none.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageError{fmt.Errorf("%s (%s --help lists its commands)", msg, cmd.CommandPath())}
+}
+
+// helpTopic runs freezeframe help [COMMAND...]: the help of that command,
+// or a usage error if there is none, where cobra's help printed the root's
+// and succeeded.
+func helpTopic(c *cobra.Command, args []string) error {
+	cmd, rest, err := c.Root().Find(args)
+	if err != nil || len(rest) > 0 {
+		return usageError{fmt.Errorf("no help topic %q (freezeframe --help lists the commands)", strings.Join(args, " "))}
+	}
+	cmd.InitDefaultHelpFlag()
+	return cmd.Help()
 }
 
 func (e *env) setup() error {

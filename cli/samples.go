@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -42,6 +43,9 @@ of a public login form: scripted clients and bursts that never get a password ri
   freezeframe samples generate --scenario random --seed 1042 --scale 3 --out /tmp/draw`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if scenario == "" {
+				return usageError{errors.New("samples generate needs --scenario NAME; freezeframe samples list names them")}
+			}
 			s, err := samples.Lookup(scenario)
 			if err != nil {
 				return usageError{err}
@@ -72,14 +76,13 @@ of a public login form: scripted clients and bursts that never get a password ri
 	f.BoolVar(&pypiSize, "pypi-size", false, "PyPI-size preset: ~800k accounts, >10M events, >20M log lines")
 	f.StringVar(&opts.Out, "out", "", "directory to write (required)")
 	f.StringVar(&opts.LogFormat, "log-format", "fastly-pypi", "access-log format: combined, gunicorn-pypi, fastly-pypi or jsonl")
-	cmd.MarkFlagRequired("scenario")
 	return cmd
 }
 
 func newSamplesListCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List the scenarios, tuning and held out",
+		Short: "List the scenarios: for tuning, held out, or drawn by seed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, name := range samples.ScenarioNames() {

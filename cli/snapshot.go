@@ -25,10 +25,11 @@ func newIngestSnapshotCmd(e *env) *cobra.Command {
 PATH is a directory of table exports named <table>.csv (as psql's
 \copy ... CSV HEADER writes them, or scripts/export-warehouse.sh), .csv.gz,
 .csv.zst, .parquet, .jsonl or .jsonl.gz, or a plain-format pg_dump file
-(.sql, .sql.gz, .sql.zst). Tables read: users, user_emails,
-user_security_keys, user_recovery_codes, ip_addresses, user_events,
-project_events, file_events, projects, roles; the first three of users,
-user_events and ip_addresses are required.
+(.sql, .sql.gz, .sql.zst; --schema names the schema of Warehouse's tables
+in it). Tables read: users, user_events and ip_addresses, which are
+required, and user_emails, user_security_keys, user_recovery_codes,
+user_unique_logins, projects, roles, project_events and file_events when
+present (the steps that need a missing one say they were skipped).
 
 ` + liveSourceHelp + `
 

@@ -14,8 +14,30 @@ import (
 	"unicode"
 )
 
-// listSep joins the items of a list in one CSV cell.
+// listSep joins the items of a list in one CSV cell, never a line break.
+// An item that holds listSep or a double quote (a user agent's
+// "Windows NT 10.0; Win64", a fingerprint's "en;q=0.9") is quoted as CSV
+// quotes a field (listItem), so that a CSV reader whose delimiter is listSep
+// splits the cell back into its items.
 const listSep = ";"
+
+// listItem quotes an item of a list cell that holds listSep or a double
+// quote: in double quotes, each of its own doubled.
+func listItem(s string) string {
+	if !strings.ContainsAny(s, listSep+`"`) {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// fileTime is how every time in the report's CSV and JSON files is written:
+// RFC 3339 in UTC to the whole second, truncated, as 2024-03-30T07:49:20Z.
+// The access logs have whole seconds; the snapshot's fractions stay in the
+// case. The report queries rewrite the times that the analysis wrote into
+// prose (reasons, messages) in the same form.
+func fileTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
 
 // neutralise guards a text cell against spreadsheet formula injection
 // (OWASP, "CSV Injection"): a cell that begins with =, +, -, @, a tab or a
@@ -28,10 +50,12 @@ func neutralise(s string) string {
 	return s
 }
 
-// csvCell renders a value scanned from DuckDB as a CSV cell. Text and lists
-// of text are neutralised; numbers are not, as they come from the case's
-// own columns, not from the inputs, and a spreadsheet reads -3 as a number.
-// Lists are joined with listSep, times are RFC 3339 in UTC, NULL is empty.
+// csvCell renders a value scanned from DuckDB as a CSV cell. Text is
+// neutralised, and so is each item of a list, which a spreadsheet's "text to
+// columns" may put in a cell of its own; numbers are not, as they come from
+// the case's own columns, not from the inputs, and a spreadsheet reads -3 as
+// a number.
+// Lists are joined with listSep (listItem), times are fileTime, NULL is empty.
 func csvCell(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -45,9 +69,9 @@ func csvCell(v any) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			items[i] = s
+			items[i] = listItem(neutralise(s))
 		}
-		return neutralise(strings.Join(items, listSep)), nil
+		return strings.Join(items, listSep), nil
 	}
 	return plain(v)
 }
@@ -76,7 +100,7 @@ func plain(v any) (string, error) {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano), nil
+		return fileTime(x), nil
 	}
 	return "", fmt.Errorf("no text form for a %T value", v)
 }
@@ -203,7 +227,7 @@ func oneALine(name string) bool {
 }
 
 // jsonl writes each row of the report query name as one JSON object, keys
-// in the query's column order, NULL columns left out, times RFC 3339 UTC.
+// in the query's column order, NULL columns left out, times as fileTime.
 func (w *writer) jsonl(rel, name string, args ...any) {
 	w.rows(rel, name, args, func(out io.Writer, s *scanner) error {
 		keys := make([][]byte, len(s.cols))
@@ -222,7 +246,7 @@ func (w *writer) jsonl(rel, name string, args ...any) {
 					continue
 				}
 				if t, ok := v.(time.Time); ok {
-					v = t.UTC().Format(time.RFC3339Nano)
+					v = fileTime(t)
 				}
 				b, err := json.Marshal(v)
 				if err != nil {

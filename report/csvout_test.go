@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+)
 
 func TestOneALine(t *testing.T) {
 	for _, c := range []struct {
@@ -31,5 +35,42 @@ func TestOneALine(t *testing.T) {
 		if got := oneALine(c.name); got != c.ok {
 			t.Errorf("oneALine(%q) = %v, want %v", c.name, got, c.ok)
 		}
+	}
+}
+
+// TestListCellSplitsBack: a list cell is one line, its items joined with
+// listSep, and a CSV reader whose delimiter is listSep gives the items back,
+// though user agents and fingerprints hold semicolons and quotes.
+func TestListCellSplitsBack(t *testing.T) {
+	items := []any{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36 (81)",
+		"curl/8.5.0 (69)",
+		`browser | en-US,en;q=0.9 | form not loaded (12)`,
+		`Bot "quoted"; v2 (1)`,
+		"",
+	}
+	cell, err := csvCell(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(cell, "\r\n") {
+		t.Errorf("list cell %q holds a line break", cell)
+	}
+	r := csv.NewReader(strings.NewReader(cell))
+	r.Comma = ';'
+	got, err := r.Read()
+	if err != nil {
+		t.Fatalf("reading %q back: %v", cell, err)
+	}
+	if len(got) != len(items) {
+		t.Fatalf("%q splits into %q, want %d items", cell, got, len(items))
+	}
+	for i, it := range items {
+		if got[i] != it {
+			t.Errorf("item %d: %q, want %q", i, got[i], it)
+		}
+	}
+	if cell, _ := csvCell([]any{"=1+1", "a;b", "@x", `+"y"`}); cell != `'=1+1;"a;b";'@x;"'+""y"""` {
+		t.Errorf("a list of formulas: %q, want each item neutralised", cell)
 	}
 }

@@ -93,6 +93,29 @@ type writer struct {
 	err error
 }
 
+// SecondFactorStops is the campaign logins whose password was right and
+// that stopped at the second-factor page: Logins in all, and Unnamed, those
+// whose account the log does not name (no two-factor token), so that no
+// file lists it. A named one makes its account exposed, unless it was taken
+// over as well; exposed accounts are also named by a failed code's event.
+type SecondFactorStops struct {
+	Logins, Unnamed int64
+}
+
+// LoadSecondFactorStops counts the latest analysis run's stops at the
+// second factor (second_factor.sql).
+func LoadSecondFactorStops(ctx context.Context, c *casefile.Case) (SecondFactorStops, error) {
+	q, err := query("second_factor.sql")
+	if err != nil {
+		return SecondFactorStops{}, err
+	}
+	var s SecondFactorStops
+	if err := c.Conn.QueryRowContext(ctx, q).Scan(&s.Logins, &s.Unnamed); err != nil {
+		return SecondFactorStops{}, fmt.Errorf("case %s: second_factor.sql: %w", c.Path, err)
+	}
+	return s, nil
+}
+
 // query returns the report query in sql/report/name.
 func query(name string) (string, error) {
 	b, err := fs.ReadFile(ffsql.Report, "report/"+name)

@@ -6,12 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -31,6 +33,10 @@ import (
 const sampleDir = "../samples/pypi-2024-03"
 
 var ctx = context.Background()
+
+// proseTime is a time as the analysis writes it into reasons and evidence,
+// 2024-03-30 07:49:20 UTC, which the files give as 2024-03-30T07:49:20Z.
+var proseTime = regexp.MustCompile(`(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?: UTC)?`)
 
 var freezeHeader = []string{"username", "user_id", "score", "classification", "reasons", "campaign_id",
 	"first_suspicious_utc", "last_suspicious_utc", "suspicious_ips", "attacker_2fa_method",
@@ -66,6 +72,13 @@ func TestReportOnTheSample(t *testing.T) {
 	t.Run("summary", func(t *testing.T) { testSummary(t, c, out, sum) })
 	t.Run("accounts, campaigns and emails", func(t *testing.T) { testAccountsCampaignsEmails(t, c, out, sum) })
 	t.Run("timeline", func(t *testing.T) { testTimeline(t, c, out, sum) })
+	t.Run("one time format, one line a row, the same leading columns", func(t *testing.T) { testFileRules(t, out) })
+	t.Run("every timeline entry points at its evidence and names an account of accounts.csv", func(t *testing.T) {
+		testTimelineEvidence(t, c, out)
+	})
+	t.Run("a finding or an action of an account no file lists stays out of the timeline", func(t *testing.T) {
+		testTimelineLeavesOutUnlisted(t, analysed)
+	})
 	t.Run("public holds no personal data", func(t *testing.T) { testPublicHasNoPII(t, c, out) })
 	t.Run("rerun is byte-identical", func(t *testing.T) {
 		again := filepath.Join(dir, "again")
@@ -80,6 +93,7 @@ func TestReportOnTheSample(t *testing.T) {
 	t.Run("usernames that one line cannot hold", func(t *testing.T) { testUsernamesOneALine(t, analysed) })
 	t.Run("previous wave round trip", func(t *testing.T) { testPreviousWave(t, analysed, out) })
 	t.Run("tampering", func(t *testing.T) { testTampering(t, analysed, sum) })
+	t.Run("stops at the second factor on accounts the log does not name", func(t *testing.T) { testUnnamedStops(t, analysed, sum) })
 	t.Run("formula injection", func(t *testing.T) { testInjection(t, analysed) })
 	t.Run("no window", func(t *testing.T) { testNoWindow(t, analysed) })
 	t.Run("no analysis", func(t *testing.T) {
@@ -174,6 +188,19 @@ func readCSV(t *testing.T, path string) ([]string, []map[string]string) {
 	return recs[0], rows
 }
 
+// listItems splits a list cell of a report CSV into its items: a CSV
+// record whose delimiter is ;.
+func listItems(t *testing.T, cell string) []string {
+	t.Helper()
+	r := csv.NewReader(strings.NewReader(cell))
+	r.Comma = ';'
+	items, err := r.Read()
+	if err != nil {
+		t.Fatalf("list cell %q: %v", cell, err)
+	}
+	return items
+}
+
 // queryStrings returns the rows of a query, every value as text ("" for
 // NULL; times as database/sql renders them, RFC 3339).
 func queryStrings(t *testing.T, c *casefile.Case, q string, args ...any) [][]string {
@@ -243,8 +270,10 @@ func testFreezeList(t *testing.T, c *casefile.Case, out string) {
 	// Each row says what account_verdicts says.
 	verdicts := map[string][]string{}
 	for _, r := range queryStrings(t, c, `SELECT account::VARCHAR, username, score::VARCHAR, classification, campaign_id,
-		first_suspicious, last_suspicious, array_to_string(suspicious_ips, ';'), attacker_2fa_method, wave, reasons
+		strftime(first_suspicious, '%Y-%m-%dT%H:%M:%SZ'), strftime(last_suspicious, '%Y-%m-%dT%H:%M:%SZ'),
+		array_to_string(suspicious_ips, ';'), attacker_2fa_method, wave, reasons
 		FROM account_verdicts`) {
+		r[len(r)-1] = proseTime.ReplaceAllString(r[len(r)-1], "${1}T${2}Z")
 		verdicts[r[0]] = r[1:]
 	}
 	for _, r := range rows {
@@ -349,8 +378,14 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 	// The attacker never fails a second factor here: every exposed account
 	// is a password that worked and stopped at the second-factor page, and
 	// its two-factor token names the account.
-	if sum.Exposed != int64(facts.Exposed) || sum.SecondFactorStops != int64(facts.Exposed) {
-		t.Errorf("exposed %d named, %d stopped at the second factor; facts say %d exposed", sum.Exposed, sum.SecondFactorStops, facts.Exposed)
+	if sum.Exposed != int64(facts.Exposed) || sum.SecondFactorStops != int64(facts.Exposed) || sum.SecondFactorStopsUnnamed != 0 {
+		t.Errorf("exposed %d named, %d stopped at the second factor, %d of them unnamed; facts say %d exposed, all named",
+			sum.Exposed, sum.SecondFactorStops, sum.SecondFactorStopsUnnamed, facts.Exposed)
+	}
+	// summary.json gives the stops beside the exposed accounts they name.
+	if data := readFile(t, filepath.Join(out, "public/summary.json")); !bytes.Contains(data, []byte(fmt.Sprintf(
+		"\"exposed\": %d,\n  \"second_factor_stops\": %d,\n  \"second_factor_stops_unnamed\": 0,\n", sum.Exposed, sum.SecondFactorStops))) {
+		t.Errorf("summary.json does not give second_factor_stops and second_factor_stops_unnamed right after exposed:\n%s", data)
 	}
 	if sum.Emails.Reverify != int64(facts.VerifiedEmailsWithout2FA) || sum.Emails.All != int64(facts.Emails) ||
 		math.Abs(sum.Emails.Share-float64(facts.VerifiedEmailsWithout2FA)/float64(facts.Emails)) > 1e-4 {
@@ -475,12 +510,13 @@ func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum
 	if int64(len(campaigns)) != sum.Campaigns || campaigns[0]["attempts"] != strconv.FormatInt(sum.CampaignAttempts, 10) {
 		t.Errorf("campaigns.csv %v, summary %d campaigns of %d attempts", campaigns, sum.Campaigns, sum.CampaignAttempts)
 	}
-	if uas := strings.Split(campaigns[0]["user_agents"], "\n"); len(uas) < 2 || !strings.HasPrefix(uas[0], "Mozilla/5.0") {
-		t.Errorf("campaign user agents, one a line: %q", campaigns[0]["user_agents"])
+	if uas := listItems(t, campaigns[0]["user_agents"]); len(uas) < 2 || !strings.HasPrefix(uas[0], "Mozilla/5.0 (") ||
+		!strings.Contains(uas[0], "; ") || !strings.HasSuffix(uas[0], ")") {
+		t.Errorf("campaign user agents, as ;-separated items with their semicolons: %q", campaigns[0]["user_agents"])
 	}
 
 	header, emails := readCSV(t, filepath.Join(out, "email-reverify.csv"))
-	if !slices.Equal(header, []string{"user_id", "username", "email"}) || int64(len(emails)) != sum.Emails.Reverify {
+	if !slices.Equal(header, []string{"username", "user_id", "email"}) || int64(len(emails)) != sum.Emails.Reverify {
 		t.Fatalf("email-reverify.csv: header %v, %d rows; summary says %d", header, len(emails), sum.Emails.Reverify)
 	}
 	without2FA := map[string]bool{}
@@ -520,8 +556,10 @@ func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary
 	}
 	want := map[string]int64{
 		"campaign_attempt": sum.CampaignAttempts,
-		"finding":          count(t, c, "SELECT count(*) FROM findings WHERE time IS NOT NULL AND (points > 0 OR scope <> 'attempt')"),
-		"attacker_2fa":     count(t, c, "SELECT count(*) FROM account_verdicts WHERE attacker_2fa_time IS NOT NULL"),
+		// the findings that count against a campaign attempt or a login of an implicated account
+		"finding": count(t, c, `SELECT count(*) FROM findings f JOIN attempts a USING (attempt_id)
+			WHERE f.points > 0 AND (attempt_id IN (SELECT attempt_id FROM campaign_attempts) OR a.account IN (SELECT account FROM account_verdicts))`),
+		"attacker_2fa": count(t, c, "SELECT count(*) FROM account_verdicts WHERE attacker_2fa_time IS NOT NULL"),
 	}
 	for k, n := range want {
 		if kinds[k] != n {
@@ -530,6 +568,247 @@ func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary
 	}
 	if want["attacker_2fa"] == 0 {
 		t.Error("the sample's attacker enrolled TOTP, but no compromised account has an attacker_2fa_time")
+	}
+}
+
+// capped returns an Errorf that reports the first ten failures, and a
+// function to call at the end that says how many there were in all.
+func capped(t *testing.T) (errorf func(format string, args ...any), done func()) {
+	n := 0
+	return func(format string, args ...any) {
+			t.Helper()
+			if n++; n <= 10 {
+				t.Errorf(format, args...)
+			}
+		}, func() {
+			t.Helper()
+			if n > 10 {
+				t.Errorf("... %d failures in all", n)
+			}
+		}
+}
+
+// fileTime is the one form of a time in the report's files.
+var fileTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+
+// anyTime finds what looks like a time of day after a date, in any form:
+// 2024-03-30T07:49:20.613351Z, 2024-03-30 07:49:20 UTC, 2024-03-29T20:00Z.
+var anyTime = regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?( ?UTC|Z)?`)
+
+// testFileRules checks the rules every CSV and JSON file of the report
+// keeps: a time column (_utc, datetime) holds fileTime or nothing, and any
+// time anywhere else (in reasons, messages, subjects) has the same form; no
+// CSV cell holds a line break; the account CSVs begin with username and
+// user_id, and the columns they share with freeze-list.csv come in its
+// order.
+func testFileRules(t *testing.T, out string) {
+	errorf, done := capped(t)
+	defer done()
+	type cell struct{ file, col, val string }
+	var cells []cell
+	headers := map[string][]string{}
+	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
+		"email-reverify.csv", "tampering.csv", "public/timeline_hourly.csv"} {
+		recs, err := csv.NewReader(bytes.NewReader(readFile(t, filepath.Join(out, name)))).ReadAll()
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		headers[name] = recs[0]
+		for _, rec := range recs[1:] {
+			for i, v := range rec {
+				cells = append(cells, cell{name, recs[0][i], v})
+			}
+		}
+	}
+	var walk func(file, key string, v any)
+	walk = func(file, key string, v any) {
+		switch x := v.(type) {
+		case string:
+			cells = append(cells, cell{file, key, x})
+		case []any:
+			for _, it := range x {
+				walk(file, key, it)
+			}
+		case map[string]any:
+			for k, it := range x {
+				walk(file, k, it)
+			}
+		}
+	}
+	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+		var v any
+		if err := json.Unmarshal(line, &v); err != nil {
+			t.Fatalf("timeline.jsonl line %d: %v", i+1, err)
+		}
+		walk("timeline.jsonl", "", v)
+	}
+	var sum any
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
+		t.Fatal(err)
+	}
+	walk("public/summary.json", "", sum)
+
+	timeCells, prose := map[string]int{}, 0
+	for _, c := range cells {
+		if strings.HasSuffix(c.col, "_utc") || c.col == "datetime" {
+			timeCells[c.file]++
+			if c.val != "" && !fileTime.MatchString(c.val) {
+				errorf("%s %s: %q is not %s", c.file, c.col, c.val, fileTime)
+			}
+			continue
+		}
+		for _, m := range anyTime.FindAllString(c.val, -1) {
+			prose++
+			if !fileTime.MatchString(m) {
+				errorf("%s %s: a time written %q in %.120q", c.file, c.col, m, c.val)
+			}
+		}
+		if strings.ContainsAny(c.val, "\r\n") && !strings.HasSuffix(c.file, ".json") && !strings.HasSuffix(c.file, ".jsonl") {
+			errorf("%s %s: a line break in the cell %.120q", c.file, c.col, c.val)
+		}
+	}
+	for _, f := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
+		"public/timeline_hourly.csv", "timeline.jsonl", "public/summary.json"} {
+		if timeCells[f] == 0 {
+			t.Errorf("%s: no time checked", f)
+		}
+	}
+	if prose < 100 {
+		t.Errorf("only %d times found in reasons and messages; the sample's reasons each name their login's time", prose)
+	}
+
+	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "email-reverify.csv"} {
+		h := headers[name]
+		if len(h) < 2 || h[0] != "username" || h[1] != "user_id" {
+			t.Errorf("%s begins %q, want username, user_id", name, h[:min(len(h), 2)])
+		}
+		var shared []string
+		for _, col := range h {
+			if slices.Contains(freezeHeader, col) {
+				shared = append(shared, col)
+			}
+		}
+		if !slices.IsSortedFunc(shared, func(a, b string) int {
+			return slices.Index(freezeHeader, a) - slices.Index(freezeHeader, b)
+		}) {
+			t.Errorf("%s has freeze-list.csv's columns in another order: %q", name, shared)
+		}
+	}
+}
+
+// testTimelineEvidence checks that every entry of timeline.jsonl points at
+// its evidence, a log line (log_file, log_line) or a snapshot event
+// (event_table, event_id) that the case holds, and that every account it
+// names is in accounts.csv.
+func testTimelineEvidence(t *testing.T, c *casefile.Case, out string) {
+	_, accounts := readCSV(t, filepath.Join(out, "accounts.csv"))
+	listed := map[string]bool{}
+	for _, a := range accounts {
+		listed[a["user_id"]] = true
+	}
+	lines := map[string]bool{} // path:line of the requests the case holds
+	for _, r := range queryStrings(t, c, "SELECT s.path || ':' || r.line_no FROM requests r JOIN sources s ON s.id = r.source_id") {
+		lines[r[0]] = true
+	}
+	events := map[string]bool{} // table:id of the snapshot's events
+	for _, r := range queryStrings(t, c, `SELECT 'account_events:' || id FROM account_events
+		UNION ALL SELECT CASE kind WHEN 'file' THEN 'file_events:' ELSE 'project_events:' END || id FROM project_events`) {
+		events[r[0]] = true
+	}
+	errorf, done := capped(t)
+	defer done()
+	named, byLine, byEvent := 0, 0, 0
+	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+		var ev map[string]any
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatalf("timeline line %d: %v", i+1, err)
+		}
+		file, _ := ev["log_file"].(string)
+		n, _ := ev["log_line"].(float64)
+		table, _ := ev["event_table"].(string)
+		id, _ := ev["event_id"].(string)
+		at := fmt.Sprintf("%s:%.0f", file, n)
+		switch {
+		case file == "" && id == "":
+			errorf("timeline line %d points at no log line and no event: %s", i+1, line)
+		case file != "" && !lines[at]:
+			errorf("timeline line %d points at %s, which the case does not hold", i+1, at)
+		case id != "" && !events[table+":"+id]:
+			errorf("timeline line %d points at %s %s, which the case does not hold", i+1, table, id)
+		}
+		if file != "" {
+			byLine++
+		}
+		if id != "" {
+			byEvent++
+		}
+		user, _ := ev["user_id"].(string)
+		if _, ok := ev["username"]; ok && user == "" {
+			errorf("timeline line %d names a username without its user_id: %s", i+1, line)
+		}
+		if user != "" {
+			named++
+			if !listed[user] {
+				errorf("timeline line %d names user %s, which accounts.csv does not list", i+1, user)
+			}
+		}
+	}
+	if named == 0 || byLine == 0 || byEvent == 0 {
+		t.Errorf("%d timeline entries name an account, %d point at a log line, %d at an event; the sample has all three", named, byLine, byEvent)
+	}
+}
+
+// testTimelineLeavesOutUnlisted gives an account that no file lists (not in
+// account_verdicts) a scored finding and a takeover action, as a login in
+// the window with a little evidence gets, and checks that the timeline
+// names it nowhere while it still holds every account it did.
+func testTimelineLeavesOutUnlisted(t *testing.T, analysed string) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	var attempt int64
+	var account string
+	if err := c.Conn.QueryRowContext(ctx, `SELECT attempt_id, account::VARCHAR FROM attempts
+		WHERE outcome = 'success' AND ip IS NOT NULL AND account NOT IN (SELECT account FROM account_verdicts)
+		ORDER BY attempt_id DESC LIMIT 1`).Scan(&attempt, &account); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO findings SELECT 'novel-login', 'attempt', attempt_id, account, client, time, 0.4, 'from a network it never logged in from'
+		 FROM attempts WHERE attempt_id = ?`,
+		`INSERT INTO takeover_actions SELECT attempt_id, account, client, time, time + INTERVAL 5 MINUTE, 'account:password:change'
+		 FROM attempts WHERE attempt_id = ?`,
+	} {
+		if _, err := c.Conn.ExecContext(ctx, q, attempt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if _, err := report.Write(ctx, c, report.Options{Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	data := readFile(t, filepath.Join(out, "timeline.jsonl"))
+	if bytes.Contains(data, []byte(account)) {
+		t.Errorf("timeline.jsonl names %s, which accounts.csv does not list", account)
+	}
+	testTimelineEvidence(t, c, out)
+}
+
+// testUnnamedStops takes the account off three of the campaign's stops at
+// the second factor, as a log without Warehouse's two-factor token gives
+// them: the summary still counts every stop, and says how many name no
+// account.
+func testUnnamedStops(t *testing.T, analysed string, named report.Summary) {
+	c := openCase(t, copyCase(t, analysed), casefile.ReadWrite)
+	if _, err := c.Conn.ExecContext(ctx, `UPDATE attempts SET account = NULL, username = NULL WHERE attempt_id IN (
+		SELECT attempt_id FROM attempts WHERE outcome = 'second_factor_stop'
+		AND attempt_id IN (SELECT attempt_id FROM campaign_attempts) ORDER BY attempt_id LIMIT 3)`); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := report.LoadSummary(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.SecondFactorStops != named.SecondFactorStops || sum.SecondFactorStopsUnnamed != 3 {
+		t.Errorf("%d stops, %d unnamed; want %d, 3", sum.SecondFactorStops, sum.SecondFactorStopsUnnamed, named.SecondFactorStops)
 	}
 }
 
@@ -998,7 +1277,7 @@ func testInjection(t *testing.T, analysed string) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Conn.ExecContext(ctx, "UPDATE campaigns SET countries = ['=HYPERLINK(\"http://x\")'], user_agents = ['@evil', 'ok']"); err != nil {
+	if _, err := c.Conn.ExecContext(ctx, "UPDATE campaigns SET countries = ['=HYPERLINK(\"http://x\")'], user_agents = ['@evil', 'ok', '=cmd']"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -1022,7 +1301,8 @@ func testInjection(t *testing.T, analysed string) {
 		}
 	}
 	_, camps := readCSV(t, filepath.Join(dir, "campaigns.csv"))
-	if camps[0]["countries"] != `'=HYPERLINK("http://x")` || camps[0]["user_agents"] != "'@evil\nok" {
+	if countries := listItems(t, camps[0]["countries"]); !slices.Equal(countries, []string{`'=HYPERLINK("http://x")`}) ||
+		camps[0]["user_agents"] != "'@evil;ok;'=cmd" {
 		t.Errorf("campaign cells %q %q", camps[0]["countries"], camps[0]["user_agents"])
 	}
 	list, err := eval.ReadFreezeList(filepath.Join(dir, "freeze-list.csv"))

@@ -14,7 +14,7 @@ import (
 // Summary is the headline numbers of an investigation, as a public incident
 // report quotes them. It is written as public/summary.json, so it holds
 // aggregates only: no username, email, address or project of any account.
-// Times are UTC. A pointer is nil (null in JSON) where the case has no
+// Times are UTC, to the second, as in every file of the report. A pointer is nil (null in JSON) where the case has no
 // value, such as the window of a case with no incident.
 type Summary struct {
 	RunID         int64  `json:"run_id"`       // the analysis run reported on (analysis_runs)
@@ -33,18 +33,24 @@ type Summary struct {
 	Signals     []string   `json:"signals_that_rose"`
 	Coverage    Coverage   `json:"coverage"`
 
-	Window    Window      `json:"window"`
-	ToFreeze  FreezeCount `json:"accounts_to_freeze"`
-	Exposed   int64       `json:"exposed"`  // password known to the attacker, stopped by a second factor
-	Targeted  int64       `json:"targeted"` // tried by a campaign, not broken into
-	Review    int64       `json:"review"`   // campaign evidence on a login, not enough to freeze
-	Benign    int64       `json:"benign"`   // scored, the evidence against the campaign
-	Campaigns int64       `json:"campaigns"`
+	Window   Window      `json:"window"`
+	ToFreeze FreezeCount `json:"accounts_to_freeze"`
+	// Exposed is the accounts whose password the attacker had right while
+	// a second factor stopped it (exposed.csv): named by a stop at the
+	// second factor or by a failed code's event.
+	Exposed int64 `json:"exposed"`
 	// SecondFactorStops is campaign logins whose password was right and
 	// that stopped at the second-factor page, leaving no event. Warehouse's
 	// two-factor token in the log names their accounts, which are then
-	// among Exposed; without it they are counted only.
-	SecondFactorStops int64 `json:"second_factor_stops"`
+	// among Exposed; SecondFactorStopsUnnamed is those without it, whose
+	// accounts no file can list (SecondFactorStops in LoadSecondFactorStops).
+	SecondFactorStops        int64 `json:"second_factor_stops"`
+	SecondFactorStopsUnnamed int64 `json:"second_factor_stops_unnamed"`
+
+	Targeted  int64 `json:"targeted"` // tried by a campaign, not broken into
+	Review    int64 `json:"review"`   // campaign evidence on a login, not enough to freeze
+	Benign    int64 `json:"benign"`   // scored, the evidence against the campaign
+	Campaigns int64 `json:"campaigns"`
 
 	CampaignAttempts  int64 `json:"campaign_attempts"`
 	DistinctIPs       int64 `json:"distinct_ips"`       // client addresses (raw or hashed) of campaign attempts
@@ -195,7 +201,7 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 		&s.RunID, &s.ToolVersion, &s.ResultsSHA256,
 		&from, &to, &s.Window.Source,
 		&s.ToFreeze.Total, &s.ToFreeze.New, &s.ToFreeze.Listed, &s.ToFreeze.AlreadyHandled, &s.ToFreeze.WithoutUsername, &s.Exposed, &s.Targeted, &s.Review, &s.Benign, &tamperChecked,
-		&s.Campaigns, &s.SecondFactorStops, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
+		&s.Campaigns, &s.CampaignAttempts, &s.DistinctIPs, &s.DistinctCountries,
 		&s.Emails.All, &s.Emails.Verified, &s.Emails.Reverify,
 		&s.LoginRate.WindowHours, &s.LoginRate.WindowLogins, &perHour, &peak, &failPerHour,
 		&expected, &s.LoginRate.HoursAboveP95,
@@ -203,6 +209,11 @@ func LoadSummary(ctx context.Context, c *casefile.Case) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("case %s: summary.sql: %w", c.Path, err)
 	}
+	stops, err := LoadSecondFactorStops(ctx, c)
+	if err != nil {
+		return Summary{}, err
+	}
+	s.SecondFactorStops, s.SecondFactorStopsUnnamed = stops.Logins, stops.Unnamed
 	s.Window.From, s.Window.To = timePtr(from), timePtr(to)
 	r := &s.LoginRate
 	r.WindowPerHour, r.WindowFailuresPerHour = floatPtr(perHour), floatPtr(failPerHour)
@@ -278,7 +289,7 @@ func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
 	}
-	u := t.Time.UTC()
+	u := t.Time.UTC().Truncate(time.Second)
 	return &u
 }
 

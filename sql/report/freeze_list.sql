@@ -3,7 +3,8 @@
 -- classify), in the column order the admin tooling reads. email_domains
 -- are the account's verified email domains; domain_shared_by counts, in the
 -- same order, the other accounts with a verified email at each, because
--- Warehouse's freeze also prohibits those domains.
+-- Warehouse's freeze also prohibits those domains. The reasons' times are
+-- rewritten as in accounts.sql.
 WITH v AS (
     SELECT * FROM account_verdicts WHERE to_freeze
 ), mine AS (
@@ -21,7 +22,8 @@ WITH v AS (
     FROM mine m JOIN shared s USING (domain)
     GROUP BY m.account
 )
-SELECT v.username, v.account::VARCHAR AS user_id, v.score, v.classification, v.reasons, v.campaign_id,
+SELECT v.username, v.account::VARCHAR AS user_id, v.score, v.classification,
+       regexp_replace(v.reasons, '(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)( UTC)?', '\1T\2Z', 'g') AS reasons, v.campaign_id,
        v.first_suspicious AS first_suspicious_utc, v.last_suspicious AS last_suspicious_utc,
        v.suspicious_ips, v.attacker_2fa_method,
        coalesce(d.domains, []) AS email_domains, coalesce(d.shared_by, []) AS domain_shared_by,

@@ -51,9 +51,6 @@ SELECT run.run_id, run.tool_version, run.results_sha256,
        run.window_from, run.window_to, run.window_source,
        verdicts.*,
        (SELECT count(*) FROM campaigns) AS campaigns,
-       -- passwords right but stopped at the second factor: named by the
-       -- two-factor token when the log carries it (then exposed), counted anyway
-       (SELECT coalesce(sum(second_factor_stops), 0) FROM campaigns)::BIGINT AS second_factor_stops,
        reach.*,
        mail.*,
        rate.window_hours, coalesce(rate.window_logins, 0)::BIGINT AS window_logins,
