@@ -828,7 +828,7 @@ func TestNewFormat(t *testing.T) {
 		want   string
 	}{
 		{"nginx", nil, `unknown log format "nginx": use one of combined, common, fastly-pypi, gunicorn-pypi, jsonl`},
-		{"combined", JSONFields{"method": "verb"}, "--field applies to --format jsonl only"},
+		{"combined", JSONFields{"method": "verb"}, "--field applies to --log-format jsonl only"},
 		{`%h %r`, nil, "no time directive"},
 		{"jsonl", JSONFields{"ip": "remote"}, `"ip" is not a canonical field`},
 	} {

@@ -35,7 +35,7 @@ func NewFormat(name string, fields JSONFields) (*Format, error) {
 		return &Format{Name: p.Spec(), Parser: p}, nil
 	}
 	if len(fields) > 0 {
-		return nil, fmt.Errorf("--field applies to --format jsonl only")
+		return nil, fmt.Errorf("--field applies to --log-format jsonl only")
 	}
 	spec, named := namedFormats[name]
 	if !named {
@@ -70,10 +70,10 @@ type DetectError struct {
 
 func (e *DetectError) Error() string {
 	if e.Mixed {
-		return fmt.Sprintf("cannot tell the log format: every one of the first %d lines fits one of %s, but no one format fits most of them (%s fits %d); the file may mix formats: give --format NAME or an Apache LogFormat string",
+		return fmt.Sprintf("cannot tell the log format: every one of the first %d lines fits one of %s, but no one format fits most of them (%s fits %d); the file may mix formats: give --log-format NAME or an Apache LogFormat string",
 			e.Sampled, strings.Join(e.Tried, ", "), e.Best, e.BestFits)
 	}
-	return fmt.Sprintf("cannot tell the log format: tried %s, and line %d fitted none of them: %q; give --format NAME or an Apache LogFormat string",
+	return fmt.Sprintf("cannot tell the log format: tried %s, and line %d fitted none of them: %q; give --log-format NAME or an Apache LogFormat string",
 		strings.Join(e.Tried, ", "), e.LineNo, e.Line)
 }
 

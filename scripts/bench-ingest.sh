@@ -40,7 +40,7 @@ for n in 2000000 20000000; do
 	log="$work/combined-$n.log"
 	[ -s "$log" ] || "$work/genlog" -lines "$n" >"$log"
 	rm -f "$work/case-$n.duckdb" "$work/case-$n.duckdb.wal"
-	read -r s rss < <(measure "$ff" --quiet --case "$work/case-$n.duckdb" ingest logs --format combined "$log")
+	read -r s rss < <(measure "$ff" --quiet --case "$work/case-$n.duckdb" ingest logs --log-format combined "$log")
 	got=$("$ff" --case "$work/case-$n.duckdb" query "SELECT lines_read FROM sources" | tail -1)
 	[ "$got" = "$n" ] || { echo "ingest of $log recorded $got lines, want $n" >&2; exit 1; }
 	row "freezeframe ingest ($n lines)" "$n" "$s" "$rss"
