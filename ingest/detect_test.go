@@ -255,7 +255,7 @@ func TestDetectErrors(t *testing.T) {
 				t.Errorf("Tried = %v", de.Tried)
 			}
 			msg := err.Error()
-			for _, frag := range []string{fmt.Sprintf("line %d fitted none", tc.wantLine), "jsonl, fastly-pypi, gunicorn-pypi, combined, common", "--format"} {
+			for _, frag := range []string{fmt.Sprintf("line %d fitted none", tc.wantLine), "jsonl, fastly-pypi, gunicorn-pypi, combined, common", "--log-format"} {
 				if !strings.Contains(msg, frag) {
 					t.Errorf("message %q does not mention %q", msg, frag)
 				}

@@ -288,7 +288,7 @@ func FuzzDetect(f *testing.F) {
 		if !ok {
 			t.Fatalf("Detect error %T %v, want a *DetectError", err, err)
 		}
-		if msg := err.Error(); !utf8.ValidString(msg) || !strings.Contains(msg, "--format") {
+		if msg := err.Error(); !utf8.ValidString(msg) || !strings.Contains(msg, "--log-format") {
 			t.Errorf("message %q", msg)
 		}
 		i := slices.Index(nums, de.LineNo)
