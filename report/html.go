@@ -346,9 +346,9 @@ func (p *htmlPage) loadAccounts(ctx context.Context, c *casefile.Case, at func(t
 }
 
 // reasonStart matches where classify joined two reasons with "; ": before
-// a heuristic's finding ("novel-login (+17): ...") or the count of failed
+// a heuristic's finding ("novel-login (+17.2): ...") or the count of failed
 // campaign attempts. Findings' evidence has semicolons of its own.
-var reasonStart = regexp.MustCompile(`; ([a-z0-9-]+ \([+-][0-9]+\): |[0-9]+ failed campaign attempts)`)
+var reasonStart = regexp.MustCompile(`; ([a-z0-9-]+ \([+-][0-9.]+\): |[0-9]+ failed campaign attempts)`)
 
 // splitReasons splits an account's reasons into one line each.
 func splitReasons(s string) []string {

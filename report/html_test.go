@@ -382,13 +382,15 @@ func testHTMLManyCampaigns(t *testing.T, sample string) {
 
 func TestSplitReasons(t *testing.T) {
 	in := "success login in campaign C1 at 2024-03-31 07:08:11 UTC from 1.2.3.4; 2 failed campaign attempts; " +
-		"novel-login (+17): 2 earlier logins; first login from US; bot-speed (+4): posted without the form; novel-login (-1): usual browser"
+		"novel-login (+17.2): 2 earlier logins; first login from US; bot-speed (+4): posted without the form; " +
+		"novel-login (+0.6): new network; client-shape (-1.5): usual browser"
 	want := []string{
 		"success login in campaign C1 at 2024-03-31 07:08:11 UTC from 1.2.3.4",
 		"2 failed campaign attempts",
-		"novel-login (+17): 2 earlier logins; first login from US",
+		"novel-login (+17.2): 2 earlier logins; first login from US",
 		"bot-speed (+4): posted without the form",
-		"novel-login (-1): usual browser",
+		"novel-login (+0.6): new network",
+		"client-shape (-1.5): usual browser",
 	}
 	if got := splitReasons(in); !slices.Equal(got, want) {
 		t.Errorf("splitReasons:\n%q\nwant\n%q", got, want)
