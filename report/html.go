@@ -808,7 +808,7 @@ var notCheckedSections = []struct {
 	{"exposed accounts named by two-factor tokens", []string{"accounts"}},
 	{"wrong passwords told from unknown usernames", []string{"timeline", "campaigns"}},
 	{"account histories", []string{"accounts", "timeline"}},
-	{"usernames and successful logins", []string{"accounts"}},
+	{"usernames and successful logins", []string{"verdict", "accounts"}},
 	{"WebAuthn keys", []string{"accounts", "next"}},
 	{"recovery codes", []string{"accounts"}},
 	{"emails", []string{"next"}},

@@ -485,7 +485,7 @@ func testBrowserSample(t *testing.T, browser context.Context, sample string) {
 	}
 	f := sum.ToFreeze
 	want := fmt.Sprintf("Verdict: attack. Campaign C1 ran from %s to %s (America/New_York) and took over %d accounts; "+
-		"a second factor stopped it on %d more accounts whose password it had (exposed); it failed on %d other accounts (targeted). %s",
+		"a second factor stopped it on %d whose password it had (exposed); it failed on %d others (targeted). %s",
 		minute(first), minute(last), f.Total+f.AlreadyHandled+f.WithoutUsername, sum.Exposed, sum.Targeted, stop)
 	sentence := p.eval("verdict", `document.getElementById("verdict-sentence").textContent.replace(/\s+/g, " ").trim()`)
 	if sentence != want {
