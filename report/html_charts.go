@@ -225,7 +225,7 @@ const (
 // Legend names of the series every timeline chart shares.
 const (
 	windowName   = "incident window (orange)"
-	baselineBand = "baseline (grey band): the same hour of day outside the window, median to 95th percentile"
+	baselineBand = "baseline, median to 95th percentile (grey band)"
 )
 
 // charts builds the timeline charts, on one axis of hours, and the chart of
@@ -313,18 +313,19 @@ func (t *timeline) charts(zone string, countries *countryMix) ([]chartSpec, erro
 	unknown.SetGlobalOptions(legend("unknown usernames", baselineBand, windowName))
 	add(chartUnknown, timelineGroup, t.hourlyAlt("unknown usernames", unknownVals, unknownP95), height, unknown)
 
-	failures := t.lineChart("Failed logins per hour (wrong password or unknown username)", axis, "failed logins per hour")
+	failures := t.lineChart("Failed logins per hour", axis, "failed logins per hour")
 	failP95 := value(func(r *hourRow) sql.NullFloat64 { return r.failP95 })
 	band(failures, baselineBand, "baseline median", "baseline 95th percentile",
 		value(func(r *hourRow) sql.NullFloat64 { return r.failP50 }), failP95)
 	failVals := count(func(r *hourRow) int64 { return r.failures })
-	failures.AddSeries("failed logins", lineData(failVals), solid("#c0392b"))
+	const failed = "failed logins (wrong password or unknown username)"
+	failures.AddSeries(failed, lineData(failVals), solid("#c0392b"))
 	failures.AddSeries(windowName, []opts.LineData{}, t.windowOpts())
-	failures.SetGlobalOptions(legend("failed logins", baselineBand, windowName))
-	add(chartFailures, timelineGroup, t.hourlyAlt("failed logins", failVals, failP95), height, failures)
+	failures.SetGlobalOptions(legend(failed, baselineBand, windowName))
+	add(chartFailures, timelineGroup, t.hourlyAlt(failed, failVals, failP95), height, failures)
 
 	logins := t.lineChart("Successful logins per hour", axis, "logins per hour")
-	succBand := "baseline (grey band): the same hour of day outside the window, 5th to 95th percentile"
+	succBand := "baseline, 5th to 95th percentile (grey band)"
 	succP95 := value(func(r *hourRow) sql.NullFloat64 { return r.succP95 })
 	band(logins, succBand, "baseline 5th percentile", "baseline 95th percentile",
 		value(func(r *hourRow) sql.NullFloat64 { return r.succP05 }), succP95)
@@ -504,20 +505,21 @@ func chartOption(o map[string]any, alt string) (map[string]any, error) {
 }
 
 // legend shows the named series in the legend, and no others; the
-// incident window and the baseline bands as the squares of their colour.
+// incident window and the baseline bands as the squares of their colour. A
+// legend wider than the chart (on a phone) scrolls rather than runs over it.
 func legend(names ...string) charts.GlobalOpts {
 	items := []any{}
 	for _, n := range names {
 		switch {
 		case n == windowName:
 			items = append(items, map[string]any{"name": n, "icon": "rect", "itemStyle": map[string]any{"color": "rgba(230, 126, 34, 0.45)"}})
-		case strings.HasPrefix(n, "baseline (grey band)"):
+		case strings.HasSuffix(n, "(grey band)"):
 			items = append(items, map[string]any{"name": n, "icon": "rect", "itemStyle": map[string]any{"color": bandColor}})
 		default:
 			items = append(items, n)
 		}
 	}
-	return charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "24", Data: items})
+	return charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "24", Data: items})
 }
 
 // global are the options every timeline chart shares: a title, an axis
@@ -530,7 +532,7 @@ func global(title, axis, unit string) []charts.GlobalOpts {
 		charts.WithAnimation(false),
 		charts.WithTitleOpts(opts.Title{Title: title, TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithGridOpts(opts.Grid{Left: "64", Right: "24", Top: "84", Bottom: "88"}),
+		charts.WithGridOpts(opts.Grid{Left: "64", Right: "24", Top: "64", Bottom: "88"}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: axis, NameLocation: "middle", NameGap: 28, Type: "category"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", MinInterval: 1, Name: unit, NameLocation: "middle", NameGap: 44}),
@@ -834,9 +836,9 @@ func (m *countryMix) chart() (*charts.Bar, string) {
 	b.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{Width: "100%"}),
 		charts.WithAnimation(false),
-		charts.WithTitleOpts(opts.Title{Title: "Where the campaigns' attempts came from, against the baseline", TitleStyle: &opts.TextStyle{FontSize: 14}}),
+		charts.WithTitleOpts(opts.Title{Title: "Countries: the campaigns against the baseline", TitleStyle: &opts.TextStyle{FontSize: 14}}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithGridOpts(opts.Grid{Left: "64", Right: "24", Top: "72", Bottom: "48"}),
+		charts.WithGridOpts(opts.Grid{Left: "64", Right: "24", Top: "64", Bottom: "48"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "% of the attempts", NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Name: "country", Inverse: opts.Bool(true)}),
 		legend(m.series...),

@@ -318,7 +318,7 @@ func testHTMLShowsTheCase(t *testing.T, sample string) {
 		{specs[0], "unknown username", campaignOutcome + "('unknown_user', 'username_corrected')"},
 		{specs[0], "password right, stopped at the second factor", campaignOutcome + "('second_factor_stop')"},
 		{specs[1], "unknown usernames", "SELECT sum(unknown_users) FROM hourly"},
-		{specs[2], "failed logins", "SELECT sum(failures) FROM hourly"},
+		{specs[2], "failed logins (wrong password or unknown username)", "SELECT sum(failures) FROM hourly"},
 		{specs[3], "successful logins", "SELECT sum(successes) FROM hourly"},
 	} {
 		if got, want := sumSeries(tc.spec, tc.series), caseInt(t, c, tc.q); got != float64(want) {
