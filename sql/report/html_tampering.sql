@@ -2,7 +2,7 @@
 -- check (report_tampering, which LoadSummary made), those from an address of
 -- the account's suspicious logins first, then by time; with how many there
 -- are in all.
-SELECT count(*) OVER () AS total, time_utc, coalesce(username, ''), classification, event_table, tag,
+SELECT count(*) OVER () AS total, time_utc, user_id, coalesce(username, ''), classification, event_table, tag,
        coalesce(project, ''), coalesce(version, ''), coalesce(filename, ''), coalesce(ip, ''),
        coalesce(from_suspicious_ip, false), first_suspicious_utc
 FROM report_tampering
