@@ -19,16 +19,21 @@ import (
 // from the events). Neither may be on the freeze list: the first needs no
 // freezing, the second has no username for the admin tooling. Both used to
 // be listed, the second with an empty username. Both stay in accounts.csv,
-// counted in summary.json and on stdout.
+// counted in summary.json and on stdout. An exposed account Warehouse
+// already handled is marked in exposed.csv.
 func TestCompromisedAccountsAlreadyHandledOrWithoutUsername(t *testing.T) {
-	var compromised []string // user ids
+	var compromised, exposed []string // user ids
 	for _, row := range readCSV(t, "../samples/pypi-2024-03/truth.csv")[1:] {
-		if row[2] == "compromised" {
+		switch row[2] {
+		case "compromised":
 			compromised = append(compromised, row[0])
+		case "exposed":
+			exposed = append(exposed, row[0])
 		}
 	}
 	slices.Sort(compromised)
-	frozen, missing := compromised[0], compromised[1]
+	slices.Sort(exposed)
+	frozen, missing, pwned := compromised[0], compromised[1], exposed[0]
 
 	snap := filepath.Join(t.TempDir(), "snapshot")
 	if err := os.CopyFS(snap, os.DirFS(sampleSnapshot)); err != nil {
@@ -51,6 +56,8 @@ func TestCompromisedAccountsAlreadyHandledOrWithoutUsername(t *testing.T) {
 			continue
 		case frozen:
 			r[col] = "account frozen"
+		case pwned:
+			r[col] = "password compromised"
 		}
 		kept = append(kept, r)
 	}
@@ -87,6 +94,18 @@ func TestCompromisedAccountsAlreadyHandledOrWithoutUsername(t *testing.T) {
 			if r[class] != "compromised" || r[toFreeze] != "false" {
 				t.Errorf("accounts.csv, the account without a users row: %v", r)
 			}
+		}
+	}
+	// An exposed account Warehouse already handled says so in exposed.csv.
+	ex := readCSV(t, filepath.Join(out, "exposed.csv"))
+	eid, ehandled := slices.Index(ex[0], "user_id"), slices.Index(ex[0], "already_handled")
+	for _, r := range ex[1:] {
+		want := ""
+		if r[eid] == pwned {
+			want = "password compromised"
+		}
+		if r[ehandled] != want {
+			t.Errorf("exposed.csv: %s already_handled %q, want %q", r[eid], r[ehandled], want)
 		}
 	}
 	sum := string(mustRead(t, filepath.Join(out, "public", "summary.json")))

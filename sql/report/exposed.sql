@@ -6,11 +6,13 @@
 -- the access log (token), or the login event of a failed second factor
 -- (event). The reasons' times are rewritten as in accounts.sql. The
 -- columns it shares with freeze-list.csv come in its order, username and
--- user_id first, as in every account CSV.
+-- user_id first, as in every account CSV. already_handled says when
+-- Warehouse had already frozen the account or disabled its password.
 SELECT v.username, v.account::VARCHAR AS user_id, v.score,
        regexp_replace(v.reasons, '(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)( UTC)?', '\1T\2Z', 'g') AS reasons, v.campaign_id,
        a.time AS proved_utc, a.client AS proved_from, a.named_by, v.suspicious_ips,
-       coalesce(x.has_totp, false) AS has_totp, coalesce(x.webauthn_keys, 0) AS webauthn_keys
+       coalesce(x.has_totp, false) AS has_totp, coalesce(x.webauthn_keys, 0) AS webauthn_keys,
+       v.handled AS already_handled
 FROM account_verdicts v
 JOIN attempts a ON a.attempt_id = v.decisive_attempt
 LEFT JOIN accounts x ON x.id = v.account
