@@ -63,6 +63,11 @@ func TestSnapshotCSVBrokenQuoteLosesOneRow(t *testing.T) {
 		{"quote not closed on its line", "users.csv", 108, func(l string) string {
 			return strings.Replace(strings.ReplaceAll(l, `"`, ""), ",user100,", `,"user100,`, 1)
 		}, "a quote closes field 2 but '$' follows it"},
+		// The same in user_events, whose rejects keep the raw line: the
+		// line kept is the broken one, not what the reader read after it.
+		{"quote not closed on its line in events", "user_events.csv", 110, func(l string) string {
+			return strings.Replace(strings.ReplaceAll(l, `""`, ""), `,"{`, `,{`, 1)[:60] + `,"x`
+		}, "a quote closes field"},
 		// In the last row, a quote that nothing closes.
 		{"quote never closed", "user_events.csv", 210, func(l string) string { return l[:40] + `,"` },
 			"a quoted field opened on this line is not closed before the end of the file"},

@@ -151,7 +151,9 @@ func csvRecords(ctx context.Context, lr *lineReader, want int, row func(lineNo i
 				break
 			}
 			if len(held) == 0 {
+				// The next read reuses the reader's buffer: keep a copy.
 				held = append(held, numberedLine{no, append([]byte(nil), line...)})
+				line = held[0].text
 			}
 			if len(held) == maxCSVSpan {
 				problem = fmt.Sprintf("a quoted field opened on this line is not closed within %d lines", maxCSVSpan)
