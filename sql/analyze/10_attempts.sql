@@ -1,8 +1,11 @@
 -- id: attempts
 -- kind: stage
 -- title: Login attempts: account login events joined to the access log
+-- level: informational
+-- status: test
+-- reads: requests_in_bounds account_events_in_bounds ips accounts
 -- results: attempts two_factor_token_stats
--- catches: Builds `attempts`, the table every heuristic reads: one row per
+-- description: Builds `attempts`, the table every heuristic reads: one row per
 --   login event of the snapshot (success or failure, with its account), and
 --   one per login POST of the access log that no event explains (a username
 --   that does not exist, a password stopped at the second factor, a username
