@@ -36,10 +36,10 @@ type Step struct {
 	ID             string
 	Kind           string
 	Title          string
-	Description    string // what it catches, or for a stage what it builds
-	Level          string // one of Levels, as a Sigma rule's
-	Status         string // one of Statuses, as a Sigma rule's
-	Tags           []string
+	Description    string   // what it catches, or for a stage what it builds
+	Level          string   // one of ffsql.Levels, as a Sigma rule's
+	Status         string   // one of ffsql.Statuses, as a Sigma rule's
+	Tags           []string // MITRE ATT&CK tags, as Sigma writes them: attack.t1110.004
 	FalsePositives string
 	References     string
 	Params         []Param
@@ -47,19 +47,6 @@ type Step struct {
 	Results        []string // tables it leaves in the case for investigators and reports
 	SQL            string   // the file without its header
 }
-
-// Levels are the severities a step may have, as Sigma's: how much a finding
-// of it matters on its own.
-var Levels = []string{"informational", "low", "medium", "high", "critical"}
-
-// Statuses are how proven a step is, as Sigma's: experimental (new, little
-// tested), test (tested on generated incidents), stable (tested and
-// unchanged in behaviour through several tuning rounds).
-var Statuses = []string{"experimental", "test", "stable"}
-
-// tag is a MITRE ATT&CK tag as Sigma writes them: a technique
-// (attack.t1110.004) or a tactic (attack.credential_access).
-var tag = regexp.MustCompile(`^attack\.(t[0-9]{4}(\.[0-9]{3})?|[a-z]+(_[a-z]+)*)$`)
 
 // Param returns the parameter called name.
 func (s Step) Param(name string) (Param, bool) {
@@ -221,17 +208,11 @@ func parseStep(file, text string) (Step, error) {
 		return Step{}, fmt.Errorf("%s: the header needs an id, a title and a description", file)
 	case s.Kind != KindStage && s.Kind != KindHeuristic:
 		return Step{}, fmt.Errorf("%s: kind %q; want stage or heuristic", file, s.Kind)
-	case !slices.Contains(Levels, s.Level):
-		return Step{}, fmt.Errorf("%s: level %q; want one of %s", file, s.Level, strings.Join(Levels, ", "))
-	case !slices.Contains(Statuses, s.Status):
-		return Step{}, fmt.Errorf("%s: status %q; want one of %s", file, s.Status, strings.Join(Statuses, ", "))
 	case s.Kind == KindHeuristic && (s.FalsePositives == "" || s.References == "" || len(s.Tags) == 0):
 		return Step{}, fmt.Errorf("%s: a heuristic's header must give its false positives, references and ATT&CK tags", file)
 	}
-	for _, t := range s.Tags {
-		if !tag.MatchString(t) {
-			return Step{}, fmt.Errorf("%s: tag %q is not an ATT&CK tag like attack.t1110.004 or attack.credential_access", file, t)
-		}
+	if err := ffsql.CheckRule(file, s.Level, s.Status, s.Tags); err != nil {
+		return Step{}, err
 	}
 	for _, p := range s.Params {
 		if _, err := parseValue(p.Default); err != nil {
