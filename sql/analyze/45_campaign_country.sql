@@ -2,7 +2,7 @@
 -- kind: heuristic
 -- title: The country the attempt came from
 -- level: low
--- status: experimental
+-- status: test
 -- tags: attack.credential_access attack.t1110.004
 -- reads: evidence span_attempts
 -- description: Proxy pools are drawn from wherever the provider has exits, not
