@@ -4,7 +4,8 @@
 -- level: informational
 -- status: test
 -- tags: attack.credential_access attack.t1110.004 attack.t1110.003
--- reads: attempts attempt_sources attempt_history attempt_addresses account_events_in_bounds address_warmup
+-- reads: attempts attempt_sources attempt_history attempt_addresses account_events_in_bounds
+--   address_warmup
 -- results: analysis_window window_signals hourly
 -- description: When the attack ran, from signals that each compare the hours
 --   with the rest of the logs, never from the shape of the attacker's

@@ -3,7 +3,8 @@
 -- title: What an attacker does once in: tokens, email, password, uploads from the login's address
 -- level: high
 -- status: test
--- tags: attack.persistence attack.t1098 attack.t1098.001 attack.t1556.006 attack.initial_access attack.t1195.002
+-- tags: attack.persistence attack.t1098 attack.t1098.001 attack.t1556.006 attack.initial_access
+--   attack.t1195.002
 -- reads: attempts account_events_in_bounds project_events_in_bounds projects evidence span_attempts
 -- results: takeover_actions
 -- description: After a successful login, from the same address and within
