@@ -466,3 +466,28 @@ func TestAnAttackInTheOwnersShape(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondFactorWindow: a second-factor page counts as a login POST's
+// within attempts.second_factor_s of it (30 by default). In the main world
+// it comes a second after the POST: at 0 s, the attacker's password
+// stopped at the second factor at 12:50 is no longer read as one.
+func TestSecondFactorWindow(t *testing.T) {
+	steps, err := analyze.Steps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := analyze.Settings{}
+	if err := set.Set(steps, "attempts.second_factor_s", "0"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := buildMain().analyse(t, analyze.Options{Settings: set})
+	// As TestAnalysisOfTheMainWorld/attempts reads them at 30 s, but for
+	// the last: its password was accepted, and no second factor followed.
+	eqRows(t, "attack attempts", strs(t, c, `SELECT time, outcome, coalesce(username, '-'), status
+		FROM attempts WHERE client IN ('45.1.0.10', '45.9.0.10', '45.21.0.10') ORDER BY time`),
+		[]string{
+			"2024-03-04 12:00:00 | unknown_user | - | 200",
+			"2024-03-04 12:20:15 | failure | frank | 303",
+			"2024-03-04 12:50:00 | password_ok | - | 303",
+		})
+}
