@@ -43,7 +43,7 @@ type Step struct {
 	FalsePositives string
 	References     string
 	Params         []Param
-	Reads          []string // tables it needs made before it runs: those it selects from and those it adds rows to
+	Reads          []string // tables it needs made before it runs: those it selects from or writes into
 	Results        []string // tables it leaves in the case for investigators and reports
 	SQL            string   // the file without its header
 }
