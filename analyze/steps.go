@@ -9,6 +9,7 @@ package analyze
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -35,10 +36,14 @@ type Step struct {
 	ID             string
 	Kind           string
 	Title          string
-	Catches        string
+	Description    string   // what it catches, or for a stage what it builds
+	Level          string   // one of ffsql.Levels, as a Sigma rule's
+	Status         string   // one of ffsql.Statuses, as a Sigma rule's
+	Tags           []string // MITRE ATT&CK tags, as Sigma writes them: attack.t1110.004
 	FalsePositives string
 	References     string
 	Params         []Param
+	Reads          []string // tables it needs made before it runs: those it selects from or writes into
 	Results        []string // tables it leaves in the case for investigators and reports
 	SQL            string   // the file without its header
 }
@@ -80,7 +85,92 @@ func loadSteps(fsys fs.FS, dir string) ([]Step, error) {
 		ids[s.ID] = f
 		steps = append(steps, s)
 	}
+	if err := checkReads(steps); err != nil {
+		return nil, err
+	}
 	return steps, nil
+}
+
+var (
+	// createdTable finds the tables and views a script creates.
+	createdTable = regexp.MustCompile(`(?i)\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:main\.)?([a-z_][a-z0-9_]*)`)
+	// usedTable finds the names a script selects from or writes into. The
+	// SQL writes its keywords in capitals, so prose does not match.
+	usedTable = regexp.MustCompile(`\b(?:FROM|JOIN|INTO|UPDATE)\s+(?:main\.)?([a-z_][a-z0-9_]*)`)
+	comment   = regexp.MustCompile(`--[^\n]*`)
+)
+
+// tablesIn returns the names re finds in script, outside comments, once
+// each, in order.
+func tablesIn(re *regexp.Regexp, script string) []string {
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(comment.ReplaceAllString(script, ""), -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// checkReads holds each step's reads: to its SQL and to the order of the
+// steps: every table of the schema, the runner or a step that the SQL
+// selects from or writes into, other than its own, is listed; every table
+// listed is so used; and each is made before the step runs, by the schema
+// (sql/schema), the runner (sql/run/previous.sql) or an earlier step (its
+// results or any table it creates).
+func checkReads(steps []Step) error {
+	made := map[string]bool{} // by the schema or the runner, then by each step run so far
+	for _, f := range []struct {
+		fsys fs.FS
+		glob string
+	}{{ffsql.Schema, "schema/*.sql"}, {ffsql.Run, "run/previous.sql"}} {
+		files, err := fs.Glob(f.fsys, f.glob)
+		if err != nil {
+			return err
+		}
+		for _, file := range files {
+			b, err := fs.ReadFile(f.fsys, file)
+			if err != nil {
+				return err
+			}
+			for _, t := range tablesIn(createdTable, string(b)) {
+				made[t] = true
+			}
+		}
+	}
+	own := make([][]string, len(steps))
+	known := maps.Clone(made)
+	for i, st := range steps {
+		own[i] = append(tablesIn(createdTable, st.SQL), st.Results...)
+		for _, t := range own[i] {
+			known[t] = true
+		}
+	}
+	for i, st := range steps {
+		var used []string
+		for _, t := range tablesIn(usedTable, st.SQL) {
+			if known[t] && !slices.Contains(own[i], t) {
+				used = append(used, t)
+			}
+		}
+		for _, t := range used {
+			if !slices.Contains(st.Reads, t) {
+				return fmt.Errorf("%s reads table %s, which its header's reads: does not list", st.File, t)
+			}
+		}
+		for _, t := range st.Reads {
+			switch {
+			case !made[t]:
+				return fmt.Errorf("%s reads table %s, which neither the schema nor an earlier step makes", st.File, t)
+			case !slices.Contains(used, t):
+				return fmt.Errorf("%s lists %s under reads:, which its SQL does not read", st.File, t)
+			}
+		}
+		for _, t := range own[i] {
+			made[t] = true
+		}
+	}
+	return nil
 }
 
 var (
@@ -96,14 +186,15 @@ var globalVariables = []string{"window_from", "window_to"}
 // indented two more spaces, up to the first line that is not a comment.
 // Parameters are listed under "-- parameters:" as "--   name = default: meaning".
 func parseStep(file, text string) (Step, error) {
-	h, err := ffsql.ParseHeader(file, text, []string{"id", "kind", "title", "results", "catches", "false positives", "references"}, "parameters")
+	h, err := ffsql.ParseHeader(file, text, []string{"id", "kind", "title", "description", "level", "status", "tags", "reads", "results", "false positives", "references"}, "parameters")
 	if err != nil {
 		return Step{}, err
 	}
 	s := Step{
-		File: file, ID: h.Fields["id"], Kind: h.Fields["kind"], Title: h.Fields["title"], Catches: h.Fields["catches"],
+		File: file, ID: h.Fields["id"], Kind: h.Fields["kind"], Title: h.Fields["title"], Description: h.Fields["description"],
+		Level: h.Fields["level"], Status: h.Fields["status"], Tags: strings.Fields(h.Fields["tags"]),
 		FalsePositives: h.Fields["false positives"], References: h.Fields["references"],
-		Results: strings.Fields(h.Fields["results"]), SQL: h.Body,
+		Reads: strings.Fields(h.Fields["reads"]), Results: strings.Fields(h.Fields["results"]), SQL: h.Body,
 	}
 	for _, it := range h.Items {
 		m := paramLine.FindStringSubmatch(it.Text)
@@ -113,12 +204,15 @@ func parseStep(file, text string) (Step, error) {
 		s.Params = append(s.Params, Param{Name: m[1], Default: strings.TrimSpace(m[2]), Doc: m[3]})
 	}
 	switch {
-	case s.ID == "" || s.Title == "":
-		return Step{}, fmt.Errorf("%s: the header needs an id and a title", file)
+	case s.ID == "" || s.Title == "" || s.Description == "":
+		return Step{}, fmt.Errorf("%s: the header needs an id, a title and a description", file)
 	case s.Kind != KindStage && s.Kind != KindHeuristic:
 		return Step{}, fmt.Errorf("%s: kind %q; want stage or heuristic", file, s.Kind)
-	case s.Kind == KindHeuristic && (s.Catches == "" || s.FalsePositives == "" || s.References == ""):
-		return Step{}, fmt.Errorf("%s: a heuristic's header must say what it catches, its false positives and its references", file)
+	case s.Kind == KindHeuristic && (s.FalsePositives == "" || s.References == "" || len(s.Tags) == 0):
+		return Step{}, fmt.Errorf("%s: a heuristic's header must give its false positives, references and ATT&CK tags", file)
+	}
+	if err := ffsql.CheckRule(file, s.Level, s.Status, s.Tags); err != nil {
+		return Step{}, err
 	}
 	for _, p := range s.Params {
 		if _, err := parseValue(p.Default); err != nil {

@@ -11,8 +11,12 @@ import (
 const goodHeader = `-- id: sample-heuristic
 -- kind: heuristic
 -- title: A heuristic for the tests
+-- level: medium
+-- status: experimental
+-- tags: attack.credential_access attack.t1110.004
+-- reads: findings
 -- results: sample_table other_table
--- catches: Logins that look like the tests': a first line
+-- description: Logins that look like the tests': a first line
 --   continued on a second.
 -- false positives: None known.
 -- parameters:
@@ -36,7 +40,9 @@ func TestParseStepHeader(t *testing.T) {
 		{"ID", s.ID, "sample-heuristic"},
 		{"Kind", s.Kind, KindHeuristic},
 		{"Title", s.Title, "A heuristic for the tests"},
-		{"Catches", s.Catches, "Logins that look like the tests': a first line continued on a second."},
+		{"Description", s.Description, "Logins that look like the tests': a first line continued on a second."},
+		{"Level", s.Level, "medium"},
+		{"Status", s.Status, "experimental"},
 		{"FalsePositives", s.FalsePositives, "None known."},
 		{"References", s.References, "The tests and their continuation"},
 		{"File", s.File, "analyze/99_sample.sql"},
@@ -52,6 +58,12 @@ func TestParseStepHeader(t *testing.T) {
 	}
 	if !slices.Equal(s.Params, wantParams) {
 		t.Errorf("Params = %q, want %q", s.Params, wantParams)
+	}
+	if !slices.Equal(s.Tags, []string{"attack.credential_access", "attack.t1110.004"}) {
+		t.Errorf("Tags = %q", s.Tags)
+	}
+	if !slices.Equal(s.Reads, []string{"findings"}) {
+		t.Errorf("Reads = %q", s.Reads)
 	}
 	if !slices.Equal(s.Results, []string{"sample_table", "other_table"}) {
 		t.Errorf("Results = %q", s.Results)
@@ -78,19 +90,28 @@ func TestParseStepErrors(t *testing.T) {
 		name, text, want string
 	}{
 		{"unknown key", replace("-- false positives: None known.\n", "-- false positives: None known.\n-- severity: high\n"),
-			`analyze/99_sample.sql line 8: unknown header key "severity"`},
+			`analyze/99_sample.sql line 12: unknown header key "severity"`},
 		{"heuristic without false positives", replace("-- false positives: None known.\n", ""),
-			"analyze/99_sample.sql: a heuristic's header must say what it catches, its false positives and its references"},
+			"analyze/99_sample.sql: a heuristic's header must give its false positives, references and ATT&CK tags"},
 		{"heuristic without references", replace("-- references: The tests\n--   and their continuation\n", ""),
-			"analyze/99_sample.sql: a heuristic's header must say what it catches, its false positives and its references"},
+			"analyze/99_sample.sql: a heuristic's header must give its false positives, references and ATT&CK tags"},
 		{"undeclared variable", replace("getvariable('share')", "getvariable('shares')"),
 			"analyze/99_sample.sql reads getvariable('shares'), which is not one of its parameters"},
-		{"no id", replace("-- id: sample-heuristic\n", ""), "analyze/99_sample.sql: the header needs an id and a title"},
+		{"heuristic without tags", replace("-- tags: attack.credential_access attack.t1110.004\n", ""), "analyze/99_sample.sql: a heuristic's header must give its false positives, references and ATT&CK tags"},
+		{"not an ATT&CK tag", replace("attack.t1110.004", "T1110.004"),
+			`analyze/99_sample.sql: tag "T1110.004" is not an ATT&CK tag like attack.t1110.004 or attack.credential_access`},
+		{"no level", replace("-- level: medium\n", ""),
+			`analyze/99_sample.sql: level ""; want one of informational, low, medium, high, critical`},
+		{"a level Sigma has not", replace("-- level: medium", "-- level: severe"),
+			`analyze/99_sample.sql: level "severe"; want one of informational, low, medium, high, critical`},
+		{"no status", replace("-- status: experimental\n", ""), `analyze/99_sample.sql: status ""; want one of experimental, test, stable`},
+		{"catches, the old key", replace("-- description:", "-- catches:"), `analyze/99_sample.sql line 9: unknown header key "catches"`},
+		{"no id", replace("-- id: sample-heuristic\n", ""), "analyze/99_sample.sql: the header needs an id, a title and a description"},
 		{"bad kind", replace("-- kind: heuristic", "-- kind: rule"), `analyze/99_sample.sql: kind "rule"; want stage or heuristic`},
 		{"stray header line", replace("-- false positives: None known.\n", "-- false positives: None known.\n--Oops\n"),
-			`analyze/99_sample.sql line 8: header line "--Oops" is neither "-- key: value", a continuation nor a parameter`},
+			`analyze/99_sample.sql line 12: header line "--Oops" is neither "-- key: value", a continuation nor a parameter`},
 		{"parameter without a default", replace("--   weight = 3: points", "--   weight = : points"),
-			`analyze/99_sample.sql line 9: header line "--   weight = : points for a login" is neither "-- key: value", a continuation nor a parameter`},
+			`analyze/99_sample.sql line 13: header line "--   weight = : points for a login" is neither "-- key: value", a continuation nor a parameter`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := parseStep("analyze/99_sample.sql", c.text)
@@ -99,9 +120,9 @@ func TestParseStepErrors(t *testing.T) {
 			}
 		})
 	}
-	// A stage needs neither catches nor false positives, and may read
-	// the window the runner sets.
-	stage := "-- id: s\n-- kind: stage\n-- title: A stage\nSELECT getvariable('window_to');\n"
+	// A stage needs neither tags nor false positives, and may read the
+	// window the runner sets.
+	stage := "-- id: s\n-- kind: stage\n-- title: A stage\n-- level: informational\n-- status: test\n-- description: D\nSELECT getvariable('window_to');\n"
 	if _, err := parseStep("analyze/01_s.sql", stage); err != nil {
 		t.Errorf("a bare stage: %v", err)
 	}
@@ -109,7 +130,7 @@ func TestParseStepErrors(t *testing.T) {
 
 func TestLoadStepsDuplicateIDs(t *testing.T) {
 	stage := func(id string) *fstest.MapFile {
-		return &fstest.MapFile{Data: []byte("-- id: " + id + "\n-- kind: stage\n-- title: T\nSELECT 1;\n")}
+		return &fstest.MapFile{Data: []byte(stageHeader(id) + "SELECT 1;\n")}
 	}
 	steps, err := loadSteps(fstest.MapFS{
 		"analyze/20_b.sql": stage("b"), "analyze/10_a.sql": stage("a"), "analyze/README.md": {Data: []byte("not a step")},
@@ -125,8 +146,52 @@ func TestLoadStepsDuplicateIDs(t *testing.T) {
 		t.Errorf("duplicate ids: %v, want %q", err, want)
 	}
 	_, err = loadSteps(fstest.MapFS{"analyze/10_a.sql": {Data: []byte("-- id: a\n-- kind: stage\nSELECT 1;\n")}}, "analyze")
-	if err == nil || !strings.Contains(err.Error(), "analyze/10_a.sql: the header needs an id and a title") {
+	if err == nil || !strings.Contains(err.Error(), "analyze/10_a.sql: the header needs an id, a title and a description") {
 		t.Errorf("a file without a title: %v", err)
+	}
+}
+
+// stageHeader is the least header a stage needs.
+func stageHeader(id string) string {
+	return "-- id: " + id + "\n-- kind: stage\n-- title: T\n-- level: informational\n-- status: test\n-- description: D\n"
+}
+
+// TestLoadStepsChecksReads: a step's reads: lists exactly the tables of the
+// schema, the runner and the other steps its SQL reads or writes into, and
+// each is made before it runs.
+func TestLoadStepsChecksReads(t *testing.T) {
+	step := func(id, reads, sql string) *fstest.MapFile {
+		h := stageHeader(id)
+		if reads != "" {
+			h += "-- reads: " + reads + "\n"
+		}
+		return &fstest.MapFile{Data: []byte(h + sql)}
+	}
+	maker := step("a", "", "CREATE OR REPLACE TEMP TABLE a_made AS SELECT 1 AS x;\n")
+	reader := "\n-- a comment FROM evidence does not count\nSELECT * FROM a_made JOIN requests USING (x) JOIN previous_list USING (x);\nINSERT INTO a_made SELECT 2;\n"
+	if _, err := loadSteps(fstest.MapFS{"analyze/10_a.sql": maker, "analyze/20_b.sql": step("b", "a_made requests previous_list", reader)}, "analyze"); err != nil {
+		t.Errorf("a step reading an earlier step's table, the schema's and the runner's: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		fsys fstest.MapFS
+		want string
+	}{
+		{"made by a later step", fstest.MapFS{"analyze/30_a.sql": maker, "analyze/20_b.sql": step("b", "a_made requests previous_list", reader)},
+			"analyze/20_b.sql reads table a_made, which neither the schema nor an earlier step makes"},
+		{"made by none", fstest.MapFS{"analyze/20_b.sql": step("b", "nosuch", "SELECT * FROM nosuch;\n")},
+			"analyze/20_b.sql reads table nosuch, which neither the schema nor an earlier step makes"},
+		{"not listed", fstest.MapFS{"analyze/10_a.sql": maker, "analyze/20_b.sql": step("b", "a_made previous_list", reader)},
+			"analyze/20_b.sql reads table requests, which its header's reads: does not list"},
+		{"listed, not read", fstest.MapFS{"analyze/10_a.sql": maker, "analyze/20_b.sql": step("b", "a_made requests previous_list sources", reader)},
+			"analyze/20_b.sql lists sources under reads:, which its SQL does not read"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadSteps(c.fsys, "analyze")
+			if err == nil || err.Error() != c.want {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
 	}
 }
 
@@ -200,9 +265,11 @@ func TestReadConfig(t *testing.T) {
 }
 
 // TestEmbeddedSteps: every file of sql/analyze parses; the heuristics are
-// the documented ones, each saying what it catches, its false positives and
-// its references, writing findings under its own id, and naming every table
+// the documented ones, each saying what it catches, its false positives,
+// its references and the ATT&CK techniques it detects, writing findings under its own id, and naming every table
 // it leaves; every parameter is read; no two steps save the same table.
+func isTechnique(tag string) bool { return strings.HasPrefix(tag, "attack.t") }
+
 func TestEmbeddedSteps(t *testing.T) {
 	steps, err := Steps()
 	if err != nil {
@@ -237,8 +304,9 @@ func TestEmbeddedSteps(t *testing.T) {
 			continue
 		}
 		heuristics = append(heuristics, st.ID)
-		if st.Catches == "" || st.FalsePositives == "" || st.References == "" {
-			t.Errorf("%s: catches %q, false positives %q, references %q", st.File, st.Catches, st.FalsePositives, st.References)
+		if st.Description == "" || st.FalsePositives == "" || st.References == "" || !slices.ContainsFunc(st.Tags, isTechnique) {
+			t.Errorf("%s: description %q, false positives %q, references %q, tags %q (want an ATT&CK technique)",
+				st.File, st.Description, st.FalsePositives, st.References, st.Tags)
 		}
 		if !(strings.Contains(st.SQL, "INSERT INTO evidence") || strings.Contains(st.SQL, "INSERT INTO findings")) || !strings.Contains(st.SQL, "'"+st.ID+"'") {
 			t.Errorf("%s: does not insert evidence or findings as %q", st.File, st.ID)

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/freezeframe/freezeframe/casefile"
@@ -33,13 +34,17 @@ import (
 
 // Baseline is one public rule as re-implemented here.
 type Baseline struct {
-	ID         string // e.g. elastic-stuffing-single-source; the freeze list is <ID>.csv
-	Title      string
-	Logic      string // what the rule computes, with its thresholds
-	Adaptation string // how it was fitted to the case's attempts, and why
-	References string
-	File       string // the embedded .sql file, or the Go file of a simulated rule
-	SQL        string // one SELECT returning the alerts; empty for a simulated rule
+	ID          string // e.g. elastic-stuffing-single-source; the freeze list is <ID>.csv
+	Title       string
+	Description string   // what the rule computes, with its thresholds
+	Level       string   // one of ffsql.Levels, as the analysis steps'
+	Status      string   // one of ffsql.Statuses
+	Tags        []string // MITRE ATT&CK tags: attack.t1110.004
+	Reads       []string // the tables of the analysis it reads
+	Adaptation  string   // how it was fitted to the case's attempts, and why
+	References  string
+	File        string // the embedded .sql file, or the Go file of a simulated rule
+	SQL         string // one SELECT returning the alerts; empty for a simulated rule
 
 	simulate func(ctx context.Context, c *casefile.Case) ([]Alert, error)
 }
@@ -105,17 +110,23 @@ func List() ([]Baseline, error) {
 	return out, nil
 }
 
-// parseBaseline reads a rule's header (ffsql.ParseHeader); the rest of the
-// file is its one statement.
+// parseBaseline reads a rule's header (ffsql.ParseHeader), with the keys
+// of an analysis step's where they apply; the rest of the file is its one
+// statement.
 func parseBaseline(file, text string) (Baseline, error) {
-	h, err := ffsql.ParseHeader(file, text, []string{"id", "title", "logic", "adaptation", "references", "output"}, "")
+	h, err := ffsql.ParseHeader(file, text,
+		[]string{"id", "title", "level", "status", "tags", "reads", "description", "adaptation", "references", "output"}, "")
 	if err != nil {
 		return Baseline{}, err
 	}
-	b := Baseline{File: file, ID: h.Fields["id"], Title: h.Fields["title"], Logic: h.Fields["logic"],
+	b := Baseline{File: file, ID: h.Fields["id"], Title: h.Fields["title"], Description: h.Fields["description"],
+		Level: h.Fields["level"], Status: h.Fields["status"], Tags: strings.Fields(h.Fields["tags"]), Reads: strings.Fields(h.Fields["reads"]),
 		Adaptation: h.Fields["adaptation"], References: h.Fields["references"]}
-	if b.ID == "" || b.Title == "" || b.Logic == "" || b.References == "" {
-		return Baseline{}, fmt.Errorf("%s: the header needs an id, a title, the logic and references", file)
+	if b.ID == "" || b.Title == "" || b.Description == "" || b.References == "" || len(b.Tags) == 0 || len(b.Reads) == 0 {
+		return Baseline{}, fmt.Errorf("%s: the header needs an id, a title, a description, ATT&CK tags, the tables it reads and references", file)
+	}
+	if err := ffsql.CheckRule(file, b.Level, b.Status, b.Tags); err != nil {
+		return Baseline{}, err
 	}
 	stmts := ffsql.Statements(h.Body)
 	if len(stmts) != 1 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
@@ -442,10 +443,30 @@ func TestListDescribesEveryBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The tables a baseline reads are the analysis's results: it runs on a
+	// case freezeframe analyze has left them in.
+	steps, err := analyze.Steps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := map[string]bool{}
+	for _, st := range steps {
+		for _, r := range st.Results {
+			saved[r] = true
+		}
+	}
 	var ids []string
 	for _, b := range list {
 		ids = append(ids, b.ID)
-		if b.Title == "" || b.Logic == "" || b.Adaptation == "" || b.References == "" || b.File == "" {
+		for _, r := range b.Reads {
+			if !saved[r] {
+				t.Errorf("%s reads %s, which no analysis step saves", b.ID, r)
+			}
+			if b.SQL != "" && !strings.Contains(b.SQL, "FROM "+r+"\n") {
+				t.Errorf("%s lists %s under reads: but its SQL does not read it", b.ID, r)
+			}
+		}
+		if b.Title == "" || b.Description == "" || b.Adaptation == "" || b.References == "" || b.File == "" {
 			t.Errorf("%s: incomplete description %+v", b.ID, b)
 		}
 		if (b.SQL == "") == (b.simulate == nil) {
@@ -456,10 +477,14 @@ func TestListDescribesEveryBaseline(t *testing.T) {
 		t.Errorf("baselines %v, want %v", ids, want)
 	}
 	if _, err := parseBaseline("x.sql", "-- id: x\n-- title: X\nSELECT 1;\n"); err == nil {
-		t.Error("a header without logic and references was accepted")
+		t.Error("a header without a description and references was accepted")
 	}
-	if _, err := parseBaseline("x.sql", "-- id: x\n-- title: X\n-- logic: l\n-- references: r\nSELECT 1;\nSELECT 2;\n"); err == nil {
+	if _, err := parseBaseline("x.sql", "-- id: x\n-- title: X\n-- level: low\n-- status: test\n-- tags: attack.t1110.004\n-- reads: attempts\n-- description: l\n-- references: r\nSELECT 1;\nSELECT 2;\n"); err == nil {
 		t.Error("two statements were accepted")
+	}
+	if _, err := parseBaseline("x.sql", "-- id: x\n-- title: X\n-- level: severe\n-- status: test\n-- tags: attack.t1110.004\n-- reads: attempts\n-- description: l\n-- references: r\nSELECT 1;\n"); err == nil ||
+		err.Error() != `x.sql: level "severe"; want one of informational, low, medium, high, critical` {
+		t.Errorf("a level Sigma has not: %v", err)
 	}
 }
 

@@ -19,9 +19,13 @@ const (
 
 func crowdsecBaseline() Baseline {
 	return Baseline{
-		ID:    "crowdsec-http-bf",
-		Title: `CrowdSec "crowdsecurity/http-generic-bf" (leaky bucket per source IP)`,
-		Logic: fmt.Sprintf("Failed logins (outcome failure or unknown_user) of each source address, in time order, "+
+		ID:     "crowdsec-http-bf",
+		Title:  `CrowdSec "crowdsecurity/http-generic-bf" (leaky bucket per source IP)`,
+		Level:  "medium",
+		Status: "test",
+		Tags:   []string{"attack.credential_access", "attack.t1110.004", "attack.t1110.001"},
+		Reads:  []string{"attempts"},
+		Description: fmt.Sprintf("Failed logins (outcome failure or unknown_user) of each source address, in time order, "+
 			"pour into a leaky bucket of capacity %d that leaks one event every %s, continuously. "+
 			"An event overflows the bucket when the level, after leaking, plus the event would exceed the capacity: "+
 			"the address is banned for %s (CrowdSec's default remediation) and its bucket is emptied. "+

@@ -18,8 +18,10 @@ func newHeuristicsCmd(e *env) *cobra.Command {
 		Use:   "heuristics [ID...]",
 		Short: "List the heuristics analyze runs, with their parameters",
 		Long: `List the heuristics freezeframe analyze runs: id, title and parameters with
-their defaults. With IDs, show those steps in full: what they catch, their known
-false positives, parameters and references. --all includes the stages
+their defaults, level and status. With IDs, show those steps in full: what they
+catch, their level (informational to critical) and status (experimental, test,
+stable) as Sigma rules give them, their MITRE ATT&CK tags, the tables they read,
+their known false positives, parameters and references. --all includes the stages
 (attempts, window, campaigns, classification), whose parameters can be set too.
 Each is one .sql file under sql/analyze in the source; the SQL that runs is the
 file itself.`,
@@ -65,13 +67,13 @@ file itself.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tTITLE\tPARAMETERS")
+			fmt.Fprintln(tw, "ID\tKIND\tLEVEL\tSTATUS\tTITLE\tPARAMETERS")
 			for _, st := range shown {
 				var ps []string
 				for _, p := range st.Params {
 					ps = append(ps, p.Name+"="+p.Default)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.ID, st.Kind, st.Title, strings.Join(ps, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.ID, st.Kind, st.Level, st.Status, st.Title, strings.Join(ps, " "))
 			}
 			return tw.Flush()
 		},
@@ -84,7 +86,11 @@ file itself.`,
 func printStep(e *env, st analyze.Step) {
 	w := e.stdout
 	fmt.Fprintf(w, "%s (%s, %s)\n  %s\n", st.ID, st.Kind, st.File, st.Title)
-	for _, f := range []struct{ name, v string }{{"Catches", st.Catches}, {"False positives", st.FalsePositives}, {"References", st.References}} {
+	fmt.Fprintf(w, "Level: %s, status: %s\n", st.Level, st.Status)
+	for _, f := range []struct{ name, v string }{
+		{"Description", st.Description}, {"Tags", strings.Join(st.Tags, " ")}, {"Reads", strings.Join(st.Reads, " ")},
+		{"Results", strings.Join(st.Results, " ")}, {"False positives", st.FalsePositives}, {"References", st.References},
+	} {
 		if f.v != "" {
 			fmt.Fprintf(w, "%s:\n  %s\n", f.name, f.v)
 		}
@@ -102,7 +108,12 @@ type stepDoc struct {
 	Kind           string          `json:"kind"`
 	File           string          `json:"file"`
 	Title          string          `json:"title"`
-	Catches        string          `json:"catches,omitempty"`
+	Description    string          `json:"description"`
+	Level          string          `json:"level"`
+	Status         string          `json:"status"`
+	Tags           []string        `json:"tags"`
+	Reads          []string        `json:"reads"`
+	Results        []string        `json:"results"`
 	FalsePositives string          `json:"false_positives,omitempty"`
 	References     string          `json:"references,omitempty"`
 	Params         []analyze.Param `json:"parameters"`
@@ -111,7 +122,16 @@ type stepDoc struct {
 func stepJSON(steps []analyze.Step) []stepDoc {
 	out := []stepDoc{}
 	for _, st := range steps {
-		out = append(out, stepDoc{st.ID, st.Kind, st.File, st.Title, st.Catches, st.FalsePositives, st.References, st.Params})
+		out = append(out, stepDoc{st.ID, st.Kind, st.File, st.Title, st.Description, st.Level, st.Status,
+			nonNil(st.Tags), nonNil(st.Reads), nonNil(st.Results), st.FalsePositives, st.References, st.Params})
 	}
 	return out
+}
+
+// nonNil makes an empty list [] in JSON rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

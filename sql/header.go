@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -61,4 +62,35 @@ func ParseHeader(file, text string, keys []string, listKey string) (*Header, err
 	}
 	h.Body = strings.Join(lines[i:], "\n")
 	return h, nil
+}
+
+// Levels are the severities a rule may have, as Sigma's: how much one of its
+// alerts or findings matters on its own.
+var Levels = []string{"informational", "low", "medium", "high", "critical"}
+
+// Statuses are how proven a rule is, as Sigma's: experimental (new, little
+// tested), test (tested on generated incidents, may need tuning), stable
+// (tested and unchanged in behaviour through real use).
+var Statuses = []string{"experimental", "test", "stable"}
+
+// attackTag is a MITRE ATT&CK tag as Sigma writes them: a technique
+// (attack.t1110.004) or a tactic (attack.credential_access).
+var attackTag = regexp.MustCompile(`^attack\.(t[0-9]{4}(\.[0-9]{3})?|[a-z]+(_[a-z]+)*)$`)
+
+// CheckRule checks the fields a rule's header shares with a Sigma rule:
+// level and status among Sigma's values, and every tag an ATT&CK tag.
+// file names the file in errors.
+func CheckRule(file, level, status string, tags []string) error {
+	switch {
+	case !slices.Contains(Levels, level):
+		return fmt.Errorf("%s: level %q; want one of %s", file, level, strings.Join(Levels, ", "))
+	case !slices.Contains(Statuses, status):
+		return fmt.Errorf("%s: status %q; want one of %s", file, status, strings.Join(Statuses, ", "))
+	}
+	for _, t := range tags {
+		if !attackTag.MatchString(t) {
+			return fmt.Errorf("%s: tag %q is not an ATT&CK tag like attack.t1110.004 or attack.credential_access", file, t)
+		}
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 -- id: macros
 -- kind: stage
 -- title: Helpers the analysis steps share
--- catches: Network prefixes and blocks of addresses, user-agent families and
+-- level: informational
+-- status: test
+-- description: Network prefixes and blocks of addresses, user-agent families and
 --   classes, great-circle distances, and the reading of two-factor tokens.
 -- references: RFC 4632 (CIDR), RFC 4291 (IPv6 text form)
 

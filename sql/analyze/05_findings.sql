@@ -1,8 +1,10 @@
 -- id: findings
 -- kind: stage
 -- title: The tables the heuristics write to: evidence about every attempt, findings with their points
+-- level: informational
+-- status: test
 -- results: findings
--- catches: evidence holds, for every login attempt in the logs' span (in the
+-- description: evidence holds, for every login attempt in the logs' span (in the
 --   incident window and outside it), each heuristic's reading of it: a
 --   feature (the attempt's network against the account's history, how fast
 --   the form was posted, ...) and its value, with the concrete detail for the

@@ -1,8 +1,11 @@
 -- id: bounds
 -- kind: stage
 -- title: Time sanity: the span of each source the analysis reads, and the rows dated outside it
+-- level: informational
+-- status: test
+-- reads: sources requests account_events project_events
 -- results: time_bounds out_of_bounds
--- catches: Nothing by itself: it keeps a wrong clock or a corrupt line from
+-- description: Nothing by itself: it keeps a wrong clock or a corrupt line from
 --   deciding what the analysis spans (stage window scans every hour from
 --   the first attempt to the last: one line dated 2400 beside a week of
 --   logs made that 3.3 million hours). A source's bulk is the span between

@@ -1,8 +1,11 @@
 -- id: attempts
 -- kind: stage
 -- title: Login attempts: account login events joined to the access log
+-- level: informational
+-- status: test
+-- reads: requests_in_bounds account_events_in_bounds ips accounts
 -- results: attempts two_factor_token_stats
--- catches: Builds `attempts`, the table every heuristic reads: one row per
+-- description: Builds `attempts`, the table every heuristic reads: one row per
 --   login event of the snapshot (success or failure, with its account), and
 --   one per login POST of the access log that no event explains (a username
 --   that does not exist, a password stopped at the second factor, a username
@@ -30,6 +33,7 @@
 --   second_factor_pattern = ^/account/(two-factor|webauthn-authenticate|recovery-code)/: regular expression of second-factor pages
 --   static_prefix = /static/: path prefix of the site's static assets (CSS, JS)
 --   form_window_s = 600: a form loaded longer ago than this (seconds) does not count as loaded
+--   second_factor_s = 30: a second-factor page the same client loads at most this many seconds after a login POST follows from that POST (Warehouse redirects an accepted password there at once)
 --   static_window_s = 120: static assets fetched within this many seconds before the POST count
 --   session_window_s = 900: an event is paired with the client's latest login POST at most this many seconds earlier
 --   clock_skew_s = 2: seconds an event may precede its log line (clocks of the CDN and the app differ)
@@ -74,14 +78,14 @@ SELECT a.source_id, a.line_no, a.time, a.key, a.client_hashed AS hashed, a.agent
        CASE WHEN epoch(a.time) - epoch(a.form_time) <= getvariable('form_window_s')
             THEN epoch(a.time) - epoch(a.form_time) END AS form_gap,
        coalesce(epoch(a.time) - epoch(a.static_time) <= getvariable('static_window_s'), false) AS static,
-       coalesce(epoch(a.second_time) - epoch(a.time) <= 30, false) AS second_factor,
+       coalesce(epoch(a.second_time) - epoch(a.time) <= getvariable('second_factor_s'), false) AS second_factor,
        -- when that second-factor page came after an accepted password: its
        -- query is Warehouse's two-factor token, read below
-       CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30 THEN a.second_time END AS second_time,
+       CASE WHEN a.accepted AND epoch(a.second_time) - epoch(a.time) <= getvariable('second_factor_s') THEN a.second_time END AS second_time,
        -- and whether a code posted on it was accepted (a redirect) within
        -- form_window_s: the second factor passed. With the snapshot, the
        -- success event says so; with logs alone, only this does.
-       coalesce(a.accepted AND epoch(a.second_time) - epoch(a.time) <= 30
+       coalesce(a.accepted AND epoch(a.second_time) - epoch(a.time) <= getvariable('second_factor_s')
                 AND epoch(a.code_time) - epoch(a.second_time) <= getvariable('form_window_s'), false) AS passed,
        -- a redirect: the password was accepted (Warehouse redirects to the
        -- second factor or the next page; a wrong one renders the form again)

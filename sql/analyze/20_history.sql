@@ -1,8 +1,11 @@
 -- id: history
 -- kind: stage
 -- title: What each account's other logins say about each of its attempts
+-- level: informational
+-- status: test
+-- reads: attempts account_events_in_bounds accounts
 -- results: attempt_history attempt_addresses address_warmup home_languages
--- catches: For every attempt on an existing account, what the account's own
+-- description: For every attempt on an existing account, what the account's own
 --   other successful logins say: whether it logged in at all, from that
 --   network (/24, /48), that block of addresses (/16, /32: an ISP's dynamic
 --   addresses mostly stay in one), that country, with that browser family, with that

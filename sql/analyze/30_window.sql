@@ -1,8 +1,13 @@
 -- id: window
 -- kind: stage
 -- title: The incident window: the hours in which several signals rose above their own baselines
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004 attack.t1110.003
+-- reads: attempts attempt_sources attempt_history attempt_addresses account_events_in_bounds
+--   address_warmup
 -- results: analysis_window window_signals hourly
--- catches: When the attack ran, from signals that each compare the hours
+-- description: When the attack ran, from signals that each compare the hours
 --   with the rest of the logs, never from the shape of the attacker's
 --   requests: logins on usernames that do not exist; wrong passwords from a
 --   network the account never logged in from (stage history); passwords

@@ -1,8 +1,12 @@
 -- id: fingerprints
 -- kind: stage
 -- title: Behavioural fingerprints, and which ones failed more in the window than outside it
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: span_attempts
 -- results: fingerprints
--- catches: A credential list replayed by one tool shares a shape whatever
+-- description: A credential list replayed by one tool shares a shape whatever
 --   addresses and browser versions it rotates: client class,
 --   accept-language, form loaded or not, assets fetched or not, content type.
 --   For every such fingerprint, its attempts and how many failed or named

@@ -1,7 +1,11 @@
 -- id: novel-login
 -- kind: heuristic
 -- title: A network, country, browser or language the account never logged in with
--- catches: An attacker holding a password logs in from wherever its proxy
+-- level: low
+-- status: test
+-- tags: attack.initial_access attack.t1078 attack.credential_access attack.t1110.004
+-- reads: evidence span_attempts attempt_history home_languages
+-- description: An attacker holding a password logs in from wherever its proxy
 --   puts it and with whatever browser its tool claims: for the account, a
 --   new network, often a new country, often a new browser family, and a
 --   browser language its own sessions never sent (for an account with no

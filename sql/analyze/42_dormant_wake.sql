@@ -1,7 +1,11 @@
 -- id: dormant-wake
 -- kind: heuristic
 -- title: How long the account had not logged in
--- catches: Credential lists come from other sites' breaches and name
+-- level: low
+-- status: test
+-- tags: attack.credential_access attack.t1110.004 attack.initial_access attack.t1078
+-- reads: evidence span_attempts attempt_history
+-- description: Credential lists come from other sites' breaches and name
 --   accounts whatever their use: many have not logged in for months or
 --   years, while most real logins of a week come from accounts in use. Every
 --   attempt on an account with a history: active (a login within quiet_days),

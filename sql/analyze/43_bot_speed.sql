@@ -1,7 +1,11 @@
 -- id: bot-speed
 -- kind: heuristic
 -- title: How the credentials were posted: without the login form, or how soon after it
--- catches: Scripts that POST the login form directly (65% of stuffing
+-- level: medium
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: evidence span_attempts
+-- description: Scripts that POST the login form directly (65% of stuffing
 --   traffic is plain HTTP with no browser emulation, F5 2023), tools that
 --   load it and submit within a second, and everything in between: the
 --   seconds from loading the form to posting it, in bands. Measured against

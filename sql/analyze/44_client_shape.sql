@@ -1,7 +1,11 @@
 -- id: client-shape
 -- kind: heuristic
 -- title: The client's shape: its kind of user agent, language, assets and content type
--- catches: The tool that replays a list shows one shape whatever addresses
+-- level: low
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: evidence span_attempts
+-- description: The tool that replays a list shows one shape whatever addresses
 --   and browser versions it rotates: the class of client it claims (a
 --   browser, HeadlessChrome, python-requests, ...), the accept-language it
 --   sends, whether it fetches the page's static assets, the content type it

@@ -1,7 +1,11 @@
 -- id: campaign-country
 -- kind: heuristic
 -- title: The country the attempt came from
--- catches: Proxy pools are drawn from wherever the provider has exits, not
+-- level: low
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: evidence span_attempts
+-- description: Proxy pools are drawn from wherever the provider has exits, not
 --   from where the site's users live: a country the campaign's attempts come
 --   from far more often than real logins do is evidence, one that holds a
 --   tenth of both is none (stage attribution measures which).

@@ -1,8 +1,12 @@
 -- id: fanout
 -- kind: heuristic
 -- title: Addresses that tried many accounts, and what each attempt's address tried around it
+-- level: medium
+-- status: test
+-- tags: attack.credential_access attack.t1110.004 attack.t1110.003
+-- reads: evidence attempts span_attempts window_attempts findings
 -- results: fanout_sources
--- catches: The classic per-source rules, kept because attacks do not always
+-- description: The classic per-source rules, kept because attacks do not always
 --   rotate: for every attempt, how many other accounts and unknown usernames
 --   its address tried within fanout_hours either side of it, and whether it
 --   mostly failed on them (a datacenter attacker tries dozens and fails; a

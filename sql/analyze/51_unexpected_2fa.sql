@@ -1,8 +1,12 @@
 -- id: unexpected-2fa
 -- kind: heuristic
 -- title: A second factor enrolled right after the login
+-- level: high
+-- status: test
+-- tags: attack.persistence attack.t1098.005
+-- reads: account_events_in_bounds attempts evidence span_attempts
 -- results: enrolments
--- catches: The PyPI incident's mark: the attacker logs in and enrols TOTP
+-- description: The PyPI incident's mark: the attacker logs in and enrols TOTP
 --   within seconds, locking the owner out, then generates recovery codes.
 --   For every successful login, how soon after it the account enrolled a
 --   second factor, if within enrol_within_s. The 2FA mandate makes real

@@ -1,7 +1,11 @@
 -- id: success-after-attack
 -- kind: heuristic
 -- title: Failed logins on the account from other addresses shortly before its successful one
--- catches: The list held several passwords for the account, or the attacker
+-- level: high
+-- status: test
+-- tags: attack.initial_access attack.t1078 attack.credential_access attack.t1110.004
+-- reads: evidence attempts span_attempts
+-- description: The list held several passwords for the account, or the attacker
 --   retried: failures, then a success, joined on the account rather than the
 --   address, so that rotating addresses does not hide it. Every successful
 --   login: whether the account failed from another address in lookback_h

@@ -1,8 +1,13 @@
 -- id: takeover-actions
 -- kind: heuristic
 -- title: What an attacker does once in: tokens, email, password, uploads from the login's address
+-- level: high
+-- status: test
+-- tags: attack.persistence attack.t1098 attack.t1098.001 attack.t1556.006 attack.initial_access
+--   attack.t1195.002
+-- reads: attempts account_events_in_bounds project_events_in_bounds projects evidence span_attempts
 -- results: takeover_actions
--- catches: After a successful login, from the same address and within
+-- description: After a successful login, from the same address and within
 --   after_s: an API token created, an email added or made primary, the
 --   password changed, a second factor removed, or a release, file or role
 --   added by the account. These are how a takeover is used or kept.

@@ -1,7 +1,11 @@
 -- id: impossible-travel
 -- kind: heuristic
 -- title: Two logins of one account too far apart for the time between them
--- catches: A login that, from the account's previous login, would need
+-- level: medium
+-- status: experimental
+-- tags: attack.initial_access attack.t1078
+-- reads: evidence ips span_attempts
+-- description: A login that, from the account's previous login, would need
 --   travel faster than an airliner. Needs coordinates: Warehouse has kept
 --   latitude and longitude in geoip_info only since 2025, so older snapshots
 --   give this heuristic nothing to read.

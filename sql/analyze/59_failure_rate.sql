@@ -1,7 +1,11 @@
 -- id: failure-rate
 -- kind: heuristic
 -- title: Hours whose failed logins exceed the account base's own baseline for that time of day
--- catches: The campaign-wide view: failed logins (wrong passwords and
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004 attack.t1110.003
+-- reads: findings hourly
+-- description: The campaign-wide view: failed logins (wrong passwords and
 --   unknown usernames) per hour in the window against the 95th percentile of
 --   the same hour of the day outside it. A low-and-slow attack may raise no
 --   single hour; this records the ones it does, and the successes beside

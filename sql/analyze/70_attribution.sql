@@ -1,8 +1,12 @@
 -- id: attribution
 -- kind: stage
 -- title: Which attempts in the window are the campaign's, each by its own evidence
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: span_attempts attempts evidence scan_hours findings
 -- results: window_evidence evidence_weights attempt_scores campaign_shares
--- catches: The window's attempts are a mixture of two populations: what the
+-- description: The window's attempts are a mixture of two populations: what the
 --   hours outside the window show (real users, their typos and give-ups,
 --   scripts that try lists all week), and the campaign. The baseline is
 --   measured outside the window, kind by kind of attempt (successful

@@ -1,8 +1,12 @@
 -- id: campaigns
 -- kind: stage
 -- title: The campaign: the attempts attributed to it, and what they share
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: attempt_scores attempts fingerprints
 -- results: campaign_attempts campaigns
--- catches: The window's attempts that stage attribution gave to the
+-- description: The window's attempts that stage attribution gave to the
 --   campaign (more likely its than the baseline's) are campaign C1 when they
 --   failed on at least min_targets accounts or unknown usernames, with at
 --   least min_attempts attempts in all, and described: time span, attempts by

@@ -1,8 +1,12 @@
 -- id: classify
 -- kind: stage
 -- title: Every implicated account classified, scored and explained
+-- level: informational
+-- status: test
+-- tags: attack.initial_access attack.t1078 attack.credential_access attack.t1110.004
+-- reads: window_attempts attempt_scores campaign_attempts findings accounts enrolments
 -- results: account_verdicts
--- catches: An account is implicated when the campaign holds one of its
+-- description: An account is implicated when the campaign holds one of its
 --   attempts in the window or one of its logins there scored at least
 --   min_score. Then:
 --   compromised: a login in the campaign whose posterior (stage

@@ -1,7 +1,11 @@
 -- id: confirm
 -- kind: stage
 -- title: Whether an examined stretch of hours is the incident window
--- catches: A stretch the window scan found with a score under min_score but
+-- level: informational
+-- status: test
+-- tags: attack.initial_access attack.t1078
+-- reads: analysis_window account_verdicts campaign_attempts campaigns
+-- description: A stretch the window scan found with a score under min_score but
 --   at least candidate_score (stage window) stands as the incident window
 --   only when the campaign evidence in it names at least min_accounts
 --   accounts taken over (compromised) or whose password was proved and

@@ -1,8 +1,12 @@
 -- id: waves
 -- kind: stage
 -- title: Waves: which accounts to freeze are new since the previous freeze list
+-- level: informational
+-- status: test
+-- tags: attack.initial_access attack.t1078
+-- reads: account_verdicts previous_list accounts
 -- results: previous_dropped
--- catches: With --previous FREEZE_LIST (an earlier freeze-list.csv, or
+-- description: With --previous FREEZE_LIST (an earlier freeze-list.csv, or
 --   usernames one a line): each account to freeze is marked listed when the
 --   earlier list already had it (by user_id when both have one, else by
 --   username, case-insensitively) and new otherwise; previous_dropped holds

@@ -1,8 +1,12 @@
 -- id: coverage
 -- kind: stage
 -- title: What the run could check: the sources, their spans and overlap, how well they pair, the baseline
+-- level: informational
+-- status: test
+-- reads: requests account_events sources requests_in_bounds account_events_in_bounds out_of_bounds
+--   time_bounds attempts scan_hours ips snapshot_tables
 -- results: coverage
--- catches: Nothing by itself: it says on what the run judged, so that no
+-- description: Nothing by itself: it says on what the run judged, so that no
 --   empty result reads as an all-clear it is not. Which sources the case
 --   holds (access logs, the snapshot, or both) and the time each spans;
 --   their overlap; the snapshot's login events inside the overlap and how

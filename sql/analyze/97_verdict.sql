@@ -1,8 +1,12 @@
 -- id: verdict
 -- kind: stage
 -- title: The verdict: attack, anomaly, no anomaly or inconclusive, with its reason and what to do next
+-- level: informational
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: coverage analysis_window campaigns account_verdicts window_signals
 -- results: analysis_verdict
--- catches: One answer for the run, judged in this order:
+-- description: One answer for the run, judged in this order:
 --   inconclusive: the sources cannot support an answer: logs given that
 --     hold no request, or none in bounds (stage bounds); no login attempt at all; logs and snapshot that do not overlap in time, or whose
 --     login events inside the overlap pair with a log line less than

@@ -1,6 +1,10 @@
 -- id: elastic-stuffing-single-source
 -- title: Elastic "Potential Okta Credential Stuffing (Single Source)"
--- logic: Failed logins (outcome failure or unknown_user) in 15-minute
+-- level: medium
+-- status: test
+-- tags: attack.credential_access attack.t1110.004
+-- reads: attempts
+-- description: Failed logins (outcome failure or unknown_user) in 15-minute
 --   windows, one starting at every 5-minute boundary (the rule looks back
 --   15 minutes and runs every 5), grouped by source address. An address
 --   alerts in a window when it made at least 25 failed attempts on at least

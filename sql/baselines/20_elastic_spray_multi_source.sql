@@ -1,6 +1,10 @@
 -- id: elastic-spray-multi-source
 -- title: Elastic "Potential Okta Password Spray (Multi-Source)"
--- logic: Failed logins (outcome failure or unknown_user) of the whole site
+-- level: medium
+-- status: test
+-- tags: attack.credential_access attack.t1110.003 attack.t1110.004
+-- reads: attempts
+-- description: Failed logins (outcome failure or unknown_user) of the whole site
 --   in 15-minute windows, one starting at every 5-minute boundary. A window
 --   alerts when it holds at least 5 source addresses, at least 8 distinct
 --   users and at least 25 failed attempts, with at most 5 attempts per user
