@@ -32,8 +32,8 @@ alerts become accounts to freeze as Elastic's "Successful Login After Credential
 Attack" pairs them: an account that logs in successfully between the first failed
 login an alert counts and 6 h after it fires, when it was one of the alert's
 attacked users or the login came from an alerted address. The rules' SQL is in
-sql/baselines, each file with a header giving the logic, how it was adapted and
-its references.
+sql/baselines, each file with a header giving its description, level, status,
+ATT&CK tags, how it was adapted and its references.
 
 For each rule, DIR/<rule>.csv is a freeze list (username, user_id,
 classification, reasons) that freezeframe eval --freeze-list reads. The lists

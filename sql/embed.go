@@ -108,8 +108,9 @@ func ExpandRepeats(script string) (string, error) {
 
 // Baselines holds the public detection rules freezeframe is measured
 // against (freezeframe baselines), one self-describing file per rule: a
-// header with its id, title, logic, how it was adapted and its references,
-// then one SELECT that returns its alerts.
+// header with the keys of the analysis steps (id, title, description,
+// level, status, tags, reads), how it was adapted and its references, then
+// one SELECT that returns its alerts.
 //
 //go:embed baselines/*.sql
 var Baselines embed.FS
