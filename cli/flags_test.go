@@ -12,24 +12,29 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/freezeframe/freezeframe/analyze"
+	"github.com/freezeframe/freezeframe/ingest"
 	"github.com/freezeframe/freezeframe/investigation"
+	"github.com/freezeframe/freezeframe/report"
 )
 
 // parseFlags runs args through the root with the command newCmd makes in
-// place of the one of its name: the flags are parsed and checked as they
-// are for freezeframe, and the command's run function is the one newCmd
-// gave it, so that nothing opens a case.
+// place of the one of its name (under the root or one of its commands):
+// the flags are parsed and checked as they are for freezeframe, and the
+// command's run function is the one newCmd gave it, so that nothing opens
+// a case.
 func parseFlags(t *testing.T, newCmd func(*env) *cobra.Command, args ...string) error {
 	t.Helper()
 	e := &env{stdout: io.Discard, stderr: io.Discard}
 	root := newRoot(e)
 	cmd := newCmd(e)
-	for _, c := range root.Commands() {
-		if c.Name() == cmd.Name() {
-			root.RemoveCommand(c)
+	for _, parent := range append([]*cobra.Command{root}, root.Commands()...) {
+		for _, c := range parent.Commands() {
+			if c.Name() == cmd.Name() {
+				parent.RemoveCommand(c)
+				parent.AddCommand(cmd)
+			}
 		}
 	}
-	root.AddCommand(cmd)
 	strictUsage(cmd)
 	root.SetArgs(args)
 	root.SetOut(io.Discard)
@@ -116,6 +121,108 @@ func TestAnalyzeFlags(t *testing.T) {
 		var got *analyzeOptions
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newAnalyzeCmd(e, func(_ context.Context, o *analyzeOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestReportFlags: report's flags become its options, and wrong ones are
+// usage errors, without running anything.
+func TestReportFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want report.Options
+		tz   string
+		err  string // a usage error saying this
+	}{
+		{args: []string{"report", "--out", "r"}, want: report.Options{Out: "r", FreezeFormat: report.FreezeCSV}, tz: "UTC"},
+		{args: []string{"report", "--out", "r", "--tz", "Europe/Paris", "--freeze-format", "usernames"},
+			want: report.Options{Out: "r", FreezeFormat: report.FreezeUsernames}, tz: "Europe/Paris"},
+		{args: []string{"report"}, err: "report needs --out DIR"},
+		{args: []string{"report", "--out", "r", "--tz", "Paris"}, err: `--tz "Paris": not a time zone`},
+		{args: []string{"report", "--out", "r", "--freeze-format", "xml"}, err: `--freeze-format "xml": use csv or usernames`},
+	} {
+		var got *report.Options
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newReportCmd(e, func(_ context.Context, o *report.Options) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err != "" || err != nil {
+			continue
+		}
+		if got.TZ.String() != x.tz {
+			t.Errorf("%q: time zone %s, want %s", x.args, got.TZ, x.tz)
+		}
+		got.TZ = nil
+		if !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestIngestLogsFlags: ingest logs' flags and files become its options,
+// and wrong ones are usage errors, without running anything.
+func TestIngestLogsFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want ingestLogsOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"ingest", "logs", "a.log", "b.log.gz"},
+			want: ingestLogsOptions{Files: []string{"a.log", "b.log.gz"}, LogOptions: ingest.LogOptions{Fields: ingest.JSONFields{}}}},
+		{args: []string{"ingest", "logs", "--log-format", "combined", "--force", "-"},
+			want: ingestLogsOptions{Files: []string{"-"}, LogOptions: ingest.LogOptions{Format: "combined", Force: true, Fields: ingest.JSONFields{}}}},
+		{args: []string{"ingest", "logs", "-f", "combined", "a.log"},
+			want: ingestLogsOptions{Files: []string{"a.log"}, LogOptions: ingest.LogOptions{Format: "combined", Fields: ingest.JSONFields{}}}},
+		{args: []string{"ingest", "logs", "--log-format", "jsonl", "--field", "time=ts", "--field", "client=ip", "app.jsonl"},
+			want: ingestLogsOptions{Files: []string{"app.jsonl"}, LogOptions: ingest.LogOptions{Format: "jsonl", Fields: ingest.JSONFields{"time": "ts", "client": "ip"}}}},
+		{args: []string{"ingest", "logs"}, err: "requires at least 1 arg"},
+		{args: []string{"ingest", "logs", "--format", "combined", "--log-format", "combined", "a.log"}, err: "--format is the old name of --log-format"},
+		{args: []string{"ingest", "logs", "--field", "time", "a.log"}, err: `--field "time": write canonical=json.key`},
+		{args: []string{"ingest", "logs", "--log-format", "combined", "--field", "time=ts", "a.log"}, err: "--field applies to --log-format jsonl only"},
+		{args: []string{"ingest", "logs", "--log-format", "%Q", "a.log"}, err: "%Q"},
+	} {
+		var got *ingestLogsOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newIngestLogsCmd(e, func(_ context.Context, o *ingestLogsOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestIngestSnapshotFlags: ingest snapshot's flags and source become its
+// options, and wrong ones are usage errors, without running anything.
+func TestIngestSnapshotFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want ingestSnapshotOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"ingest", "snapshot", "exports/"},
+			want: ingestSnapshotOptions{Source: "exports/", SnapshotOptions: ingest.SnapshotOptions{Schema: "public"}}},
+		{args: []string{"ingest", "snapshot", "--force", "--schema", "warehouse", "dump.sql.zst"},
+			want: ingestSnapshotOptions{Source: "dump.sql.zst", SnapshotOptions: ingest.SnapshotOptions{Force: true, Schema: "warehouse"}}},
+		{args: []string{"--case", "i/c.duckdb", "ingest", "snapshot", "postgres://forensics@db/w"},
+			want: ingestSnapshotOptions{Source: "postgres://forensics@db/w", SnapshotOptions: ingest.SnapshotOptions{Schema: "public", Evidence: "i/c.snapshot"}}},
+		{args: []string{"ingest", "snapshot", "--evidence", "ev", "postgres://forensics@db/w"},
+			want: ingestSnapshotOptions{Source: "postgres://forensics@db/w", SnapshotOptions: ingest.SnapshotOptions{Schema: "public", Evidence: "ev"}}},
+		{args: []string{"ingest", "snapshot"}, err: "accepts 1 arg(s), received 0"},
+		{args: []string{"ingest", "snapshot", "mysql://db/w"}, err: "a live database is read from a postgres:// or postgresql:// URL"},
+		{args: []string{"ingest", "snapshot", "--evidence", "ev", "dump.sql"}, err: "--evidence applies to a postgres:// snapshot source only"},
+		{args: []string{"ingest", "snapshot", "--schema", "w", "."}, err: "--schema applies to a postgres:// source or a pg_dump file"},
+	} {
+		var got *ingestSnapshotOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newIngestSnapshotCmd(e, func(_ context.Context, o *ingestSnapshotOptions) error { got = o; return nil })
 		}, x.args...)
 		checkUsage(t, x.args, err, x.err)
 		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
