@@ -124,10 +124,11 @@ func (e *env) investigateRun(ctx context.Context, opts *investigateOptions) erro
 		opts.LogProgress, opts.StepProgress = e.progress, e.stepProgress
 	}
 	run, err := investigation.Investigate(ctx, opts.Options)
-	if ue := (investigation.UsageError{}); errors.As(err, &ue) {
+	var ue investigation.UsageError
+	switch {
+	case errors.As(err, &ue):
 		return usageError{err}
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	if err := printAnalysis(e.stdout, run.Analysis, run.Stops, opts.PreviousPath); err != nil {
