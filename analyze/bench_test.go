@@ -8,7 +8,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
-	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/investigation"
 )
 
 // BenchmarkAnalyzeSample runs every step on the committed sample (67k log
@@ -23,12 +23,8 @@ func BenchmarkAnalyzeSample(b *testing.B) {
 	defer c.Close()
 	quiet := slog.New(slog.DiscardHandler)
 	logs, _ := filepath.Glob("../samples/pypi-2024-03/logs/*")
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "bench", Logger: quiet}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := ingest.Snapshot(ctx, c, "../samples/pypi-2024-03/snapshot", ingest.SnapshotOptions{ToolVersion: "bench", Logger: quiet}); err != nil {
+	opts := investigation.Options{Logs: logs, Snapshot: "../samples/pypi-2024-03/snapshot", IngestOnly: true, ToolVersion: "bench"}
+	if _, err := investigation.Steps(ctx, c, opts); err != nil {
 		b.Fatal(err)
 	}
 	var attempts int64

@@ -15,7 +15,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
-	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
 )
 
@@ -150,15 +150,8 @@ func ingestSample(t *testing.T, dir string, logs []string, snapshot string) *cas
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if snapshot != "" {
-		if _, err := ingest.Snapshot(ctx, c, snapshot, ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := investigation.Steps(ctx, c, investigation.Options{Logs: logs, Snapshot: snapshot, IngestOnly: true, ToolVersion: "test"}); err != nil {
+		t.Fatal(err)
 	}
 	return c
 }

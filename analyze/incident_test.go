@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,7 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
-	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/samples"
 )
 
@@ -69,17 +68,11 @@ func (is *incidents) get(t *testing.T, scenario string, seed uint64) *incident {
 func ingestGenerated(t *testing.T, ctx context.Context, c *casefile.Case, dir string) {
 	t.Helper()
 	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+	opts := investigation.Options{Logs: logs, Snapshot: filepath.Join(dir, "snapshot"), IngestOnly: true, ToolVersion: "test"}
+	if _, err := investigation.Steps(ctx, c, opts); err != nil {
 		t.Fatal(err)
 	}
 }
-
-var quiet = slog.New(slog.DiscardHandler)
 
 // TestGeneratedIncidents runs analyze on small generated incidents.
 func TestGeneratedIncidents(t *testing.T) {

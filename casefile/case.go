@@ -32,10 +32,6 @@ const SchemaVersion = 5
 // its 60 s; analyze raises it for itself (cli).
 const DefaultMemoryLimit = "600MB"
 
-// MemoryLimit is DuckDB's memory_limit for every case opened: the
-// --memory-limit flag. CheckMemoryLimit says whether it is one.
-var MemoryLimit = DefaultMemoryLimit
-
 // memoryLimit is a size as DuckDB's memory_limit reads it, restricted to
 // the decimal and binary units it documents. DuckDB takes a negative size
 // (or none) for no limit, and 0 for a limit nothing fits in.
@@ -75,10 +71,26 @@ type Case struct {
 // ErrNoCase is returned when a case is opened read-only but does not exist.
 var ErrNoCase = errors.New("no case file")
 
-// Open opens the case at path. In ReadWrite mode a missing file is created
-// with the current schema. Extension autoinstall and autoload are off: the
-// tool never reaches the network.
+// Options are how a case is opened beyond its path and mode.
+type Options struct {
+	// MemoryLimit is DuckDB's memory_limit (the --memory-limit flag),
+	// DefaultMemoryLimit if empty. CheckMemoryLimit says whether it is one.
+	MemoryLimit string
+}
+
+// Open opens the case at path with the default options.
 func Open(ctx context.Context, path string, mode Mode) (*Case, error) {
+	return OpenWith(ctx, path, mode, Options{})
+}
+
+// OpenWith opens the case at path. In ReadWrite mode a missing file is
+// created with the current schema. Extension autoinstall and autoload are
+// off: the tool never reaches the network.
+func OpenWith(ctx context.Context, path string, mode Mode, opts Options) (*Case, error) {
+	limit := opts.MemoryLimit
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
 	exists := true
 	if st, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		exists = false
@@ -91,18 +103,18 @@ func Open(ctx context.Context, path string, mode Mode) (*Case, error) {
 		return nil, fmt.Errorf("%w at %s: ingest some input first (freezeframe --case %s ingest ...)", ErrNoCase, path, path)
 	}
 	// It goes into the connection string, where an & would add options.
-	if err := CheckMemoryLimit(MemoryLimit); err != nil {
-		return nil, fmt.Errorf("case %s: memory limit %q: %w", path, MemoryLimit, err)
+	if err := CheckMemoryLimit(limit); err != nil {
+		return nil, fmt.Errorf("case %s: memory limit %q: %w", path, limit, err)
 	}
 
 	// DuckDB may use this much memory before it spills to <case>.tmp; the
 	// tool's own buffers come on top. It keeps a large ingest within a
 	// couple of GiB whatever the input's size.
-	opts := []string{"autoinstall_known_extensions=false", "autoload_known_extensions=false", "memory_limit=" + MemoryLimit}
+	params := []string{"autoinstall_known_extensions=false", "autoload_known_extensions=false", "memory_limit=" + limit}
 	if mode == ReadOnly {
-		opts = append(opts, "access_mode=read_only")
+		params = append(params, "access_mode=read_only")
 	}
-	connector, err := duckdb.NewConnector(path+"?"+strings.Join(opts, "&"), nil)
+	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), nil)
 	if err != nil {
 		return nil, describeOpenError(path, err)
 	}

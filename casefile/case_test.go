@@ -97,10 +97,8 @@ func TestCheckMemoryLimit(t *testing.T) {
 }
 
 func TestOpenRefusesABadMemoryLimit(t *testing.T) {
-	defer func(l string) { MemoryLimit = l }(MemoryLimit)
-	MemoryLimit = "-5GB"
 	path := filepath.Join(t.TempDir(), "c.duckdb")
-	if _, err := Open(context.Background(), path, ReadWrite); err == nil || !strings.Contains(err.Error(), `memory limit "-5GB"`) {
+	if _, err := OpenWith(context.Background(), path, ReadWrite, Options{MemoryLimit: "-5GB"}); err == nil || !strings.Contains(err.Error(), `memory limit "-5GB"`) {
 		t.Errorf("open with memory limit -5GB: %v", err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -15,11 +16,22 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
 )
 
-func newAnalyzeCmd(e *env) *cobra.Command {
-	var window, configPath, previousPath string
+// analyzeOptions are what analyze was asked to do: the analysis' options
+// as the flags give them, and the --previous path as given.
+type analyzeOptions struct {
+	investigation.Options
+	PreviousPath string
+}
+
+// newAnalyzeCmd binds analyze's flags into its options and runs runF on
+// them, analyzeRun if nil.
+func newAnalyzeCmd(e *env, runF func(context.Context, *analyzeOptions) error) *cobra.Command {
+	opts := &analyzeOptions{}
+	var window, configPath string
 	var sets []string
 	cmd := &cobra.Command{
 		Use:   "analyze",
@@ -57,13 +69,13 @@ snapshot only is analysed with what it holds.`,
 			if err != nil {
 				return err
 			}
-			settings := analyze.Settings{}
+			opts.Settings = analyze.Settings{}
 			if configPath != "" {
 				f, err := os.Open(configPath)
 				if err != nil {
 					return usageError{fmt.Errorf("--config: %w", err)}
 				}
-				err = settings.ReadConfig(steps, f, configPath)
+				err = opts.Settings.ReadConfig(steps, f, configPath)
 				f.Close()
 				if err != nil {
 					return usageError{err}
@@ -74,11 +86,10 @@ snapshot only is analysed with what it holds.`,
 				if !ok {
 					return usageError{fmt.Errorf("--set %q: want STEP.PARAM=VALUE", s)}
 				}
-				if err := settings.Set(steps, k, v); err != nil {
+				if err := opts.Settings.Set(steps, k, v); err != nil {
 					return usageError{err}
 				}
 			}
-			opts := analyze.Options{Settings: settings, ToolVersion: toolVersion(), Logger: e.log}
 			if window != "" {
 				w, err := parseWindow(window)
 				if err != nil {
@@ -86,75 +97,49 @@ snapshot only is analysed with what it holds.`,
 				}
 				opts.Window = w
 			}
-			if previousPath != "" {
-				p, err := readPrevious(previousPath)
-				if err != nil {
-					return err
-				}
-				opts.Previous = p
+			if cmd.Flag("memory-limit").Changed {
+				opts.MemoryLimit = e.memoryLimit
 			}
-			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer c.Close()
-			if err := e.analysisMemory(cmd, c); err != nil {
-				return err
-			}
-			if !e.quiet && e.stderrIsTerminal() {
-				var done func()
-				opts.Progress, done = e.stepProgress("analyze")
-				defer done()
-			}
-			res, err := analyze.Run(cmd.Context(), c, opts)
-			if err != nil {
-				return memoryHint(err)
-			}
-			stops, err := report.LoadSecondFactorStops(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			if err := printAnalysis(e.stdout, res, stops, previousPath); err != nil {
-				return err
-			}
-			return verdictError(res)
+			return e.analyzeRun(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&window, "window", "", "incident window FROM..TO (UTC unless the times carry an offset); default: found from the data")
 	f.StringArrayVar(&sets, "set", nil, "set a parameter: STEP.PARAM=VALUE (repeatable)")
 	f.StringVar(&configPath, "config", "", "file of parameters, one STEP.PARAM = VALUE a line")
-	f.StringVar(&previousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
+	f.StringVar(&opts.PreviousPath, "previous", "", "an earlier freeze list (freeze-list.csv or usernames), to mark waves")
 	return cmd
 }
 
-// analysisMemoryLimit is DuckDB's memory limit for an analysis when
-// --memory-limit is not given: the PyPI-size case takes 44 s with it, 59 s
-// with the 600MB that keeps ingest's memory flat.
-const analysisMemoryLimit = "2GB"
-
-// analysisMemory raises the case's memory limit to analysisMemoryLimit for
-// the analysis, unless --memory-limit was given, and logs the limit in force.
-func (e *env) analysisMemory(cmd *cobra.Command, c *casefile.Case) error {
-	if f := cmd.Flag("memory-limit"); f == nil || !f.Changed {
-		if err := c.Exec(cmd.Context(), "SET memory_limit = '"+analysisMemoryLimit+"'"); err != nil {
+// analyzeRun analyzes the case and prints what the run found.
+func (e *env) analyzeRun(ctx context.Context, opts *analyzeOptions) error {
+	if opts.PreviousPath != "" {
+		p, err := readPrevious(opts.PreviousPath)
+		if err != nil {
 			return err
 		}
+		opts.Previous = p
 	}
-	var limit string
-	if err := c.Conn.QueryRowContext(cmd.Context(), "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
+	opts.ToolVersion, opts.Logger = toolVersion(), e.log
+	if !e.quiet && e.stderrIsTerminal() {
+		opts.StepProgress = e.stepProgress
+	}
+	c, err := e.openCase(ctx, casefile.ReadWrite)
+	if err != nil {
 		return err
 	}
-	e.log.Debug("analysis memory limit", "memory_limit", limit)
-	return nil
-}
-
-// memoryHint adds to an out-of-memory error what to do about it.
-func memoryHint(err error) error {
-	if strings.Contains(err.Error(), "Out of Memory Error") {
-		return fmt.Errorf("%w\n(DuckDB ran out of its memory limit; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err)
+	defer c.Close()
+	run, err := investigation.Steps(ctx, c, opts.Options)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := printAnalysis(e.stdout, run.Analysis, run.Stops, opts.PreviousPath); err != nil {
+		return err
+	}
+	return verdictError(run.Analysis)
 }
 
 // verdictError is the error an inconclusive verdict makes the command

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,16 +20,22 @@ func newIngestCmd(e *env) *cobra.Command {
 		Use:   "ingest",
 		Short: "Read evidence files into the case",
 	}
-	cmd.AddCommand(newIngestLogsCmd(e), newIngestSnapshotCmd(e))
+	cmd.AddCommand(newIngestLogsCmd(e, nil), newIngestSnapshotCmd(e, nil))
 	return cmd
 }
 
-func newIngestLogsCmd(e *env) *cobra.Command {
-	var (
-		format string
-		fields []string
-		force  bool
-	)
+// ingestLogsOptions are what ingest logs was asked to do: the files, and
+// the ingest options the flags give.
+type ingestLogsOptions struct {
+	Files []string
+	ingest.LogOptions
+}
+
+// newIngestLogsCmd binds ingest logs' flags into its options and runs runF
+// on them, ingestLogsRun if nil.
+func newIngestLogsCmd(e *env, runF func(context.Context, *ingestLogsOptions) error) *cobra.Command {
+	opts := &ingestLogsOptions{}
+	var fields []string
 	cmd := &cobra.Command{
 		Use:   "logs [--log-format F] FILE...",
 		Short: "Ingest access logs (plain, gzip or zstd; - for stdin)",
@@ -61,38 +68,44 @@ the older --format (-f) still works, with a warning.`,
 			if err != nil {
 				return err
 			}
-			if len(remap) > 0 && format != "" && format != "jsonl" {
+			if len(remap) > 0 && opts.Format != "" && opts.Format != "jsonl" {
 				return usageError{errors.New("--field applies to --log-format jsonl only")}
 			}
-			if format != "" {
+			if opts.Format != "" {
 				// Check the format once, before touching the case.
-				if _, err := ingest.NewFormat(format, remap); err != nil {
+				if _, err := ingest.NewFormat(opts.Format, remap); err != nil {
 					return usageError{err}
 				}
 			}
-			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
-			if err != nil {
-				return err
+			opts.Files, opts.Fields = files, remap
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer c.Close()
-			opts := ingest.LogOptions{
-				Format: format, Fields: remap, Force: force,
-				ToolVersion: toolVersion(), Logger: e.log,
-			}
-			if !e.quiet && e.stderrIsTerminal() {
-				opts.Progress = e.progress
-			}
-			return e.ingestLogs(cmd, c, files, opts)
+			return e.ingestLogsRun(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&format, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
+	f.StringVar(&opts.Format, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
 	// its name here before: still read, hidden, with a warning (RunE)
-	f.StringVarP(&format, "format", "f", "", "deprecated: use --log-format")
+	f.StringVarP(&opts.Format, "format", "f", "", "deprecated: use --log-format")
 	f.MarkHidden("format")
 	f.StringArrayVar(&fields, "field", nil, "for jsonl, canonical=json.key: read a field from another key (repeatable)")
-	f.BoolVar(&force, "force", false, "ingest files already in the case again, replacing their rows")
+	f.BoolVar(&opts.Force, "force", false, "ingest files already in the case again, replacing their rows")
 	return cmd
+}
+
+// ingestLogsRun ingests the files into the case and prints what each gave.
+func (e *env) ingestLogsRun(ctx context.Context, opts *ingestLogsOptions) error {
+	c, err := e.openCase(ctx, casefile.ReadWrite)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	opts.ToolVersion, opts.Logger = toolVersion(), e.log
+	if !e.quiet && e.stderrIsTerminal() {
+		opts.Progress = e.progress
+	}
+	return e.ingestLogs(ctx, c, opts.Files, opts.LogOptions)
 }
 
 func parseFields(specs []string) (ingest.JSONFields, error) {
@@ -109,15 +122,15 @@ func parseFields(specs []string) (ingest.JSONFields, error) {
 
 // ingestLogs ingests each file in turn; a failed file does not stop the
 // others, and the command fails at the end if any did.
-func (e *env) ingestLogs(cmd *cobra.Command, c *casefile.Case, files []string, opts ingest.LogOptions) error {
+func (e *env) ingestLogs(ctx context.Context, c *casefile.Case, files []string, opts ingest.LogOptions) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tSTATUS\tFORMAT\tLINES\tPARSED\tREJECTED\tSHA256\tSECONDS\tLINES/S")
 	var failed []string
 	var total ingest.LogResult
 	for _, path := range files {
-		res, err := ingest.Logs(cmd.Context(), c, path, opts)
+		res, err := ingest.Logs(ctx, c, path, opts)
 		if err != nil {
-			if cmd.Context().Err() != nil {
+			if ctx.Err() != nil {
 				return err
 			}
 			e.log.Error("ingest failed", "err", err)

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/freezeframe/freezeframe/casefile"
 )
 
 // TestLogLinesClearTheProgressBar: a log line written while a bar is drawn
 // starts on a line of its own, not after the bar.
 func TestLogLinesClearTheProgressBar(t *testing.T) {
 	var stderr bytes.Buffer
-	e := &env{stderr: &stderr, logLevel: "info"}
+	e := &env{stderr: &stderr, logLevel: "info", memoryLimit: casefile.DefaultMemoryLimit}
 	if err := e.setup(); err != nil {
 		t.Fatal(err)
 	}

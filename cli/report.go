@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 	_ "time/tzdata" // --tz works on machines without a zoneinfo database
@@ -11,8 +12,11 @@ import (
 	"github.com/freezeframe/freezeframe/report"
 )
 
-func newReportCmd(e *env) *cobra.Command {
-	var outDir, tz, freezeFormat string
+// newReportCmd binds report's flags into its options and runs runF on
+// them, reportRun if nil.
+func newReportCmd(e *env, runF func(context.Context, *report.Options) error) *cobra.Command {
+	opts := &report.Options{}
+	var tz string
 	cmd := &cobra.Command{
 		Use:   "report --out DIR",
 		Short: "Write the freeze list, the evidence, the timeline and the public summary of the analysis",
@@ -81,34 +85,44 @@ copy the files they lead to: cp -rL DIR/* DEST.`,
   freezeframe report --out wave2/ --freeze-format usernames`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if outDir == "" {
+			if opts.Out == "" {
 				return usageError{fmt.Errorf("report needs --out DIR")}
 			}
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
 				return usageError{fmt.Errorf("--tz %q: not a time zone; use an IANA name such as UTC or America/New_York", tz)}
 			}
-			if freezeFormat != report.FreezeCSV && freezeFormat != report.FreezeUsernames {
-				return usageError{fmt.Errorf("--freeze-format %q: use %s or %s", freezeFormat, report.FreezeCSV, report.FreezeUsernames)}
+			opts.TZ = loc
+			if opts.FreezeFormat != report.FreezeCSV && opts.FreezeFormat != report.FreezeUsernames {
+				return usageError{fmt.Errorf("--freeze-format %q: use %s or %s", opts.FreezeFormat, report.FreezeCSV, report.FreezeUsernames)}
 			}
-			c, err := e.openCase(cmd.Context(), casefile.ReadOnly)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer c.Close()
-			paths, err := report.Write(cmd.Context(), c, report.Options{Out: outDir, TZ: loc, FreezeFormat: freezeFormat})
-			if err != nil {
-				return err
-			}
-			for _, p := range paths {
-				fmt.Fprintln(e.stdout, p)
-			}
-			return nil
+			return e.reportRun(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&outDir, "out", "", "directory to write the report into, created if missing (required)")
+	f.StringVar(&opts.Out, "out", "", "directory to write the report into, created if missing (required)")
 	f.StringVar(&tz, "tz", "UTC", "time zone of the times people read (IANA name, e.g. America/New_York); files stay UTC")
-	f.StringVar(&freezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line; fails if a username cannot stand on one line)")
+	f.StringVar(&opts.FreezeFormat, "freeze-format", report.FreezeCSV, "freeze list format: csv (freeze-list.csv) or usernames (freeze-list.txt, one a line; fails if a username cannot stand on one line)")
 	return cmd
+}
+
+// reportRun writes the report of the case's latest analysis and prints the
+// paths written.
+func (e *env) reportRun(ctx context.Context, opts *report.Options) error {
+	c, err := e.openCase(ctx, casefile.ReadOnly)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	paths, err := report.Write(ctx, c, *opts)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return nil
 }

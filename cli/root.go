@@ -24,13 +24,14 @@ import (
 
 // env is what every command shares: the global flags and the output streams.
 type env struct {
-	casePath string
-	quiet    bool
-	logLevel string
-	stdout   io.Writer
-	stderr   io.Writer
-	log      *slog.Logger
-	bar      atomic.Pointer[progressbar.ProgressBar] // the progress bar on stderr, if one is drawn
+	casePath    string
+	quiet       bool
+	logLevel    string
+	memoryLimit string // --memory-limit
+	stdout      io.Writer
+	stderr      io.Writer
+	log         *slog.Logger
+	bar         atomic.Pointer[progressbar.ProgressBar] // the progress bar on stderr, if one is drawn
 }
 
 // logWriter is stderr for log lines: a line first clears the progress bar
@@ -139,9 +140,9 @@ the detection on generated incidents (samples, eval, baselines).`,
 	f.StringVar(&e.casePath, "case", "case.duckdb", "case file (a DuckDB database)")
 	f.BoolVarP(&e.quiet, "quiet", "q", false, "print only data and errors: no progress, no log lines below warnings")
 	f.StringVar(&e.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
-	f.StringVar(&casefile.MemoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case: a positive size with a unit (e.g. 1GB, 8GB, 2GiB); analyze: 2GB")
+	f.StringVar(&e.memoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case: a positive size with a unit (e.g. 1GB, 8GB, 2GiB); analyze: 2GB")
 	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e), newSamplesCmd(e), newEvalCmd(e),
-		newAnalyzeCmd(e), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e), newInvestigateCmd(e))
+		newAnalyzeCmd(e, nil), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e, nil), newInvestigateCmd(e, nil))
 	// cobra adds help and completion when it runs; added now, they get
 	// the same usage errors as the others.
 	root.InitDefaultHelpCmd()
@@ -219,8 +220,8 @@ func (e *env) setup() error {
 	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", e.logLevel)}
 	}
-	if err := casefile.CheckMemoryLimit(casefile.MemoryLimit); err != nil {
-		return usageError{fmt.Errorf("--memory-limit %q: %w", casefile.MemoryLimit, err)}
+	if err := casefile.CheckMemoryLimit(e.memoryLimit); err != nil {
+		return usageError{fmt.Errorf("--memory-limit %q: %w", e.memoryLimit, err)}
 	}
 	if e.quiet && level < slog.LevelWarn {
 		level = slog.LevelWarn
@@ -236,7 +237,7 @@ func (e *env) stderrIsTerminal() bool {
 }
 
 func (e *env) openCase(ctx context.Context, mode casefile.Mode) (*casefile.Case, error) {
-	return casefile.Open(ctx, e.casePath, mode)
+	return casefile.OpenWith(ctx, e.casePath, mode, casefile.Options{MemoryLimit: e.memoryLimit})
 }
 
 // toolVersion is the module version, or the VCS revision of a development build.

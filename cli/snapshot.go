@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -12,11 +13,17 @@ import (
 	"github.com/freezeframe/freezeframe/ingest"
 )
 
-func newIngestSnapshotCmd(e *env) *cobra.Command {
-	var (
-		force            bool
-		schema, evidence string
-	)
+// ingestSnapshotOptions are what ingest snapshot was asked to do: the
+// source, and the ingest options the flags give.
+type ingestSnapshotOptions struct {
+	Source string
+	ingest.SnapshotOptions
+}
+
+// newIngestSnapshotCmd binds ingest snapshot's flags into its options and
+// runs runF on them, ingestSnapshotRun if nil.
+func newIngestSnapshotCmd(e *env, runF func(context.Context, *ingestSnapshotOptions) error) *cobra.Command {
+	opts := &ingestSnapshotOptions{}
 	cmd := &cobra.Command{
 		Use:   "snapshot PATH|URL",
 		Short: "Ingest a Warehouse database snapshot (table exports, a pg_dump, or the live database)",
@@ -47,54 +54,64 @@ another snapshot (and any live read) needs --force, which replaces it.`,
 			if err := checkSnapshotSource(cmd, args[0]); err != nil {
 				return err
 			}
-			c, err := e.openCase(cmd.Context(), casefile.ReadWrite)
-			if err != nil {
-				return err
+			opts.Source = args[0]
+			opts.Evidence = evidenceDir(args[0], opts.Evidence, e.casePath)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer c.Close()
-			opts := ingest.SnapshotOptions{Force: force, ToolVersion: toolVersion(), Logger: e.log,
-				Schema: schema, Evidence: evidenceDir(args[0], evidence, e.casePath)}
-			if !e.quiet && e.stderrIsTerminal() {
-				var done func()
-				opts.Progress, done = e.stepProgress("snapshot")
-				defer done()
-			}
-			res, err := ingest.Snapshot(cmd.Context(), c, args[0], opts)
-			if err != nil {
-				return err
-			}
-			if res.Skipped {
-				e.log.Info("this snapshot is already in the case; nothing to do", "path", res.Path)
-				return nil
-			}
-			for _, t := range res.Missing {
-				e.log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TABLE\tFILE\tFORMAT\tROWS\tLOADED\tREJECTED")
-			var read, loaded, rejected int64
-			for _, t := range res.Tables {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", t.Table, t.Path, t.Format, t.Read, t.Loaded, t.Rejected)
-				read, loaded, rejected = read+t.Read, loaded+t.Loaded, rejected+t.Rejected
-				if t.Rejected > 0 {
-					e.log.Warn("rows rejected; see the rejects table", "table", t.Table, "rejected", t.Rejected,
-						"query", fmt.Sprintf("SELECT * FROM rejects WHERE source_id = %d", t.SourceID))
-				}
-			}
-			fmt.Fprintf(tw, "total\t-\t-\t%d\t%d\t%d\n", read, loaded, rejected)
-			tw.Flush()
-			if res.Replaced {
-				e.log.Info("replaced the snapshot the case held before")
-			}
-			if opts.Evidence != "" {
-				e.log.Info("what was read is kept as evidence; ingest snapshot reads it again", "dir", opts.Evidence)
-			}
-			return nil
+			return e.ingestSnapshotRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "replace a different snapshot already in the case")
-	addLiveFlags(cmd, &schema, &evidence)
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace a different snapshot already in the case")
+	addLiveFlags(cmd, &opts.Schema, &opts.Evidence)
 	return cmd
+}
+
+// ingestSnapshotRun ingests the snapshot into the case and prints what
+// each table gave.
+func (e *env) ingestSnapshotRun(ctx context.Context, opts *ingestSnapshotOptions) error {
+	c, err := e.openCase(ctx, casefile.ReadWrite)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	opts.ToolVersion, opts.Logger = toolVersion(), e.log
+	if !e.quiet && e.stderrIsTerminal() {
+		var done func()
+		opts.Progress, done = e.stepProgress("snapshot")
+		defer done()
+	}
+	res, err := ingest.Snapshot(ctx, c, opts.Source, opts.SnapshotOptions)
+	if err != nil {
+		return err
+	}
+	if res.Skipped {
+		e.log.Info("this snapshot is already in the case; nothing to do", "path", res.Path)
+		return nil
+	}
+	for _, t := range res.Missing {
+		e.log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tFILE\tFORMAT\tROWS\tLOADED\tREJECTED")
+	var read, loaded, rejected int64
+	for _, t := range res.Tables {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", t.Table, t.Path, t.Format, t.Read, t.Loaded, t.Rejected)
+		read, loaded, rejected = read+t.Read, loaded+t.Loaded, rejected+t.Rejected
+		if t.Rejected > 0 {
+			e.log.Warn("rows rejected; see the rejects table", "table", t.Table, "rejected", t.Rejected,
+				"query", fmt.Sprintf("SELECT * FROM rejects WHERE source_id = %d", t.SourceID))
+		}
+	}
+	fmt.Fprintf(tw, "total\t-\t-\t%d\t%d\t%d\n", read, loaded, rejected)
+	tw.Flush()
+	if res.Replaced {
+		e.log.Info("replaced the snapshot the case held before")
+	}
+	if opts.Evidence != "" {
+		e.log.Info("what was read is kept as evidence; ingest snapshot reads it again", "dir", opts.Evidence)
+	}
+	return nil
 }
 
 // liveSourceHelp is the help of ingest snapshot and investigate on a live

@@ -87,9 +87,8 @@ func TestSnapshotSpillHoldsNoSecret(t *testing.T) {
 // limit, says when it reaches the load of the last table, and waits there
 // to be killed.
 func spillChild(dir string) {
-	casefile.MemoryLimit = "100MB"
 	ctx := context.Background()
-	c, err := casefile.Open(ctx, filepath.Join(dir, "case.duckdb"), casefile.ReadWrite)
+	c, err := casefile.OpenWith(ctx, filepath.Join(dir, "case.duckdb"), casefile.ReadWrite, casefile.Options{MemoryLimit: "100MB"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

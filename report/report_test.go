@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"maps"
 	"math"
 	"os"
@@ -25,7 +24,7 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
-	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
 	"github.com/freezeframe/freezeframe/samples"
 )
@@ -112,19 +111,14 @@ func TestReportOnTheSample(t *testing.T) {
 // copy of it, analysed, into dir/analysed.duckdb.
 func buildSample(t testing.TB, dir string) (ingested, analysed string) {
 	t.Helper()
-	quiet := slog.New(slog.DiscardHandler)
 	ingested = filepath.Join(dir, "ingested.duckdb")
 	c, err := casefile.Open(ctx, ingested, casefile.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := ingest.Snapshot(ctx, c, filepath.Join(sampleDir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
+	opts := investigation.Options{Logs: logs, Snapshot: filepath.Join(sampleDir, "snapshot"), IngestOnly: true, ToolVersion: "test"}
+	if _, err := investigation.Steps(ctx, c, opts); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close(); err != nil {
@@ -132,7 +126,7 @@ func buildSample(t testing.TB, dir string) (ingested, analysed string) {
 	}
 	analysed = copyCase(t, ingested)
 	c = openCase(t, analysed, casefile.ReadWrite)
-	if _, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test"}); err != nil {
+	if _, err := investigation.Steps(ctx, c, investigation.Options{ToolVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close(); err != nil {

@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -37,7 +36,7 @@ import (
 	"github.com/freezeframe/freezeframe/baselines"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
-	"github.com/freezeframe/freezeframe/ingest"
+	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/samples"
 )
 
@@ -257,7 +256,6 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*outcome, error) {
 	start := time.Now()
 	dir := filepath.Join(cfg.work, fmt.Sprintf("%s-%d-x%g", sc.Name, seed, cfg.scale))
-	quiet := slog.New(slog.DiscardHandler)
 	facts, err := readFacts(dir)
 	if !cfg.reuse || err != nil {
 		if err := os.RemoveAll(dir); err != nil {
@@ -276,23 +274,19 @@ func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*ou
 		return nil, err
 	}
 	defer c.Close()
+	opts := investigation.Options{Settings: cfg.settings, ToolVersion: "quality"}
 	if cfg.sources != "snapshot" {
-		logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*"))
-		for _, l := range logs { // a no-op for a file already in the case
-			if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
-				return nil, err
-			}
-		}
+		// a no-op for a file already in the case
+		opts.Logs, _ = filepath.Glob(filepath.Join(dir, "logs", "*"))
 	}
 	if cfg.sources != "logs" {
-		if _, err := ingest.Snapshot(ctx, c, filepath.Join(dir, "snapshot"), ingest.SnapshotOptions{ToolVersion: "quality", Logger: quiet}); err != nil {
-			return nil, err
-		}
+		opts.Snapshot = filepath.Join(dir, "snapshot")
 	}
-	run, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "quality", Logger: quiet, Settings: cfg.settings})
+	steps, err := investigation.Steps(ctx, c, opts)
 	if err != nil {
 		return nil, err
 	}
+	run := steps.Analysis
 	truth, err := eval.ReadTruth(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return nil, err
