@@ -23,6 +23,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
 )
 
 // A live Warehouse database is read in one REPEATABLE READ READ ONLY
@@ -59,6 +60,20 @@ var liveExtras = map[string][]struct{ name, from, expr string }{
 		{"disabled_for", "disabled_for", `"disabled_for"`},
 		{"password_disabled", "password", `("password" = '' OR left("password", 1) IN ('!', '*'))`},
 	},
+}
+
+// postgresQuery returns the one statement of sql/postgres/name, a query
+// against the live database's catalog.
+func postgresQuery(name string) (string, error) {
+	body, err := fs.ReadFile(ffsql.Postgres, "postgres/"+name)
+	if err != nil {
+		return "", err
+	}
+	stmts := ffsql.Statements(string(body))
+	if len(stmts) != 1 {
+		return "", fmt.Errorf("sql/postgres/%s: %d statements, want 1", name, len(stmts))
+	}
+	return stmts[0], nil
 }
 
 // IsPostgresURL says whether a snapshot source names a live PostgreSQL
@@ -247,8 +262,11 @@ func (l *liveRead) findTables(ctx context.Context) error {
 	}
 	if !exists {
 		var schemas []string
-		rows, err := l.tx.Query(ctx, `SELECT nspname FROM pg_catalog.pg_namespace
-			WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname`)
+		q, err := postgresQuery("schemas.sql")
+		if err != nil {
+			return err
+		}
+		rows, err := l.tx.Query(ctx, q)
 		if err == nil {
 			schemas, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		}
@@ -261,11 +279,11 @@ func (l *liveRead) findTables(ctx context.Context) error {
 	for _, t := range snapshotTables {
 		names = append(names, t.name)
 	}
-	rows, err := l.tx.Query(ctx, `SELECT c.relname::text, a.attname::text
-		FROM pg_catalog.pg_class c
-		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-		WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`, l.schema, names)
+	q, err := postgresQuery("columns.sql")
+	if err != nil {
+		return err
+	}
+	rows, err := l.tx.Query(ctx, q, l.schema, names)
 	if err != nil {
 		return l.fail(ctx, err, nil)
 	}

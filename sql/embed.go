@@ -121,3 +121,10 @@ var Baselines embed.FS
 //
 //go:embed baselines/support/*.sql
 var BaselineSupport embed.FS
+
+// Postgres holds the queries a live read sends to the Warehouse database's
+// catalog (which tables and columns it has); the tables themselves are read
+// with the column lists of the snapshot's table specs.
+//
+//go:embed postgres/*.sql
+var Postgres embed.FS

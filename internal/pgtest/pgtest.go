@@ -23,7 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-//go:embed warehouse-schema.sql edge-rows.sql
+//go:embed warehouse-schema.sql edge-rows.sql sample-releases.sql
 var sqlFiles embed.FS
 
 // EnvURL names the variable that holds the test cluster's URL, with the
@@ -195,13 +195,7 @@ func LoadSample(t testing.TB, rawURL, dir string) {
 		}
 		f.Close()
 	}
-	exec(`INSERT INTO releases (project_id, version, canonical_version)
-		SELECT DISTINCT (additional->>'project_id')::uuid, additional->>'canonical_version', additional->>'canonical_version' FROM file_events`)
-	exec(`INSERT INTO release_files (id, release_id, python_version, packagetype, filename, path, size, md5_digest, sha256_digest, blake2_256_digest)
-		SELECT DISTINCT ON (e.source_id) e.source_id, r.id, 'source', 'sdist', e.source_id || '/' || (e.additional->>'filename'), 's/' || e.source_id,
-		       1, md5(e.source_id::text), encode(sha256(e.source_id::text::bytea), 'hex'), md5(e.source_id::text || 'b')
-		FROM file_events e JOIN releases r ON r.project_id = (e.additional->>'project_id')::uuid AND r.version = e.additional->>'canonical_version'
-		ORDER BY e.source_id, e.time`)
+	exec(readFile(t, "sample-releases.sql"))
 	exec("ALTER TABLE users ALTER sitemap_bucket DROP DEFAULT; ALTER TABLE projects ALTER sitemap_bucket DROP DEFAULT")
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
