@@ -268,7 +268,7 @@ func stagedTables(ctx context.Context, c *casefile.Case) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	var names []string
 	for rows.Next() {
 		var n string

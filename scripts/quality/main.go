@@ -360,7 +360,7 @@ func listOf(ctx context.Context, c *casefile.Case, class string) (*eval.FreezeLi
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	l := &eval.FreezeList{Path: "account_verdicts", Format: eval.ReportCSV}
 	for rows.Next() {
 		var e eval.Entry
