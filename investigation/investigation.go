@@ -133,7 +133,11 @@ func Investigate(ctx context.Context, opts Options) (*Run, error) {
 		return nil, err
 	}
 	run, err := Steps(ctx, c, opts)
-	c.Close()
+	// Closing checkpoints the run into the file: a case that fails to is
+	// as half-built as one whose run failed.
+	if cerr := c.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
 	if err == nil {
 		return run, nil
 	}
