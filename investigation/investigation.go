@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/ingest"
@@ -239,9 +240,9 @@ func analysis(ctx context.Context, c *casefile.Case, opts Options, log *slog.Log
 	return res, nil
 }
 
-// memoryHint adds to an out-of-memory error what to do about it.
+// memoryHint adds to DuckDB's out-of-memory error what to do about it.
 func memoryHint(err error) error {
-	if strings.Contains(err.Error(), "Out of Memory Error") {
+	if dErr, ok := errors.AsType[*duckdb.Error](err); ok && dErr.Type == duckdb.ErrorTypeOutOfMemory {
 		return fmt.Errorf("%w\n(DuckDB ran out of its memory limit; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err)
 	}
 	return err
