@@ -258,5 +258,14 @@ func (t *Txn) Rollback() error {
 		return nil
 	}
 	t.done = true
-	return t.c.Exec(context.WithoutCancel(t.ctx), "ROLLBACK")
+	_, err := t.c.Conn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK")
+	// A failed COMMIT has already ended the transaction; DuckDB then
+	// answers that none is active, which is what ROLLBACK is for.
+	if dErr, ok := errors.AsType[*duckdb.Error](err); ok && dErr.Type == duckdb.ErrorTypeTransaction {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("case %s: %w", t.c.Path, err)
+	}
+	return nil
 }
