@@ -104,7 +104,7 @@ var ErrEmptyCase = errors.New("the case holds no access log and no snapshot: ing
 // stage a big result in main under stagedPrefix instead), then replaces the
 // previous run's results and records the run in one transaction, so a
 // failed or interrupted run leaves the previous results in place.
-func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
+func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -143,11 +143,19 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer func() {
+		// Whatever else failed: the connection goes on to other work (a
+		// report), which must not find the run's settings or tables.
 		bg := context.WithoutCancel(ctx)
+		var errs []error
 		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
-			c.Conn.ExecContext(bg, q)
+			if _, err := c.Conn.ExecContext(bg, q); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		dropStaged(bg, c)
+		errs = append(errs, dropStaged(bg, c))
+		if cerr := errors.Join(errs...); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("case %s: cleaning up after the analysis: %w", c.Path, cerr))
+		}
 	}()
 
 	var from, to any
@@ -194,7 +202,11 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	if err := publish(ctx, c, steps, log); err != nil {
 		return nil, err
 	}
@@ -268,7 +280,7 @@ func stagedTables(ctx context.Context, c *casefile.Case) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	var names []string
 	for rows.Next() {
 		var n string
@@ -448,7 +460,7 @@ func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
 		}
 		cols, err := rows.Columns()
 		if err != nil {
-			rows.Close()
+			_ = rows.Close() // the error to report is this one
 			return "", err
 		}
 		vals := make([]sql.NullString, len(cols))
@@ -458,7 +470,7 @@ func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
 		}
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
+				_ = rows.Close() // the error to report is this one
 				return "", err
 			}
 			for _, v := range vals {

@@ -94,7 +94,7 @@ func simulateCrowdsec(ctx context.Context, c *casefile.Case) ([]Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	var alerts []Alert
 	var b bucket
 	var client string

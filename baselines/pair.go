@@ -52,7 +52,7 @@ func pair(ctx context.Context, c *casefile.Case, alerts []Alert) ([]Account, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	var out []Account
 	for rows.Next() {
 		var acc Account

@@ -121,17 +121,17 @@ func OpenWith(ctx context.Context, path string, mode Mode, opts Options) (*Case,
 	db := sql.OpenDB(connector)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // it has no connection, so nothing of the case to write
 		return nil, describeOpenError(path, err)
 	}
 	c := &Case{Path: path, DB: db, Conn: conn}
 	// Every time the case shows or parses is UTC unless a report asks for a zone.
 	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
-		c.Close()
+		_ = c.Close() // nothing was written yet; the error to report is this one
 		return nil, fmt.Errorf("case %s: %w", path, err)
 	}
 	if err := c.checkSchema(ctx, mode); err != nil {
-		c.Close()
+		_ = c.Close() // a failed create rolled back: nothing was written
 		return nil, err
 	}
 	return c, nil
@@ -182,7 +182,7 @@ func (c *Case) checkSchema(ctx context.Context, mode Mode) error {
 	return nil
 }
 
-func (c *Case) create(ctx context.Context) error {
+func (c *Case) create(ctx context.Context) (err error) {
 	files, err := fs.Glob(ffsql.Schema, "schema/*.sql")
 	if err != nil {
 		return err
@@ -192,7 +192,12 @@ func (c *Case) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() {
+		// After a failed Commit the transaction is gone, which is no news.
+		if rerr := tx.Rollback(); err != nil && rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	for _, f := range files {
 		body, err := fs.ReadFile(ffsql.Schema, f)
 		if err != nil {
@@ -228,7 +233,7 @@ type Txn struct {
 }
 
 // Begin starts a transaction. Close it with Commit, and defer Rollback,
-// which does nothing once committed.
+// which does nothing once committed, joining its error to the one returned.
 func (c *Case) Begin(ctx context.Context) (*Txn, error) {
 	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, err
@@ -245,12 +250,22 @@ func (t *Txn) Commit() error {
 	return nil
 }
 
-// Rollback discards the transaction's work unless it was committed. It does
-// not depend on the caller's context, which may be the very cancellation
-// that ended the work.
-func (t *Txn) Rollback() {
-	if !t.done {
-		t.c.Conn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK")
-		t.done = true
+// Rollback discards the transaction's work unless it was committed, and
+// says if that failed. It does not depend on the caller's context, which
+// may be the very cancellation that ended the work.
+func (t *Txn) Rollback() error {
+	if t.done {
+		return nil
 	}
+	t.done = true
+	_, err := t.c.Conn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK")
+	// A failed COMMIT has already ended the transaction; DuckDB then
+	// answers that none is active, which is what ROLLBACK is for.
+	if dErr, ok := errors.AsType[*duckdb.Error](err); ok && dErr.Type == duckdb.ErrorTypeTransaction {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("case %s: %w", t.c.Path, err)
+	}
+	return nil
 }

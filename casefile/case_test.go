@@ -105,3 +105,40 @@ func TestOpenRefusesABadMemoryLimit(t *testing.T) {
 		t.Errorf("the refused open created %s", path)
 	}
 }
+
+func TestRollback(t *testing.T) {
+	ctx := context.Background()
+	c, err := Open(ctx, filepath.Join(t.TempDir(), "c.duckdb"), ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Exec(ctx, "CREATE TABLE t (i INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	var n int
+	if err := c.Conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("after the rollback the table is there (%d, %v)", n, err)
+	}
+	// A transaction already ended (as by a failed COMMIT) is no failure.
+	tx, err = c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Errorf("rollback of an ended transaction: %v", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Errorf("second rollback: %v", err)
+	}
+}

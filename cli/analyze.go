@@ -76,7 +76,7 @@ snapshot only is analysed with what it holds.`,
 					return usageError{fmt.Errorf("--config: %w", err)}
 				}
 				err = opts.Settings.ReadConfig(steps, f, configPath)
-				f.Close()
+				_ = f.Close() // read only: ReadConfig reports a failed read
 				if err != nil {
 					return usageError{err}
 				}
@@ -115,7 +115,7 @@ snapshot only is analysed with what it holds.`,
 }
 
 // analyzeRun analyzes the case and prints what the run found.
-func (e *env) analyzeRun(ctx context.Context, opts *analyzeOptions) error {
+func (e *env) analyzeRun(ctx context.Context, opts *analyzeOptions) (err error) {
 	if opts.PreviousPath != "" {
 		p, err := readPrevious(opts.PreviousPath)
 		if err != nil {
@@ -131,7 +131,7 @@ func (e *env) analyzeRun(ctx context.Context, opts *analyzeOptions) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeCase(c, &err)
 	run, err := investigation.Steps(ctx, c, opts.Options)
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ and other files in DIR are left alone. The case is only read.`,
 		Example: `  freezeframe baselines --out baselines/
   freezeframe eval --truth truth.csv --freeze-list baselines/crowdsec-http-bf.csv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if outDir == "" {
 				return usageError{fmt.Errorf("baselines needs --out DIR")}
 			}
@@ -51,7 +51,7 @@ and other files in DIR are left alone. The case is only read.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close()
+			defer closeCase(c, &err)
 			results, err := baselines.Run(cmd.Context(), c)
 			if err != nil {
 				return err

@@ -122,14 +122,18 @@ func writeEvalText(w io.Writer, r *eval.Result) error {
 		c.Compromised.Listed+*c.Compromised.NotListed, c.Exposed.Listed+*c.Exposed.NotListed, c.Targeted.Listed+*c.Targeted.NotListed)
 	fmt.Fprintf(tw, "freeze list:\t%s (%s, %s, %s%s)\n", r.FreezeListFile, format,
 		plural(int64(r.Entries), "entry", "entries"), plural(int64(r.Listed), "account", "accounts"), dups)
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "precision\t%.4f\tTP %d / (TP %d + FP %d)\n", r.Precision, r.TP, r.TP, r.FP)
 	fmt.Fprintf(tw, "recall\t%.4f\tTP %d / (TP %d + FN %d)\n", r.Recall, r.TP, r.TP, r.FN)
 	fmt.Fprintf(tw, "F1\t%.4f\n", r.F1)
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "exposed accounts listed: %d (counted neither as hits nor as false alarms)\n", r.ExposedListed)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
@@ -148,7 +152,9 @@ func writeEvalText(w io.Writer, r *eval.Result) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\n", row.label, row.cell.Listed, notListed)
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintln(w, "(benign: accounts not in the truth; how many of them are not listed is unknown)")
 	fmt.Fprintln(w)
 
@@ -159,7 +165,9 @@ func writeEvalText(w io.Writer, r *eval.Result) error {
 		for _, p := range r.FalsePositives {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", textCell(p.Username), textCell(p.UserID), p.Label, textCell(p.Classification), textCell(p.Reasons))
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(w)
 

@@ -88,19 +88,21 @@ the older --format (-f) still works, with a warning.`,
 	f.StringVar(&opts.Format, "log-format", "", "log format name or Apache LogFormat string (default: detect)")
 	// its name here before: still read, hidden, with a warning (RunE)
 	f.StringVarP(&opts.Format, "format", "f", "", "deprecated: use --log-format")
-	f.MarkHidden("format")
+	if err := f.MarkHidden("format"); err != nil {
+		panic(err) // only if the flag defined just above were not
+	}
 	f.StringArrayVar(&fields, "field", nil, "for jsonl, canonical=json.key: read a field from another key (repeatable)")
 	f.BoolVar(&opts.Force, "force", false, "ingest files already in the case again, replacing their rows")
 	return cmd
 }
 
 // ingestLogsRun ingests the files into the case and prints what each gave.
-func (e *env) ingestLogsRun(ctx context.Context, opts *ingestLogsOptions) error {
+func (e *env) ingestLogsRun(ctx context.Context, opts *ingestLogsOptions) (err error) {
 	c, err := e.openCase(ctx, casefile.ReadWrite)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeCase(c, &err)
 	opts.ToolVersion, opts.Logger = toolVersion(), e.log
 	if !e.quiet && e.stderrIsTerminal() {
 		opts.Progress = e.progress
@@ -161,7 +163,9 @@ func (e *env) ingestLogs(ctx context.Context, c *casefile.Case, files []string, 
 		total.Elapsed += res.Elapsed
 	}
 	fmt.Fprintf(tw, "total\t-\t-\t%d\t%d\t%d\t-\t%.2f\t-\n", total.LinesRead, total.Parsed, total.Rejected, total.Elapsed.Seconds())
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%s failed; the case holds nothing of %s", plural(int64(len(failed)), "file", "files"), strings.Join(failed, ", "))
 	}

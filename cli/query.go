@@ -29,7 +29,7 @@ can open the case file as well; this command needs nothing but freezeframe.`,
 		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
   freezeframe query "SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC"`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			mode := casefile.ReadOnly
 			if write {
 				mode = casefile.ReadWrite
@@ -38,7 +38,7 @@ can open the case file as well; this command needs nothing but freezeframe.`,
 			if err != nil {
 				return err
 			}
-			defer c.Close()
+			defer closeCase(c, &err)
 			if !write {
 				// Once off, DuckDB does not let a statement turn it on again.
 				if err := c.Exec(cmd.Context(), "SET enable_external_access = false"); err != nil {
@@ -49,7 +49,7 @@ can open the case file as well; this command needs nothing but freezeframe.`,
 			if err != nil {
 				return readOnlyHint(err, write)
 			}
-			defer rows.Close()
+			defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 			cols, err := rows.Columns()
 			if err != nil {
 				return err

@@ -111,12 +111,12 @@ copy the files they lead to: cp -rL DIR/* DEST.`,
 
 // reportRun writes the report of the case's latest analysis and prints the
 // paths written.
-func (e *env) reportRun(ctx context.Context, opts *report.Options) error {
+func (e *env) reportRun(ctx context.Context, opts *report.Options) (err error) {
 	c, err := e.openCase(ctx, casefile.ReadOnly)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeCase(c, &err)
 	paths, err := report.Write(ctx, c, *opts)
 	if err != nil {
 		return err

@@ -240,6 +240,15 @@ func (e *env) openCase(ctx context.Context, mode casefile.Mode) (*casefile.Case,
 	return casefile.OpenWith(ctx, e.casePath, mode, casefile.Options{MemoryLimit: e.memoryLimit})
 }
 
+// closeCase closes c, deferred by a command that opened it: closing
+// checkpoints what it wrote, so a failure joins *err (which, if Close
+// succeeds, stays the very error the command returned).
+func closeCase(c *casefile.Case, err *error) {
+	if cerr := c.Close(); cerr != nil {
+		*err = errors.Join(*err, cerr)
+	}
+}
+
 // toolVersion is the module version, or the VCS revision of a development build.
 func toolVersion() string {
 	bi, ok := debug.ReadBuildInfo()

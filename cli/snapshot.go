@@ -69,12 +69,12 @@ another snapshot (and any live read) needs --force, which replaces it.`,
 
 // ingestSnapshotRun ingests the snapshot into the case and prints what
 // each table gave.
-func (e *env) ingestSnapshotRun(ctx context.Context, opts *ingestSnapshotOptions) error {
+func (e *env) ingestSnapshotRun(ctx context.Context, opts *ingestSnapshotOptions) (err error) {
 	c, err := e.openCase(ctx, casefile.ReadWrite)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeCase(c, &err)
 	opts.ToolVersion, opts.Logger = toolVersion(), e.log
 	if !e.quiet && e.stderrIsTerminal() {
 		var done func()
@@ -104,7 +104,9 @@ func (e *env) ingestSnapshotRun(ctx context.Context, opts *ingestSnapshotOptions
 		}
 	}
 	fmt.Fprintf(tw, "total\t-\t-\t%d\t%d\t%d\n", read, loaded, rejected)
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if res.Replaced {
 		e.log.Info("replaced the snapshot the case held before")
 	}

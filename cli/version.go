@@ -17,7 +17,7 @@ func newVersionCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer func() { _ = db.Close() }() // in memory: nothing to lose on close
 			var duck string
 			if err := db.QueryRowContext(cmd.Context(), "SELECT version()").Scan(&duck); err != nil {
 				return err

@@ -106,7 +106,7 @@ func ReadTruth(path string) (*Truth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("truth: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: the parse reports a failed read
 	return ParseTruth(f, path)
 }
 
@@ -180,7 +180,7 @@ func ReadFreezeList(path string) (*FreezeList, error) {
 	if err != nil {
 		return nil, fmt.Errorf("freeze list: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: the parse reports a failed read
 	return ParseFreezeList(f, path)
 }
 

@@ -77,7 +77,7 @@ func hashFileContext(ctx context.Context, path string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: io.Copy reports a failed read
 	h := sha256.New()
 	n, err := io.Copy(h, ctxReader{ctx: ctx, r: f})
 	if cerr := ctx.Err(); cerr != nil {
@@ -141,7 +141,7 @@ func openInputContext(ctx context.Context, path string, onRead func(int)) (*inpu
 			in.Close()
 			return nil, fmt.Errorf("%s: gzip header: %w", path, err)
 		}
-		in.compression, in.r, in.closeDec = "gzip", zr, func() { zr.Close() }
+		in.compression, in.r, in.closeDec = "gzip", zr, func() { _ = zr.Close() }
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
@@ -172,16 +172,18 @@ func (in *input) finish(ctx context.Context) (string, int64, error) {
 // and have no deadline to set (the error says so and is of no use here); a
 // standard input left in blocking mode by the shell cannot be interrupted.
 func (in *input) interrupt() {
-	in.file.SetReadDeadline(time.Now())
+	_ = in.file.SetReadDeadline(time.Now())
 }
 
+// Close releases the input. It was only read, and a failed read is
+// reported by Read, so closing has nothing to say.
 func (in *input) Close() {
 	in.stopWatch()
 	if in.closeDec != nil {
 		in.closeDec()
 	}
 	if !in.stdin {
-		in.file.Close()
+		_ = in.file.Close()
 	}
 }
 

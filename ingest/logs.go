@@ -58,7 +58,7 @@ type parsedBatch struct {
 
 // Logs ingests one access-log file into the case, in one transaction: on any
 // failure or interruption the case holds nothing of it.
-func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (*LogResult, error) {
+func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (_ *LogResult, err error) {
 	start := time.Now()
 	res := &LogResult{Path: path}
 	log := opts.Logger
@@ -121,7 +121,11 @@ func Logs(ctx context.Context, c *casefile.Case, path string, opts LogOptions) (
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
 
 	format, stats, err := pipeline(ctx, c.Conn, in, sourceID, opts, log)
 	if err != nil {
@@ -299,7 +303,7 @@ func (r *round) parse(rb *rawBatch) (*parsedBatch, error) {
 // pipeline reads, parses and writes one file. One goroutine reads blocks of
 // whole lines; INSERT statements pull them through a parallel table
 // function, so DuckDB's threads parse the lines and write the rows.
-func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, opts LogOptions, log *slog.Logger) (string, pipelineStats, error) {
+func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, opts LogOptions, log *slog.Logger) (_ string, _ pipelineStats, err error) {
 	var st pipelineStats
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -348,7 +352,11 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 	if err := setInsertOrder(ctx, conn, false); err != nil {
 		return fail(err)
 	}
-	defer setInsertOrder(context.WithoutCancel(ctx), conn, true)
+	defer func() {
+		if serr := setInsertOrder(context.WithoutCancel(ctx), conn, true); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}()
 	ahead := []*rawBatch{first}
 	last := false // the file ended with no line to parse
 	for {

@@ -209,13 +209,11 @@ func openLive(ctx context.Context, rawURL, schema, evidence string) (*liveRead, 
 		return nil, l.fail(ctx, err, cfg)
 	}
 	if err := l.begin(ctx); err != nil {
-		l.close()
-		return nil, err
+		return nil, errors.Join(err, l.close())
 	}
 	if evidence != "" {
 		if l.partial, err = partialDir(evidence); err != nil {
-			l.close()
-			return nil, err
+			return nil, errors.Join(err, l.close())
 		}
 	}
 	return l, nil
@@ -345,7 +343,7 @@ func (l *liveRead) stage(ctx context.Context, c *casefile.Case, f *snapshotFile)
 	if err != nil {
 		return 0, err
 	}
-	defer out.Close()
+	defer func() { _ = out.Close() }() // on success closed and checked below; on failure the partial directory goes
 	fileSum := sha256.New()
 	zw, err := zstd.NewWriter(io.MultiWriter(out, fileSum), zstd.WithEncoderConcurrency(1))
 	if err != nil {
@@ -375,7 +373,7 @@ func (l *liveRead) stage(ctx context.Context, c *casefile.Case, f *snapshotFile)
 		err = zw.Close()
 	}
 	if err != nil {
-		zw.Close()
+		_ = zw.Close() // the file is abandoned with its directory; err says why
 		return 0, err
 	}
 	if err := out.Sync(); err != nil {
@@ -435,16 +433,21 @@ func (l *liveRead) finish(ctx context.Context, toolVersion string) error {
 }
 
 // close ends the connection, rolling back a transaction still open, and
-// removes an evidence directory not completed.
-func (l *liveRead) close() {
+// removes an evidence directory not completed, saying if it could not.
+func (l *liveRead) close() error {
 	if l.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		l.conn.Close(ctx)
+		// The transaction only read; should the goodbye fail, the server
+		// ends the session and rolls it back when the connection drops.
+		_ = l.conn.Close(ctx)
 		cancel()
 	}
 	if l.partial != "" {
-		os.RemoveAll(l.partial)
+		if err := os.RemoveAll(l.partial); err != nil {
+			return fmt.Errorf("removing the unfinished evidence directory: %w", err)
+		}
 	}
+	return nil
 }
 
 // fail is explain's error naming the redacted URL.
@@ -494,8 +497,7 @@ func CheckPostgres(ctx context.Context, rawURL, schema string) error {
 	if err != nil {
 		return err
 	}
-	l.close()
-	return nil
+	return l.close()
 }
 
 // checkEvidenceDir fails unless dir is free for a new evidence directory:

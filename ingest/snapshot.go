@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -193,7 +194,7 @@ func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
 // the files at path, or the live database a postgres:// path names (see
 // postgres.go). A case holds one snapshot: the same snapshot files again
 // are a no-op, another snapshot needs Force, which replaces it.
-func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotOptions) (*SnapshotResult, error) {
+func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotOptions) (_ *SnapshotResult, err error) {
 	start := time.Now()
 	log := opts.Logger
 	if log == nil {
@@ -211,10 +212,15 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 	}
 	for rows.Next() {
 		var h string
-		rows.Scan(&h)
+		if err := rows.Scan(&h); err != nil {
+			_ = rows.Close() // the Scan error is the one to report
+			return nil, err
+		}
 		held = append(held, h)
 	}
-	rows.Close()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
 	anotherHeld := fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
 	res := &SnapshotResult{Path: path}
 	var files []*snapshotFile
@@ -230,7 +236,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		if pg, err = openLive(ctx, path, opts.Schema, opts.Evidence); err != nil {
 			return nil, err
 		}
-		defer pg.close()
+		defer func() {
+			if cerr := pg.close(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+		}()
 		files, res.Path = pg.files, pg.url
 	} else {
 		if files, err = findSnapshotFiles(path, log); err != nil {
@@ -258,7 +268,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 		}
 	}
 
-	defer dropStages(context.WithoutCancel(ctx), c)
+	defer func() {
+		if derr := dropStages(context.WithoutCancel(ctx), c); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
 	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0"); err != nil {
 		return nil, err
 	}
@@ -324,7 +338,11 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	defer func() {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	if len(held) > 0 {
 		if err := runScript(ctx, c, log, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
 			return nil, err
@@ -498,14 +516,41 @@ func createStage(ctx context.Context, c *casefile.Case, t tableSpec) error {
 	return c.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS stage_%s (%s)", t.name, strings.Join(cols, ", ")))
 }
 
-func dropStages(ctx context.Context, c *casefile.Case) {
-	for _, t := range snapshotTables {
-		c.Conn.ExecContext(ctx, "DROP VIEW IF EXISTS temp.stage_"+t.name)
-		c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_"+t.name)
+// dropStages drops the snapshot's temporary tables and views, all of them
+// whatever fails, and returns what failed. A stage is a view or a table,
+// and DuckDB's DROP VIEW IF EXISTS fails on a table, so it asks which.
+func dropStages(ctx context.Context, c *casefile.Case) error {
+	views := map[string]bool{}
+	rows, err := c.Conn.QueryContext(ctx, "SELECT view_name FROM duckdb_views() WHERE temporary")
+	if err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
 	}
-	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.stage_rejects")
-	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.loaded_security_keys")
-	c.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp.loaded_recovery_codes")
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("case %s: %w", c.Path, err)
+		}
+		views[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("case %s: %w", c.Path, err)
+	}
+	names := []string{"stage_rejects", "loaded_security_keys", "loaded_recovery_codes"}
+	for _, t := range snapshotTables {
+		names = append(names, "stage_"+t.name)
+	}
+	var errs []error
+	for _, n := range names {
+		kind := "TABLE"
+		if views[n] {
+			kind = "VIEW"
+		}
+		if _, err := c.Conn.ExecContext(ctx, "DROP "+kind+" IF EXISTS temp."+n); err != nil {
+			errs = append(errs, fmt.Errorf("case %s: %w", c.Path, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -166,7 +166,9 @@ func withAppender(ctx context.Context, c *casefile.Case, t tableSpec, fn func(*d
 			return err
 		}
 		if err := fn(app); err != nil {
-			app.Close()
+			// It flushes what was appended to a stage the failure leaves
+			// unused; the error to report is fn's.
+			_ = app.Close()
 			return err
 		}
 		return app.Close()

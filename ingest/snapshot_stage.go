@@ -49,7 +49,7 @@ func columnsOf(ctx context.Context, c *casefile.Case, query string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	cols := map[string]string{}
 	for rows.Next() {
 		var name, typ string

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/ingest"
@@ -133,7 +134,11 @@ func Investigate(ctx context.Context, opts Options) (*Run, error) {
 		return nil, err
 	}
 	run, err := Steps(ctx, c, opts)
-	c.Close()
+	// Closing checkpoints the run into the file: a case that fails to is
+	// as half-built as one whose run failed.
+	if cerr := c.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
 	if err == nil {
 		return run, nil
 	}
@@ -235,9 +240,9 @@ func analysis(ctx context.Context, c *casefile.Case, opts Options, log *slog.Log
 	return res, nil
 }
 
-// memoryHint adds to an out-of-memory error what to do about it.
+// memoryHint adds to DuckDB's out-of-memory error what to do about it.
 func memoryHint(err error) error {
-	if strings.Contains(err.Error(), "Out of Memory Error") {
+	if dErr, ok := errors.AsType[*duckdb.Error](err); ok && dErr.Type == duckdb.ErrorTypeOutOfMemory {
 		return fmt.Errorf("%w\n(DuckDB ran out of its memory limit; analyze at PyPI size, 800k accounts, fits in 600MB and runs fastest with 4GB: rerun with --memory-limit 4GB, or more for a larger case)", err)
 	}
 	return err

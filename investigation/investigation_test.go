@@ -1,13 +1,16 @@
 package investigation
 
 import (
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/freezeframe/freezeframe/analyze"
 )
 
@@ -78,12 +81,32 @@ func TestAFailedInvestigationRemovesItsCase(t *testing.T) {
 }
 
 func TestMemoryHintNamesTheFlag(t *testing.T) {
-	oom := errors.New("analysis step profiles (analyze/40_profiles.sql), statement 1: Out of Memory Error: could not allocate block")
+	// What the driver returns when a query outgrows the memory limit.
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(t.Context(), "SET memory_limit = '1MB'"); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	err = db.QueryRowContext(t.Context(), "SELECT count(DISTINCT i::VARCHAR || 'x') FROM range(3000000) t(i)").Scan(&n)
+	if err == nil {
+		t.Fatal("the query fitted in 1MB")
+	}
+	oom := fmt.Errorf("analysis step profiles (analyze/40_profiles.sql), statement 1: %w", err)
 	if got := memoryHint(oom); !errors.Is(got, oom) || !strings.Contains(got.Error(), "--memory-limit 4GB") {
 		t.Errorf("out of memory: %v", got)
 	}
-	other := errors.New("analysis step attempts: Binder Error: no such column")
-	if got := memoryHint(other); got != other {
-		t.Errorf("another error was changed: %v", got)
+	for _, other := range []error{
+		fmt.Errorf("analysis step attempts: %w", &duckdb.Error{Type: duckdb.ErrorTypeBinder, Msg: "Binder Error: no such column"}),
+		// the words alone, not DuckDB's error
+		errors.New("reading notes.txt: Out of Memory Error"),
+	} {
+		if got := memoryHint(other); got != other {
+			t.Errorf("another error was changed: %v", got)
+		}
 	}
 }

@@ -279,7 +279,7 @@ func (w *writer) rows(rel, name string, args []any, fill func(io.Writer, *scanne
 		w.err = fmt.Errorf("case %s: %s: %w", w.c.Path, name, err)
 		return
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	s, err := newScanner(rows)
 	if err != nil {
 		w.err = fmt.Errorf("case %s: %s: %w", w.c.Path, name, err)

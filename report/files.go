@@ -91,7 +91,7 @@ func NewGroup(dir, kind string, names []string) (*Group, error) {
 		g.Close()
 		return nil, fmt.Errorf("%s: %w; the files are replaced together through symbolic links: write them to a file system that has them", dir, err)
 	}
-	os.Remove(probe)
+	_ = os.Remove(probe) // were it left, link and switchTo remove it before they make one
 	gen, err := newGeneration(g.state)
 	if err != nil {
 		g.Close()
@@ -125,7 +125,7 @@ func openGroup(dir, kind string, names []string) (*Group, error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+		_ = f.Close() // a directory, opened read-only
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%s: another freezeframe is writing its %s there; wait for it to finish", dir, kind)
 		}
@@ -192,11 +192,12 @@ func (g *Group) Commit() ([]string, error) {
 	}
 	g.done = true
 	// The new set is in place: what follows tidies, and what it leaves
-	// the next group removes.
-	syncDirs([]string{g.state})
+	// the next group removes, so its errors are dropped. Were the switch
+	// not made durable, a crash would bring back the earlier set, whole.
+	_ = syncDirs([]string{g.state})
 	for _, rel := range g.names {
 		if !slices.Contains(g.wrote, rel) && g.linked(rel) {
-			os.Remove(g.path(rel)) // it leads nowhere now
+			_ = os.Remove(g.path(rel)) // it leads nowhere now
 		}
 	}
 	g.clean()
@@ -210,18 +211,20 @@ func (g *Group) Commit() ([]string, error) {
 
 // Close ends the group. Unless it was committed, it removes what it wrote,
 // and, if dir held no set of the group before, the state directory, and dir
-// if it was made for the group.
+// if it was made for the group. It tidies only: what it cannot remove
+// changes nothing a reader finds, and the next group removes it, so its
+// errors are dropped.
 func (g *Group) Close() {
 	if !g.done {
 		g.clean()
 		if _, err := os.Lstat(filepath.Join(g.state, current)); errors.Is(err, fs.ErrNotExist) {
-			os.Remove(g.state)
+			_ = os.Remove(g.state)
 			if g.created {
-				os.Remove(g.dir)
+				_ = os.Remove(g.dir)
 			}
 		}
 	}
-	g.lock.Close()
+	_ = g.lock.Close() // a directory opened to be locked: closing it unlocks it
 }
 
 // removeGroup removes the files of the group of kind from dir, its links
@@ -235,7 +238,7 @@ func removeGroup(dir, kind string, names []string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer g.lock.Close()
+	defer func() { _ = g.lock.Close() }() // a directory opened to be locked: closing it unlocks it
 	// Without current, every link of the group leads nowhere.
 	err = os.Remove(filepath.Join(g.state, current))
 	found := err == nil
@@ -253,7 +256,7 @@ func removeGroup(dir, kind string, names []string) (bool, error) {
 			return found, err
 		}
 		if d := filepath.Dir(p); d != filepath.Clean(dir) {
-			os.Remove(d) // public/, if nothing else is there
+			_ = os.Remove(d) // public/, if nothing else is there: else it fails, as it should
 		}
 	}
 	return found, os.RemoveAll(g.state)
@@ -283,7 +286,7 @@ func (g *Group) link(rel string) error {
 	}
 	p := g.path(rel)
 	tmp := filepath.Join(g.state, next)
-	os.Remove(tmp)
+	_ = os.Remove(tmp) // a killed run's; were it left, Symlink says so
 	err := os.MkdirAll(filepath.Dir(p), 0o755)
 	if err == nil {
 		err = os.Symlink(g.target(rel), tmp)
@@ -300,7 +303,7 @@ func (g *Group) link(rel string) error {
 // switchTo makes current lead to the generation gen, at once.
 func (g *Group) switchTo(gen string) error {
 	tmp := filepath.Join(g.state, next)
-	os.Remove(tmp)
+	_ = os.Remove(tmp) // a killed run's; were it left, Symlink says so
 	err := os.Symlink(gen, tmp)
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(g.state, current))
@@ -359,13 +362,14 @@ func (g *Group) adopt() error {
 }
 
 // clean removes from the state directory all but current and the
-// generation it leads to.
+// generation it leads to. What it leaves a reader never finds, and the
+// next group removes, so its errors are dropped.
 func (g *Group) clean() {
 	keep, _ := os.Readlink(filepath.Join(g.state, current))
 	entries, _ := os.ReadDir(g.state)
 	for _, e := range entries {
 		if e.Name() != current && e.Name() != keep {
-			os.RemoveAll(filepath.Join(g.state, e.Name()))
+			_ = os.RemoveAll(filepath.Join(g.state, e.Name()))
 		}
 	}
 }
@@ -380,7 +384,7 @@ func syncDirs(dirs []string) error {
 			return err
 		}
 		err = f.Sync()
-		f.Close()
+		_ = f.Close() // a directory, opened read-only: Sync said what matters
 		if err != nil {
 			return fmt.Errorf("%s: %w", d, err)
 		}

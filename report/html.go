@@ -436,7 +436,7 @@ func htmlRows(ctx context.Context, c *casefile.Case, name string, args []any, ea
 	if err != nil {
 		return fmt.Errorf("case %s: %s: %w", c.Path, name, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	for rows.Next() {
 		if err := each(rows); err != nil {
 			return fmt.Errorf("case %s: %s: %w", c.Path, name, err)

@@ -288,11 +288,11 @@ func createCSV(path string, header []string) (*csvFile, error) {
 func (c *csvFile) close() error {
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
-		c.f.Close()
+		_ = c.f.Close() // the write error is the one to report
 		return err
 	}
 	if err := c.b.Flush(); err != nil {
-		c.f.Close()
+		_ = c.f.Close() // the write error is the one to report
 		return err
 	}
 	return c.f.Close()

@@ -107,7 +107,7 @@ func NewDatabase(t testing.TB) string {
 			t.Errorf("dropping database %s: %v", name, err)
 			return
 		}
-		defer conn.Close(context.Background())
+		defer func() { _ = conn.Close(context.Background()) }() // it only dropped a database, and said if that failed
 		if _, err := conn.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
 			t.Errorf("dropping database %s: %v", name, err)
 		}
@@ -124,7 +124,7 @@ func Exec(t testing.TB, rawURL, sql string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
+	defer func() { _ = conn.Close(context.Background()) }() // Exec said if the statements failed
 	if _, err := conn.Exec(context.Background(), sql); err != nil {
 		t.Fatalf("%v\nin: %.200s", err, sql)
 	}
@@ -154,12 +154,12 @@ func LoadSample(t testing.TB, rawURL, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }() // Commit said if the load failed, or the test failed already
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }() // after Commit, a no-op; after t.Fatal, the test has failed already
 	exec := func(sql string) {
 		t.Helper()
 		if _, err := tx.Exec(ctx, sql); err != nil {
@@ -193,7 +193,7 @@ func LoadSample(t testing.TB, rawURL, dir string) {
 		if _, err := tx.Conn().PgConn().CopyFrom(ctx, io.MultiReader(strings.NewReader(header), br), sql); err != nil {
 			t.Fatalf("%s: %v", table, err)
 		}
-		f.Close()
+		_ = f.Close() // read only: CopyFrom said if reading failed
 	}
 	exec(readFile(t, "sample-releases.sql"))
 	exec("ALTER TABLE users ALTER sitemap_bucket DROP DEFAULT; ALTER TABLE projects ALTER sitemap_bucket DROP DEFAULT")

@@ -40,7 +40,6 @@ func main() {
 	}
 	r := rand.New(rand.NewPCG(*seed, 0))
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
-	defer w.Flush()
 
 	agents := []string{
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36",
@@ -79,6 +78,10 @@ func main() {
 			e.method, e.status, e.size = "POST", []int{200, 303}[r.IntN(2)], 0
 		}
 		write(w, e)
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintln(os.Stderr, "genlog:", err)
+		os.Exit(1)
 	}
 }
 

@@ -22,6 +22,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -253,7 +254,7 @@ func runScenarios(ctx context.Context, cfg config, seeds []uint64, names []strin
 
 // one generates (or reuses) the world of a scenario and seed, ingests it,
 // analyses it and scores the result.
-func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*outcome, error) {
+func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (_ *outcome, err error) {
 	start := time.Now()
 	dir := filepath.Join(cfg.work, fmt.Sprintf("%s-%d-x%g", sc.Name, seed, cfg.scale))
 	facts, err := readFacts(dir)
@@ -273,7 +274,11 @@ func one(ctx context.Context, cfg config, sc samples.Scenario, seed uint64) (*ou
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer func() {
+		if cerr := c.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 	opts := investigation.Options{Settings: cfg.settings, ToolVersion: "quality"}
 	if cfg.sources != "snapshot" {
 		// a no-op for a file already in the case
@@ -360,7 +365,7 @@ func listOf(ctx context.Context, c *casefile.Case, class string) (*eval.FreezeLi
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
 	l := &eval.FreezeList{Path: "account_verdicts", Format: eval.ReportCSV}
 	for rows.Next() {
 		var e eval.Entry
