@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,10 +13,18 @@ import (
 	"github.com/freezeframe/freezeframe/eval"
 )
 
-func newEvalCmd(e *env) *cobra.Command {
-	var truthPath, listPath string
-	var minPrecision, minRecall float64
-	var asJSON bool
+// evalOptions are eval's: the truth, the freeze list, the bars and the
+// output's form.
+type evalOptions struct {
+	TruthPath, ListPath     string
+	MinPrecision, MinRecall float64
+	JSON                    bool
+}
+
+// newEvalCmd binds eval's flags into its options and runs runF on them,
+// evalRun if nil.
+func newEvalCmd(e *env, runF func(context.Context, *evalOptions) error) *cobra.Command {
+	opts := &evalOptions{}
 	cmd := &cobra.Command{
 		Use:   "eval --truth truth.csv --freeze-list FILE",
 		Short: "Measure a freeze list against the ground truth of a labelled incident",
@@ -41,69 +50,78 @@ The case is not opened. With --min-precision or --min-recall, the command fails
   freezeframe eval --truth truth.csv --freeze-list usernames.txt --min-precision 0.95 --min-recall 0.9 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if truthPath == "" || listPath == "" {
+			if opts.TruthPath == "" || opts.ListPath == "" {
 				return usageError{fmt.Errorf("eval needs --truth FILE and --freeze-list FILE")}
 			}
 			for _, b := range []struct {
 				flag string
 				v    float64
-			}{{"--min-precision", minPrecision}, {"--min-recall", minRecall}} {
+			}{{"--min-precision", opts.MinPrecision}, {"--min-recall", opts.MinRecall}} {
 				if !(b.v >= 0 && b.v <= 1) {
 					return usageError{fmt.Errorf("%s %v: want a number from 0 to 1", b.flag, b.v)}
 				}
 			}
-			truth, err := eval.ReadTruth(truthPath)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			list, err := eval.ReadFreezeList(listPath)
-			if err != nil {
-				return err
-			}
-			res := eval.Evaluate(truth, list)
-			if n := len(res.Duplicates); n > 0 {
-				var ex []string
-				for _, d := range res.Duplicates[:min(n, 5)] {
-					ex = append(ex, fmt.Sprintf("line %d repeats line %d (%s)", d.Line, d.FirstLine, account(d.Username, d.UserID)))
-				}
-				if n > 5 {
-					ex = append(ex, "…")
-				}
-				e.log.Warn("the freeze list names some accounts more than once; each counts once",
-					"file", listPath, "duplicates", n, "examples", strings.Join(ex, "; "))
-			}
-			for _, w := range res.Warnings {
-				e.log.Warn(w)
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
-				}
-			} else if err := writeEvalText(e.stdout, res); err != nil {
-				return err
-			}
-			var failed []string
-			if res.Precision < minPrecision {
-				failed = append(failed, fmt.Sprintf("precision %d/%d = %.4f is below --min-precision %v", res.TP, res.TP+res.FP, res.Precision, minPrecision))
-			}
-			if res.Recall < minRecall {
-				failed = append(failed, fmt.Sprintf("recall %d/%d = %.4f is below --min-recall %v", res.TP, res.TP+res.FN, res.Recall, minRecall))
-			}
-			if failed != nil {
-				return fmt.Errorf("%s", strings.Join(failed, "; "))
-			}
-			return nil
+			return e.evalRun(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&truthPath, "truth", "", "truth.csv of the labelled incident (required)")
-	f.StringVar(&listPath, "freeze-list", "", "freeze list: freezeframe report's CSV or one username a line (required)")
-	f.Float64Var(&minPrecision, "min-precision", 0, "fail when precision is below this (0 to 1)")
-	f.Float64Var(&minRecall, "min-recall", 0, "fail when recall is below this (0 to 1)")
-	f.BoolVar(&asJSON, "json", false, "write the result as one JSON object")
+	f.StringVar(&opts.TruthPath, "truth", "", "truth.csv of the labelled incident (required)")
+	f.StringVar(&opts.ListPath, "freeze-list", "", "freeze list: freezeframe report's CSV or one username a line (required)")
+	f.Float64Var(&opts.MinPrecision, "min-precision", 0, "fail when precision is below this (0 to 1)")
+	f.Float64Var(&opts.MinRecall, "min-recall", 0, "fail when recall is below this (0 to 1)")
+	f.BoolVar(&opts.JSON, "json", false, "write the result as one JSON object")
 	return cmd
+}
+
+// evalRun measures the freeze list against the truth and prints the result;
+// it fails when a bar is not met.
+func (e *env) evalRun(opts *evalOptions) error {
+	truth, err := eval.ReadTruth(opts.TruthPath)
+	if err != nil {
+		return err
+	}
+	list, err := eval.ReadFreezeList(opts.ListPath)
+	if err != nil {
+		return err
+	}
+	res := eval.Evaluate(truth, list)
+	if n := len(res.Duplicates); n > 0 {
+		var ex []string
+		for _, d := range res.Duplicates[:min(n, 5)] {
+			ex = append(ex, fmt.Sprintf("line %d repeats line %d (%s)", d.Line, d.FirstLine, account(d.Username, d.UserID)))
+		}
+		if n > 5 {
+			ex = append(ex, "…")
+		}
+		e.log.Warn("the freeze list names some accounts more than once; each counts once",
+			"file", opts.ListPath, "duplicates", n, "examples", strings.Join(ex, "; "))
+	}
+	for _, w := range res.Warnings {
+		e.log.Warn(w)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else if err := writeEvalText(e.stdout, res); err != nil {
+		return err
+	}
+	var failed []string
+	if res.Precision < opts.MinPrecision {
+		failed = append(failed, fmt.Sprintf("precision %d/%d = %.4f is below --min-precision %v", res.TP, res.TP+res.FP, res.Precision, opts.MinPrecision))
+	}
+	if res.Recall < opts.MinRecall {
+		failed = append(failed, fmt.Sprintf("recall %d/%d = %.4f is below --min-recall %v", res.TP, res.TP+res.FN, res.Recall, opts.MinRecall))
+	}
+	if failed != nil {
+		return fmt.Errorf("%s", strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 func writeEvalText(w io.Writer, r *eval.Result) error {

@@ -246,3 +246,55 @@ func checkUsage(t *testing.T, args []string, err error, want string) {
 		t.Errorf("%q: %v, want it to say %q", args, err, want)
 	}
 }
+
+// TestQueryFlags: query's statement and --write become its options, and a
+// missing or extra statement is a usage error, without opening a case.
+func TestQueryFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want queryOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"query", "SELECT 1"}, want: queryOptions{SQL: "SELECT 1"}},
+		{args: []string{"query", "--write", "CREATE TABLE notes (t VARCHAR)"}, want: queryOptions{SQL: "CREATE TABLE notes (t VARCHAR)", Write: true}},
+		{args: []string{"query"}, err: "accepts 1 arg(s), received 0"},
+		{args: []string{"query", "SELECT 1", "SELECT 2"}, err: "accepts 1 arg(s), received 2"},
+	} {
+		var got *queryOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newQueryCmd(e, func(_ context.Context, o *queryOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestEvalFlags: eval's files and bars become its options, and missing
+// files or bars outside 0..1 are usage errors, without reading a file.
+func TestEvalFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want evalOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"eval", "--truth", "t.csv", "--freeze-list", "f.csv"}, want: evalOptions{TruthPath: "t.csv", ListPath: "f.csv"}},
+		{args: []string{"eval", "--truth", "t.csv", "--freeze-list", "f.txt", "--min-precision", "0.95", "--min-recall", "0.9", "--json"},
+			want: evalOptions{TruthPath: "t.csv", ListPath: "f.txt", MinPrecision: 0.95, MinRecall: 0.9, JSON: true}},
+		{args: []string{"eval", "--truth", "t.csv"}, err: "eval needs --truth FILE and --freeze-list FILE"},
+		{args: []string{"eval", "--truth", "t.csv", "--freeze-list", "f.csv", "--min-recall", "1.5"}, err: "--min-recall 1.5: want a number from 0 to 1"},
+		{args: []string{"eval", "--truth", "t.csv", "--freeze-list", "f.csv", "extra"}, err: "unknown command"},
+	} {
+		var got *evalOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newEvalCmd(e, func(_ context.Context, o *evalOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}

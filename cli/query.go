@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,8 +14,17 @@ import (
 	"github.com/freezeframe/freezeframe/casefile"
 )
 
-func newQueryCmd(e *env) *cobra.Command {
-	var write bool
+// queryOptions are query's: the statement, and whether the case may be
+// written.
+type queryOptions struct {
+	SQL   string
+	Write bool
+}
+
+// newQueryCmd binds query's flags into its options and runs runF on them,
+// queryRun if nil.
+func newQueryCmd(e *env, runF func(context.Context, *queryOptions) error) *cobra.Command {
+	opts := &queryOptions{}
 	cmd := &cobra.Command{
 		Use:   "query SQL",
 		Short: "Run SQL against the case and print the result as CSV",
@@ -29,61 +39,70 @@ can open the case file as well; this command needs nothing but freezeframe.`,
 		Example: `  freezeframe query "SELECT path, lines_read, rows_rejected, sha256 FROM sources"
   freezeframe query "SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC"`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			mode := casefile.ReadOnly
-			if write {
-				mode = casefile.ReadWrite
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.SQL = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			c, err := e.openCase(cmd.Context(), mode)
-			if err != nil {
-				return err
-			}
-			defer closeCase(c, &err)
-			if !write {
-				// Once off, DuckDB does not let a statement turn it on again.
-				if err := c.Exec(cmd.Context(), "SET enable_external_access = false"); err != nil {
-					return err
-				}
-			}
-			rows, err := c.Conn.QueryContext(cmd.Context(), args[0])
-			if err != nil {
-				return readOnlyHint(err, write)
-			}
-			defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
-			cols, err := rows.Columns()
-			if err != nil {
-				return err
-			}
-			w := csv.NewWriter(e.stdout)
-			w.Write(cols)
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			types, err := rows.ColumnTypes()
-			if err != nil {
-				return err
-			}
-			rec := make([]string, len(cols))
-			for rows.Next() {
-				if err := rows.Scan(ptrs...); err != nil {
-					return err
-				}
-				for i, v := range vals {
-					rec[i] = formatValue(v, types[i].DatabaseTypeName())
-				}
-				w.Write(rec)
-			}
-			w.Flush()
-			if err := w.Error(); err != nil {
-				return err
-			}
-			return readOnlyHint(rows.Err(), write)
+			return e.queryRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&write, "write", false, "open the case for writing")
+	cmd.Flags().BoolVar(&opts.Write, "write", false, "open the case for writing")
 	return cmd
+}
+
+// queryRun runs the statement and prints its result as CSV.
+func (e *env) queryRun(ctx context.Context, opts *queryOptions) (err error) {
+	mode := casefile.ReadOnly
+	if opts.Write {
+		mode = casefile.ReadWrite
+	}
+	c, err := e.openCase(ctx, mode)
+	if err != nil {
+		return err
+	}
+	defer closeCase(c, &err)
+	if !opts.Write {
+		// Once off, DuckDB does not let a statement turn it on again.
+		if err := c.Exec(ctx, "SET enable_external_access = false"); err != nil {
+			return err
+		}
+	}
+	rows, err := c.Conn.QueryContext(ctx, opts.SQL)
+	if err != nil {
+		return readOnlyHint(err, opts.Write)
+	}
+	defer func() { _ = rows.Close() }() // read only: rows.Err reports a failed read
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(e.stdout)
+	w.Write(cols)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	rec := make([]string, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			rec[i] = formatValue(v, types[i].DatabaseTypeName())
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return readOnlyHint(rows.Err(), opts.Write)
 }
 
 // readOnlyHint says why DuckDB refused a file to a query without --write.
