@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -14,8 +15,15 @@ import (
 	"github.com/freezeframe/freezeframe/report"
 )
 
-func newBaselinesCmd(e *env) *cobra.Command {
-	var outDir string
+// baselinesOptions are baselines': the directory the freeze lists go to.
+type baselinesOptions struct {
+	Out string
+}
+
+// newBaselinesCmd binds baselines' flags into its options and runs runF on
+// them, baselinesRun if nil.
+func newBaselinesCmd(e *env, runF func(context.Context, *baselinesOptions) error) *cobra.Command {
+	opts := &baselinesOptions{}
 	cmd := &cobra.Command{
 		Use:   "baselines --out DIR",
 		Short: "Run the public detection rules on the case and write their freeze lists",
@@ -43,46 +51,54 @@ and other files in DIR are left alone. The case is only read.`,
 		Example: `  freezeframe baselines --out baselines/
   freezeframe eval --truth truth.csv --freeze-list baselines/crowdsec-http-bf.csv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if outDir == "" {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Out == "" {
 				return usageError{fmt.Errorf("baselines needs --out DIR")}
 			}
-			c, err := e.openCase(cmd.Context(), casefile.ReadOnly)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer closeCase(c, &err)
-			results, err := baselines.Run(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			names := make([]string, len(results))
-			for i, r := range results {
-				names[i] = r.ID + ".csv"
-			}
-			g, err := report.NewGroup(outDir, "baselines", names)
-			if err != nil {
-				return fmt.Errorf("--out: %w", err)
-			}
-			defer g.Close()
-			for i, r := range results {
-				if err := g.File(names[i], func(w io.Writer) error { return writeBaselineList(w, r.Accounts) }); err != nil {
-					return err
-				}
-			}
-			if _, err := g.Commit(); err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "BASELINE\tALERTS\tACCOUNTS\tFREEZE LIST")
-			for _, r := range results {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.ID, r.Alerts, len(r.Accounts), filepath.Join(outDir, r.ID+".csv"))
-			}
-			return tw.Flush()
+			return e.baselinesRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&outDir, "out", "", "directory to write one freeze list per baseline into (required)")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "directory to write one freeze list per baseline into (required)")
 	return cmd
+}
+
+// baselinesRun runs the rules on the case and writes their freeze lists.
+func (e *env) baselinesRun(ctx context.Context, opts *baselinesOptions) (err error) {
+	c, err := e.openCase(ctx, casefile.ReadOnly)
+	if err != nil {
+		return err
+	}
+	defer closeCase(c, &err)
+	results, err := baselines.Run(ctx, c)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(results))
+	for i, r := range results {
+		names[i] = r.ID + ".csv"
+	}
+	g, err := report.NewGroup(opts.Out, "baselines", names)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer g.Close()
+	for i, r := range results {
+		if err := g.File(names[i], func(w io.Writer) error { return writeBaselineList(w, r.Accounts) }); err != nil {
+			return err
+		}
+	}
+	if _, err := g.Commit(); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BASELINE\tALERTS\tACCOUNTS\tFREEZE LIST")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.ID, r.Alerts, len(r.Accounts), filepath.Join(opts.Out, r.ID+".csv"))
+	}
+	return tw.Flush()
 }
 
 // writeBaselineList writes a freeze list: username, user_id,

@@ -298,3 +298,52 @@ func TestEvalFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselinesFlags: baselines' --out becomes its options; without it the
+// command is a usage error, without opening a case.
+func TestBaselinesFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want baselinesOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"baselines", "--out", "b"}, want: baselinesOptions{Out: "b"}},
+		{args: []string{"baselines"}, err: "baselines needs --out DIR"},
+		{args: []string{"baselines", "--out", "b", "x"}, err: "unknown command"},
+	} {
+		var got *baselinesOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newBaselinesCmd(e, func(_ context.Context, o *baselinesOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestHeuristicsFlags: heuristics' ids, --all and --json become its
+// options, without reading a rule file.
+func TestHeuristicsFlags(t *testing.T) {
+	t.Parallel()
+	for _, x := range []struct {
+		args []string
+		want heuristicsOptions
+		err  string // a usage error saying this
+	}{
+		{args: []string{"heuristics"}, want: heuristicsOptions{IDs: []string{}}},
+		{args: []string{"heuristics", "--all", "--json"}, want: heuristicsOptions{IDs: []string{}, All: true, JSON: true}},
+		{args: []string{"heuristics", "novel-login", "classify"}, want: heuristicsOptions{IDs: []string{"novel-login", "classify"}}},
+		{args: []string{"heuristics", "--every"}, err: "unknown flag: --every"},
+	} {
+		var got *heuristicsOptions
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newHeuristicsCmd(e, func(o *heuristicsOptions) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}

@@ -12,8 +12,17 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 )
 
-func newHeuristicsCmd(e *env) *cobra.Command {
-	var all, asJSON bool
+// heuristicsOptions are heuristics': the steps asked for (none: every
+// heuristic), whether stages are included, and whether as JSON.
+type heuristicsOptions struct {
+	IDs       []string
+	All, JSON bool
+}
+
+// newHeuristicsCmd binds heuristics' flags into its options and runs runF
+// on them, heuristicsRun if nil.
+func newHeuristicsCmd(e *env, runF func(*heuristicsOptions) error) *cobra.Command {
+	opts := &heuristicsOptions{}
 	cmd := &cobra.Command{
 		Use:   "heuristics [ID...]",
 		Short: "List the heuristics analyze runs, with their parameters",
@@ -29,58 +38,67 @@ file itself.`,
   freezeframe heuristics unexpected-2fa classify
   freezeframe heuristics --all --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			steps, err := analyze.Steps()
-			if err != nil {
-				return err
+			opts.IDs = args
+			if runF != nil {
+				return runF(opts)
 			}
-			var shown []analyze.Step
-			for _, st := range steps {
-				if len(args) > 0 {
-					if slices.Contains(args, st.ID) {
-						shown = append(shown, st)
-					}
-				} else if all || st.Kind == analyze.KindHeuristic {
-					shown = append(shown, st)
-				}
-			}
-			var missing []string
-			for _, a := range args {
-				if !slices.ContainsFunc(shown, func(st analyze.Step) bool { return st.ID == a }) {
-					missing = append(missing, a)
-				}
-			}
-			if len(missing) > 0 {
-				return usageError{fmt.Errorf("no such step among %s; freezeframe heuristics --all lists them", strings.Join(missing, ", "))}
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(stepJSON(shown))
-			}
-			if len(args) > 0 {
-				for i, st := range shown {
-					if i > 0 {
-						fmt.Fprintln(e.stdout)
-					}
-					printStep(e, st)
-				}
-				return nil
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tLEVEL\tSTATUS\tTITLE\tPARAMETERS")
-			for _, st := range shown {
-				var ps []string
-				for _, p := range st.Params {
-					ps = append(ps, p.Name+"="+p.Default)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.ID, st.Kind, st.Level, st.Status, st.Title, strings.Join(ps, " "))
-			}
-			return tw.Flush()
+			return e.heuristicsRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "include the stages, not only the heuristics")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "include the stages, not only the heuristics")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
+}
+
+// heuristicsRun lists the steps asked for, or shows them in full.
+func (e *env) heuristicsRun(opts *heuristicsOptions) error {
+	steps, err := analyze.Steps()
+	if err != nil {
+		return err
+	}
+	var shown []analyze.Step
+	for _, st := range steps {
+		if len(opts.IDs) > 0 {
+			if slices.Contains(opts.IDs, st.ID) {
+				shown = append(shown, st)
+			}
+		} else if opts.All || st.Kind == analyze.KindHeuristic {
+			shown = append(shown, st)
+		}
+	}
+	var missing []string
+	for _, a := range opts.IDs {
+		if !slices.ContainsFunc(shown, func(st analyze.Step) bool { return st.ID == a }) {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		return usageError{fmt.Errorf("no such step among %s; freezeframe heuristics --all lists them", strings.Join(missing, ", "))}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(stepJSON(shown))
+	}
+	if len(opts.IDs) > 0 {
+		for i, st := range shown {
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			printStep(e, st)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tLEVEL\tSTATUS\tTITLE\tPARAMETERS")
+	for _, st := range shown {
+		var ps []string
+		for _, p := range st.Params {
+			ps = append(ps, p.Name+"="+p.Default)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.ID, st.Kind, st.Level, st.Status, st.Title, strings.Join(ps, " "))
+	}
+	return tw.Flush()
 }
 
 func printStep(e *env, st analyze.Step) {

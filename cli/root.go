@@ -142,7 +142,7 @@ the detection on generated incidents (samples, eval, baselines).`,
 	f.StringVar(&e.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.StringVar(&e.memoryLimit, "memory-limit", casefile.DefaultMemoryLimit, "memory DuckDB may use before spilling to disk next to the case: a positive size with a unit (e.g. 1GB, 8GB, 2GiB); analyze: 2GB")
 	root.AddCommand(newVersionCmd(e), newIngestCmd(e), newQueryCmd(e, nil), newSamplesCmd(e), newEvalCmd(e, nil),
-		newAnalyzeCmd(e, nil), newHeuristicsCmd(e), newBaselinesCmd(e), newReportCmd(e, nil), newInvestigateCmd(e, nil))
+		newAnalyzeCmd(e, nil), newHeuristicsCmd(e, nil), newBaselinesCmd(e, nil), newReportCmd(e, nil), newInvestigateCmd(e, nil))
 	// cobra adds help and completion when it runs; added now, they get
 	// the same usage errors as the others.
 	root.InitDefaultHelpCmd()
