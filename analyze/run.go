@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -342,7 +341,7 @@ func literal(v any) string {
 // loadPrevious puts the earlier freeze list, if any, in the temporary table
 // previous_list that stage waves reads.
 func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
-	stmts, err := runStatements("previous.sql")
+	stmts, err := ffsql.File(ffsql.Run, "run/previous.sql")
 	if err != nil {
 		return err
 	}
@@ -356,32 +355,11 @@ func loadPrevious(ctx context.Context, c *casefile.Case, p *Previous) error {
 	return err
 }
 
-// runStatements returns the statements of sql/run/name.
-func runStatements(name string) ([]string, error) {
-	body, err := fs.ReadFile(ffsql.Run, "run/"+name)
-	if err != nil {
-		return nil, err
-	}
-	return ffsql.Statements(string(body)), nil
-}
-
-// runQuery returns the one statement of sql/run/name.
-func runQuery(name string) (string, error) {
-	stmts, err := runStatements(name)
-	if err != nil {
-		return "", err
-	}
-	if len(stmts) != 1 {
-		return "", fmt.Errorf("sql/run/%s: %d statements, want 1", name, len(stmts))
-	}
-	return stmts[0], nil
-}
-
 // record counts the results, digests them and appends the run to
 // analysis_runs and its accounts to analysis_run_accounts.
 func record(ctx context.Context, c *casefile.Case, opts Options, params map[string]any, res *Result) error {
 	read := func(name string, dest ...any) error {
-		q, err := runQuery(name)
+		q, err := ffsql.Query(ffsql.Run, "run/"+name)
 		if err != nil {
 			return err
 		}
@@ -428,7 +406,7 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 		return err
 	}
 	res.Finished = time.Now().UTC()
-	stmts, err := runStatements("record.sql")
+	stmts, err := ffsql.File(ffsql.Run, "run/record.sql")
 	if err != nil {
 		return err
 	}
@@ -449,7 +427,7 @@ func record(ctx context.Context, c *casefile.Case, opts Options, params map[stri
 // account's verdict with its reasons.
 func resultsDigest(ctx context.Context, c *casefile.Case) (string, error) {
 	h := sha256.New()
-	queries, err := runStatements("digest.sql")
+	queries, err := ffsql.File(ffsql.Run, "run/digest.sql")
 	if err != nil {
 		return "", err
 	}

@@ -161,23 +161,10 @@ func Run(ctx context.Context, c *casefile.Case) ([]Result, error) {
 	return out, nil
 }
 
-// supportQuery returns the one statement of sql/baselines/support/name.
-func supportQuery(name string) (string, error) {
-	body, err := fs.ReadFile(ffsql.BaselineSupport, "baselines/support/"+name)
-	if err != nil {
-		return "", err
-	}
-	stmts := ffsql.Statements(string(body))
-	if len(stmts) != 1 {
-		return "", fmt.Errorf("sql/baselines/support/%s: %d statements, want 1", name, len(stmts))
-	}
-	return stmts[0], nil
-}
-
 // checkAttempts fails with ErrNoAttempts unless the case has attempts.
 func checkAttempts(ctx context.Context, c *casefile.Case) error {
 	var n int
-	q, err := supportQuery("attempts_exist.sql")
+	q, err := ffsql.Query(ffsql.BaselineSupport, "baselines/support/attempts_exist.sql")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
 )
 
 // The parameters of crowdsecurity/http-generic-bf and of CrowdSec's default
@@ -86,7 +87,7 @@ func (b *bucket) pour(f failure) (overflow []failure, ok bool) {
 
 // simulateCrowdsec replays every address's failed logins through its bucket.
 func simulateCrowdsec(ctx context.Context, c *casefile.Case) ([]Alert, error) {
-	q, err := supportQuery("crowdsec_failures.sql")
+	q, err := ffsql.Query(ffsql.BaselineSupport, "baselines/support/crowdsec_failures.sql")
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/freezeframe/freezeframe/casefile"
+	ffsql "github.com/freezeframe/freezeframe/sql"
 )
 
 // PairWithin is how long after an alert fires a successful login still
@@ -44,7 +45,7 @@ func pair(ctx context.Context, c *casefile.Case, alerts []Alert) ([]Account, err
 			clientAlerts, clients = append(clientAlerts, int32(i)), append(clients, cl)
 		}
 	}
-	q, err := supportQuery("pair.sql")
+	q, err := ffsql.Query(ffsql.BaselineSupport, "baselines/support/pair.sql")
 	if err != nil {
 		return nil, err
 	}

@@ -62,20 +62,6 @@ var liveExtras = map[string][]struct{ name, from, expr string }{
 	},
 }
 
-// postgresQuery returns the one statement of sql/postgres/name, a query
-// against the live database's catalog.
-func postgresQuery(name string) (string, error) {
-	body, err := fs.ReadFile(ffsql.Postgres, "postgres/"+name)
-	if err != nil {
-		return "", err
-	}
-	stmts := ffsql.Statements(string(body))
-	if len(stmts) != 1 {
-		return "", fmt.Errorf("sql/postgres/%s: %d statements, want 1", name, len(stmts))
-	}
-	return stmts[0], nil
-}
-
 // IsPostgresURL says whether a snapshot source names a live PostgreSQL
 // database rather than files.
 func IsPostgresURL(s string) bool {
@@ -260,7 +246,7 @@ func (l *liveRead) findTables(ctx context.Context) error {
 	}
 	if !exists {
 		var schemas []string
-		q, err := postgresQuery("schemas.sql")
+		q, err := ffsql.Query(ffsql.Postgres, "postgres/schemas.sql")
 		if err != nil {
 			return err
 		}
@@ -277,7 +263,7 @@ func (l *liveRead) findTables(ctx context.Context) error {
 	for _, t := range snapshotTables {
 		names = append(names, t.name)
 	}
-	q, err := postgresQuery("columns.sql")
+	q, err := ffsql.Query(ffsql.Postgres, "postgres/columns.sql")
 	if err != nil {
 		return err
 	}

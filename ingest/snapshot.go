@@ -81,11 +81,11 @@ type snapshotFile struct {
 // checkReferences counts the events that name rows the snapshot lacks and
 // warns of them, with the query that lists them.
 func checkReferences(ctx context.Context, c *casefile.Case, log *slog.Logger, res *SnapshotResult) error {
-	q, err := fs.ReadFile(ffsql.Snapshot, "snapshot/references.sql")
+	q, err := ffsql.Query(ffsql.Snapshot, "snapshot/references.sql")
 	if err != nil {
 		return err
 	}
-	if err := c.Conn.QueryRowContext(ctx, string(q)).Scan(&res.EventsWithoutUser, &res.EventsWithoutIP, &res.ProjectEventsWithoutIP); err != nil {
+	if err := c.Conn.QueryRowContext(ctx, q).Scan(&res.EventsWithoutUser, &res.EventsWithoutIP, &res.ProjectEventsWithoutIP); err != nil {
 		return fmt.Errorf("case %s: %w", c.Path, err)
 	}
 	if res.EventsWithoutUser > 0 {

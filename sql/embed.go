@@ -7,6 +7,7 @@ package sql
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -49,6 +50,29 @@ var Run embed.FS
 //
 //go:embed report/*.sql
 var Report embed.FS
+
+// File returns the statements of the .sql file name (a path such as
+// "run/record.sql") in fsys.
+func File(fsys fs.FS, name string) ([]string, error) {
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	return Statements(string(body)), nil
+}
+
+// Query returns the one statement of the .sql file name in fsys; a file
+// holding more or none is an error naming it.
+func Query(fsys fs.FS, name string) (string, error) {
+	stmts, err := File(fsys, name)
+	if err != nil {
+		return "", err
+	}
+	if len(stmts) != 1 {
+		return "", fmt.Errorf("sql/%s: %d statements, want 1", name, len(stmts))
+	}
+	return stmts[0], nil
+}
 
 // Statements splits a .sql file into statements at semicolons that end a
 // line, dropping comment lines.
