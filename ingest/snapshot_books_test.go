@@ -420,3 +420,37 @@ func TestSnapshotPgDumpOfAnotherSchema(t *testing.T) {
 		t.Errorf("%d accounts, want the fixture's 4", n)
 	}
 }
+
+// TestSnapshotCSVOverlongLineInsideAQuote: a quote left open runs into a
+// line too long to keep. The row ends at its first line, and the long line
+// is rejected as the overlong line it is (it used to come back as a blank
+// line), with the rows after it read.
+func TestSnapshotCSVOverlongLineInsideAQuote(t *testing.T) {
+	defer func(m int) { maxLine = m }(maxLine)
+	maxLine = 2 << 20
+	tables := fixture()
+	dir := writeSnapshot(t, "csv", tables)
+	p := filepath.Join(dir, "user_events.csv")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	// After the header and the first event: an open quote, then 3 MiB.
+	broken := "7b0b7a9e-0000-4000-8000-0000000000c1,\"open\n" + strings.Repeat("x", 3<<20) + "\n"
+	doc := lines[0] + lines[1] + broken + strings.Join(lines[2:], "")
+	os.Chmod(p, 0o644)
+	if err := os.WriteFile(p, []byte(doc), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	c := openCase(t)
+	ingestSnapshot(t, c, dir)
+	for line, reason := range map[int64]string{3: "a quoted field opened on this line is not closed", 4: "line longer than 2 MiB"} {
+		if n := queryInt(t, c, "SELECT count(*) FROM rejects WHERE table_name = 'user_events' AND line_no = ? AND contains(reason, ?)", line, reason); n != 1 {
+			t.Errorf("no reject at line %d saying %q", line, reason)
+		}
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM account_events"); n != 7 {
+		t.Errorf("%d account events, want the fixture's 7", n)
+	}
+}

@@ -121,20 +121,11 @@ func csvRecords(ctx context.Context, lr *lineReader, want int, row func(lineNo i
 	var fields csvRow
 	var held []numberedLine // the lines of a row that spans several
 	var rec []byte
-	for n := 0; ; n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		no, line, err := lr.read()
-		var long *longLineError
+	for {
+		no, line, err := lr.line(bad)
 		switch {
 		case err == io.EOF:
 			return nil
-		case errors.As(err, &long):
-			bad(long.no, err.Error(), long.start)
-			continue
 		case err != nil:
 			return err
 		}
@@ -152,7 +143,7 @@ func csvRecords(ctx context.Context, lr *lineReader, want int, row func(lineNo i
 			}
 			if len(held) == 0 {
 				// The next read reuses the reader's buffer: keep a copy.
-				held = append(held, numberedLine{no, append([]byte(nil), line...)})
+				held = append(held, numberedLine{no: no, text: append([]byte(nil), line...)})
 				line = held[0].text
 			}
 			if len(held) == maxCSVSpan {
@@ -164,17 +155,18 @@ func csvRecords(ctx context.Context, lr *lineReader, want int, row func(lineNo i
 				problem = "a quoted field opened on this line is not closed before the end of the file"
 				break
 			}
+			var long *longLineError
+			if errors.As(err, &long) {
+				// A line too long to keep ends the row here; it is read
+				// again on its own as the rejected line it is.
+				problem = "a quoted field opened on this line is not closed"
+				lr.unread([]numberedLine{{no: nno, err: err}})
+				break
+			}
 			if err != nil {
-				if errors.As(err, &long) {
-					// A line too long to keep ends the row here; it is
-					// read again on its own as the rejected line it is.
-					problem = "a quoted field opened on this line is not closed"
-					lr.unread([]numberedLine{{no: long.no}})
-					break
-				}
 				return err
 			}
-			held = append(held, numberedLine{nno, append([]byte(nil), next...)})
+			held = append(held, numberedLine{no: nno, text: append([]byte(nil), next...)})
 			rec = bytes.Join(lineTexts(held), nil)
 		}
 		if problem == "" && want >= 0 && len(fields) != want {

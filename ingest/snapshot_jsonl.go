@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -77,20 +76,11 @@ func stageJSONL(ctx context.Context, c *casefile.Case, f *snapshotFile, t tableS
 		s.reject(no, problem, raw)
 	}
 	err = withAppender(ctx, c, t, func(app *duckdb.Appender) error {
-		for n := 0; ; n++ {
-			if n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			no, line, err := lr.read()
-			var long *longLineError
+		for {
+			no, line, err := lr.line(bad)
 			switch {
 			case err == io.EOF:
 				return nil
-			case errors.As(err, &long):
-				bad(long.no, err.Error(), long.start)
-				continue
 			case err != nil:
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 
@@ -183,11 +184,13 @@ type lineReader struct {
 	next    int64 // number of the next line read from r
 	pending []numberedLine
 	long    []byte
+	n       int // lines handed out by line
 }
 
 type numberedLine struct {
 	no   int64
 	text []byte // owned copy
+	err  error  // a line given back as the error it was read with
 }
 
 func newLineReader(ctx context.Context, r io.Reader) *lineReader {
@@ -212,7 +215,7 @@ func (lr *lineReader) read() (int64, []byte, error) {
 	if len(lr.pending) > 0 {
 		l := lr.pending[0]
 		lr.pending = lr.pending[1:]
-		return l.no, l.text, nil
+		return l.no, l.text, l.err
 	}
 	no := lr.next
 	line, err := lr.r.ReadSlice('\n')
@@ -249,6 +252,26 @@ func (lr *lineReader) read() (int64, []byte, error) {
 	}
 	lr.next++
 	return no, line, nil
+}
+
+// line returns the next line as read does, checking the context every
+// 4096 lines; a line too long to keep is reported to bad and skipped.
+func (lr *lineReader) line(bad func(no int64, problem string, raw []byte)) (int64, []byte, error) {
+	for {
+		if lr.n%4096 == 0 {
+			if err := lr.ctx.Err(); err != nil {
+				return 0, nil, err
+			}
+		}
+		lr.n++
+		no, line, err := lr.read()
+		var long *longLineError
+		if errors.As(err, &long) {
+			bad(long.no, err.Error(), long.start)
+			continue
+		}
+		return no, line, err
+	}
 }
 
 // unread gives lines back to be read again, in order, before any other.
