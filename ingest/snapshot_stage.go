@@ -83,30 +83,24 @@ func stageSelect(t tableSpec, have map[string]string, file string, expr func(col
 	// A flag the input already carries (a live read's or an export's)
 	// comes under the stage column's name; otherwise it is derived from the
 	// secret, which is read here and nowhere else.
-	for _, col := range t.flagged {
-		_, derived := have[col+"_set"]
-		_, ok := have[col]
-		switch {
-		case derived:
-			list = append(list, expr(col+"_set")+" AS "+quoteIdent(col+"_set"))
-		case ok:
-			list = append(list, isSet(col)+" AS "+quoteIdent(col+"_set"))
-		default:
-			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_set"))
+	flags := func(secrets []string, suffix string, derive func(col string) string) {
+		for _, col := range secrets {
+			_, derived := have[col+suffix]
+			_, ok := have[col]
+			switch {
+			case derived:
+				list = append(list, expr(col+suffix)+" AS "+quoteIdent(col+suffix))
+			case ok:
+				list = append(list, derive(col)+" AS "+quoteIdent(col+suffix))
+			default:
+				list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+suffix))
+			}
 		}
 	}
-	for _, col := range t.disabled {
-		_, derived := have[col+"_disabled"]
-		_, ok := have[col]
-		switch {
-		case derived:
-			list = append(list, expr(col+"_disabled")+" AS "+quoteIdent(col+"_disabled"))
-		case ok:
-			list = append(list, fmt.Sprintf("CASE WHEN %s = '' OR left(%[1]s, 1) IN ('!', '*') THEN 't' WHEN %[1]s IS NOT NULL THEN 'f' END AS %s", expr(col), quoteIdent(col+"_disabled")))
-		default:
-			list = append(list, "NULL::VARCHAR AS "+quoteIdent(col+"_disabled"))
-		}
-	}
+	flags(t.flagged, "_set", isSet)
+	flags(t.disabled, "_disabled", func(col string) string {
+		return fmt.Sprintf("CASE WHEN %s = '' OR left(%[1]s, 1) IN ('!', '*') THEN 't' WHEN %[1]s IS NOT NULL THEN 'f' END", expr(col))
+	})
 	return list, nil
 }
 
