@@ -454,49 +454,53 @@ func runScript(ctx context.Context, c *casefile.Case, log *slog.Logger, fsys fs.
 	return nil
 }
 
-// loadTable runs a table's load file (see sql/snapshot/00_macros.sql) and
-// returns how many staged rows it loaded and rejected, counted from its
-// INSERT statements: the one into the case's table and the one into
-// rejects, which runs only if some staged row did not load. A file whose table is only counted into another (security keys,
-// recovery codes) loads every row it does not reject. The two must add up
-// to the rows staged, or the books would not match the case.
+// loadTable runs a table's load file (see sql/snapshot/00_macros.sql),
+// then rejects.sql if some staged row did not load, and returns how many
+// staged rows were loaded and rejected, counted from the two INSERTs. A
+// file whose table is only counted into another (security keys, recovery
+// codes) loads every row it does not reject. The two must add up to the
+// rows staged, or the books would not match the case.
 func loadTable(ctx context.Context, c *casefile.Case, log *slog.Logger, name string, staged int64) (loaded, rejected int64, err error) {
-	body, err := fs.ReadFile(ffsql.Snapshot, name)
+	stmts, err := ffsql.File(ffsql.Snapshot, name)
 	if err != nil {
 		return 0, 0, err
 	}
 	loaded = -1
-	for i, stmt := range ffsql.Statements(string(body)) {
-		isRejects := strings.HasPrefix(stmt, "INSERT INTO rejects")
-		if isRejects && loaded == staged {
-			continue // numbering rows takes an ordered pass, which a clean table is spared
-		}
-		if isRejects && loaded < 0 {
-			n, err := queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL")
-			if err != nil {
-				return 0, 0, err
-			}
-			if n == 0 {
-				continue
-			}
-		}
+	for i, stmt := range stmts {
 		began := time.Now()
 		res, err := c.Conn.ExecContext(ctx, stmt)
 		if err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", name, err)
 		}
 		if strings.HasPrefix(stmt, "INSERT INTO") {
-			n, err := res.RowsAffected()
-			if err != nil {
+			if loaded, err = res.RowsAffected(); err != nil {
 				return 0, 0, err
-			}
-			if isRejects {
-				rejected = n
-			} else {
-				loaded = n
 			}
 		}
 		log.Debug("statement", "file", name, "n", i+1, "seconds", time.Since(began).Seconds())
+	}
+	// The rows that did not load go to rejects: numbering the rows takes an
+	// ordered pass, which a clean table is spared.
+	someRejected := loaded >= 0 && loaded < staged
+	if loaded < 0 {
+		n, err := queryCount(ctx, c, "SELECT count(*) FROM checked WHERE reason IS NOT NULL")
+		if err != nil {
+			return 0, 0, err
+		}
+		someRejected = n > 0
+	}
+	if someRejected {
+		q, err := ffsql.Query(ffsql.Snapshot, "snapshot/rejects.sql")
+		if err != nil {
+			return 0, 0, err
+		}
+		res, err := c.Conn.ExecContext(ctx, q)
+		if err != nil {
+			return 0, 0, fmt.Errorf("snapshot/rejects.sql after %s: %w", name, err)
+		}
+		if rejected, err = res.RowsAffected(); err != nil {
+			return 0, 0, err
+		}
 	}
 	if loaded < 0 {
 		loaded = staged - rejected

@@ -2,15 +2,15 @@
 -- every value as text (as psql's CSV export writes it); these macros say why
 -- a value does not convert, for the rejects table.
 --
--- Each of the other files loads one table from its stage, stage_<table>
--- (line_no, the file line a row starts on, then its columns as text): a
--- view `checked` adds each row's reject reason (NULL when it loads; a row
--- after one that loads with the same id is a duplicate, looked for unless
--- the variable check_duplicates says the file's first read found none), an
--- INSERT loads the rows without one, and an INSERT INTO rejects records the
--- others with their line. freezeframe runs the rejects statement only when
--- some staged row did not load, and checks that the two inserts add up to
--- the rows staged.
+-- Each of the numbered files loads one table from its stage, stage_<table>
+-- (line_no, the file line a row starts on, then its columns as text): its
+-- view `reasons` gives each row's reject reason (NULL when it loads), the
+-- view `checked` below adds duplicates to them (a row after one that loads
+-- with the same id, looked for unless the variable check_duplicates says
+-- the file's first read found none), and its INSERT loads the rows of
+-- `checked` without a reason. rejects.sql records the others with their
+-- line; freezeframe runs it only when some staged row did not load, and
+-- checks that the two inserts add up to the rows staged.
 -- What user_security_keys and user_recovery_codes add to accounts: counts
 -- per account of their rows that loaded, empty when the snapshot lacks them.
 CREATE OR REPLACE TEMP TABLE loaded_security_keys (account UUID, n BIGINT);
@@ -63,3 +63,13 @@ CREATE OR REPLACE TEMP MACRO ff_duplicate(id, line_no, kept) AS CASE
 CREATE OR REPLACE TEMP MACRO ff_line(line_no) AS coalesce(line_no, row_number() OVER () + 1);
 -- A rejected row as rejects.raw keeps it: its staged columns as JSON.
 CREATE OR REPLACE TEMP MACRO ff_raw(c) AS json_merge_patch(to_json(c), '{"line_no": null, "reason": null}')::VARCHAR;
+-- Every table's rows with their reasons, duplicates included, over the
+-- view `reasons` of the table being loaded (re-bound each time it is read;
+-- the placeholder lets the view be created before any table's).
+CREATE OR REPLACE TEMP VIEW reasons AS SELECT NULL::BIGINT AS line_no, NULL::VARCHAR AS id, NULL::VARCHAR AS reason;
+CREATE OR REPLACE TEMP VIEW checked AS
+WITH r AS (FROM reasons)
+SELECT r.* REPLACE (coalesce(r.reason, ff_duplicate(r.id, r.line_no, d.kept)) AS reason)
+FROM r LEFT JOIN (SELECT lower(id) AS id, min(line_no) AS kept FROM r
+                  WHERE reason IS NULL AND getvariable('check_duplicates') GROUP BY ALL HAVING count(*) > 1) d
+     ON d.id = lower(r.id);

@@ -2,18 +2,12 @@
 -- user_recovery_codes that loaded (loaded_security_keys, loaded_recovery_codes). users.totp_secret arrives only as totp_secret_set: whether it was
 -- set. Rejected: a missing or malformed id, a missing username, malformed
 -- timestamps or booleans.
-CREATE OR REPLACE TEMP VIEW checked AS
-WITH r AS (
-    SELECT s.*,
-           ff_reason(ff_need_uuid('id', id), ff_need('username', username),
-                     ff_opt_ts('date_joined', date_joined), ff_opt_ts('last_login', last_login),
-                     ff_opt_bool('is_active', is_active), ff_opt_bool('is_frozen', is_frozen)) AS reason
-    FROM stage_users s
-)
-SELECT r.* REPLACE (coalesce(r.reason, ff_duplicate(r.id, r.line_no, d.kept)) AS reason)
-FROM r LEFT JOIN (SELECT lower(id) AS id, min(line_no) AS kept FROM r
-                  WHERE reason IS NULL AND getvariable('check_duplicates') GROUP BY ALL HAVING count(*) > 1) d
-     ON d.id = lower(r.id);
+CREATE OR REPLACE TEMP VIEW reasons AS
+SELECT s.*,
+       ff_reason(ff_need_uuid('id', id), ff_need('username', username),
+                 ff_opt_ts('date_joined', date_joined), ff_opt_ts('last_login', last_login),
+                 ff_opt_bool('is_active', is_active), ff_opt_bool('is_frozen', is_frozen)) AS reason
+FROM stage_users s;
 
 INSERT INTO accounts
 SELECT u.id::UUID, u.username, ff_ts(u.date_joined), ff_ts(u.last_login), ff_bool(u.is_active), ff_bool(u.is_frozen),
@@ -25,8 +19,3 @@ FROM checked u
 LEFT JOIN loaded_security_keys k ON k.account = TRY_CAST(u.id AS UUID)
 LEFT JOIN loaded_recovery_codes c ON c.account = TRY_CAST(u.id AS UUID)
 WHERE u.reason IS NULL;
-
-INSERT INTO rejects
-SELECT getvariable('source_id'), line_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT ff_line(line_no) AS line_no, reason, CASE WHEN reason IS NOT NULL THEN ff_raw(c) END AS raw FROM checked c)
-WHERE reason IS NOT NULL;

@@ -2,16 +2,10 @@
 -- heuristics use pulled out, and the event's IP resolved through ips.
 -- Rejected: malformed ids, a missing tag, a time that is not a timestamp,
 -- `additional` that is not JSON.
-CREATE OR REPLACE TEMP VIEW checked AS
-WITH r AS (
-    SELECT s.*,
-           ff_event_reason(id, source_id, tag, time, additional, ip_address_id) AS reason
-    FROM stage_user_events s
-)
-SELECT r.* REPLACE (coalesce(r.reason, ff_duplicate(r.id, r.line_no, d.kept)) AS reason)
-FROM r LEFT JOIN (SELECT lower(id) AS id, min(line_no) AS kept FROM r
-                  WHERE reason IS NULL AND getvariable('check_duplicates') GROUP BY ALL HAVING count(*) > 1) d
-     ON d.id = lower(r.id);
+CREATE OR REPLACE TEMP VIEW reasons AS
+SELECT s.*,
+       ff_event_reason(id, source_id, tag, time, additional, ip_address_id) AS reason
+FROM stage_user_events s;
 
 INSERT INTO account_events
 SELECT e.id::UUID, ff_ts(e.time), e.source_id::UUID, e.tag,
@@ -36,8 +30,3 @@ FROM (
     FROM (SELECT *, NULLIF(additional, '')::JSON AS a FROM checked WHERE reason IS NULL)
 ) e
 LEFT JOIN ips i ON i.id = TRY_CAST(e.ip_address_id AS UUID);
-
-INSERT INTO rejects
-SELECT getvariable('source_id'), line_no, reason, raw, length(raw), getvariable('table_name')
-FROM (SELECT ff_line(line_no) AS line_no, reason, CASE WHEN reason IS NOT NULL THEN ff_raw(c) END AS raw FROM checked c)
-WHERE reason IS NOT NULL;
