@@ -3,9 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/freezeframe/freezeframe/internal/testfs"
 )
 
 // TestReportOnTheCommittedSample runs report after ingest and analyze on the
@@ -122,12 +122,12 @@ func testReportKilledOrOnAFullDisk(t *testing.T, casePath, out string) {
 		if _, errOut, code := runCLI(t, append([]string{"--case", casePath, "report", "--out", dir}, opts...)...); code != 0 {
 			t.Fatalf("report %v: %s", opts, errOut)
 		}
-		views[name] = visible(t, dir)
+		views[name] = testfs.Visible(t, dir)
 		views[name]["notes.txt"] = "not the report's"
 	}
 	which := func() string {
 		t.Helper()
-		got := visible(t, out)
+		got := testfs.Visible(t, out)
 		var diffs []string
 		for name, v := range views {
 			if maps.Equal(got, v) {
@@ -192,41 +192,6 @@ func testReportKilledOrOnAFullDisk(t *testing.T, casePath, out string) {
 	if len(entries) != 2 {
 		t.Errorf("the state directory holds %d entries after a report, want current and its generation", len(entries))
 	}
-}
-
-// visible is what a reader finds in dir: the bytes of each file by its
-// path, links followed, and "dir" for each directory; the report's state
-// directory is left out, and so is a link that leads nowhere, which a
-// reader does not find.
-func visible(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.IsDir() && d.Name() == ".freezeframe-report":
-			return filepath.SkipDir
-		case d.IsDir():
-			m[rel] = "dir"
-		default:
-			b, err := os.ReadFile(p)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			m[rel] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // readCSV reads a CSV file the command wrote, header first.

@@ -24,6 +24,7 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/internal/testfs"
 	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
 	"github.com/freezeframe/freezeframe/samples"
@@ -903,41 +904,6 @@ func compareTrees(t *testing.T, a, b string) {
 	}
 }
 
-// visible is what a reader finds in dir: the bytes of each file by its
-// path, links followed, and "dir" for each directory; the report's state
-// directory, where the links lead, is left out, and so is a link that
-// leads nowhere, which a reader does not find.
-func visible(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		switch {
-		case d.IsDir() && d.Name() == ".freezeframe-report":
-			return filepath.SkipDir
-		case d.IsDir():
-			m[rel] = "dir"
-		default:
-			b, err := os.ReadFile(p)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			m[rel] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // sameFiles reports the paths where two views of a directory differ.
 func sameFiles(t *testing.T, got, want map[string]string, what string) {
 	t.Helper()
@@ -988,14 +954,14 @@ func testFailedWrite(t *testing.T, c *casefile.Case, fresh string) {
 			t.Fatal(err)
 		}
 	}
-	before := visible(t, dir)
+	before := testfs.Visible(t, dir)
 	restore := report.FailWrites("timeline.jsonl", 4096)
 	_, err := report.Write(ctx, c, report.Options{Out: dir})
 	restore()
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), filepath.Join(dir, "timeline.jsonl")) {
 		t.Fatalf("report on a full disk: %v; want ENOSPC naming timeline.jsonl", err)
 	}
-	sameFiles(t, visible(t, dir), before, "after a failed report over plain files")
+	sameFiles(t, testfs.Visible(t, dir), before, "after a failed report over plain files")
 	if _, err := os.Lstat(filepath.Join(dir, ".freezeframe-report")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a failed first report left its state directory: %v", err)
 	}
@@ -1005,21 +971,21 @@ func testFailedWrite(t *testing.T, c *casefile.Case, fresh string) {
 	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
-	want := visible(t, fresh)
+	want := testfs.Visible(t, fresh)
 	for _, other := range []string{"notes.txt", "public/README", "case.duckdb"} {
 		want[filepath.FromSlash(other)] = before[filepath.FromSlash(other)]
 	}
-	sameFiles(t, visible(t, dir), want, "after a report over plain files")
+	sameFiles(t, testfs.Visible(t, dir), want, "after a report over plain files")
 	stateHoldsOneReport(t, dir)
 
-	before = visible(t, dir)
+	before = testfs.Visible(t, dir)
 	restore = report.FailWrites("report.html", 64<<10)
 	_, err = report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames, TZ: time.FixedZone("UTC-4", -4*3600)})
 	restore()
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("report on a full disk: %v; want ENOSPC", err)
 	}
-	sameFiles(t, visible(t, dir), before, "after a failed report over a report")
+	sameFiles(t, testfs.Visible(t, dir), before, "after a failed report over a report")
 	stateHoldsOneReport(t, dir)
 }
 
@@ -1052,9 +1018,9 @@ func testReplace(t *testing.T, c *casefile.Case, fresh string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := visible(t, fresh)
+	want := testfs.Visible(t, fresh)
 	maps.Copy(want, others)
-	sameFiles(t, visible(t, dir), want, "csv report over a usernames report")
+	sameFiles(t, testfs.Visible(t, dir), want, "csv report over a usernames report")
 	stateHoldsOneReport(t, dir)
 	for _, p := range paths {
 		if real, err := filepath.EvalSymlinks(p); err != nil || !strings.HasPrefix(real, state) {
@@ -1120,7 +1086,7 @@ func testUsernamesOneALine(t *testing.T, analysed string) {
 	if _, err := report.Write(ctx, c, report.Options{Out: dir, FreezeFormat: report.FreezeUsernames}); err != nil {
 		t.Fatal(err)
 	}
-	before := visible(t, dir)
+	before := testfs.Visible(t, dir)
 	ids := queryStrings(t, c, "SELECT account::VARCHAR FROM account_verdicts WHERE classification = 'compromised' ORDER BY account LIMIT 2")
 	newline, missing := ids[0][0], ids[1][0]
 	for _, q := range []string{
@@ -1136,7 +1102,7 @@ func testUsernamesOneALine(t *testing.T, analysed string) {
 		!strings.Contains(err.Error(), "2 of the") || !strings.Contains(err.Error(), "use --freeze-format csv") {
 		t.Fatalf("usernames format with a username holding a line break and one missing: %v; want an error naming both user ids and the csv format", err)
 	}
-	sameFiles(t, visible(t, dir), before, "after the refused usernames list")
+	sameFiles(t, testfs.Visible(t, dir), before, "after the refused usernames list")
 
 	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
 		t.Fatal(err)
@@ -1377,7 +1343,7 @@ func TestRemove(t *testing.T) {
 	if found, err := report.Remove(dir); !found || err != nil {
 		t.Fatalf("Remove: %v, %v; want a report found and removed", found, err)
 	}
-	sameFiles(t, visible(t, dir), map[string]string{".": "dir", "notes.txt": "notes.txt", "public": "dir", filepath.Join("public", "README"): "public/README"}, "after Remove")
+	sameFiles(t, testfs.Visible(t, dir), map[string]string{".": "dir", "notes.txt": "notes.txt", "public": "dir", filepath.Join("public", "README"): "public/README"}, "after Remove")
 	if _, err := os.Lstat(filepath.Join(dir, ".freezeframe-report")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Remove left the state directory: %v", err)
 	}
