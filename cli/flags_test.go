@@ -15,6 +15,7 @@ import (
 	"github.com/freezeframe/freezeframe/ingest"
 	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
+	"github.com/freezeframe/freezeframe/samples"
 )
 
 // parseFlags runs args through the root with the command newCmd makes in
@@ -344,6 +345,63 @@ func TestHeuristicsFlags(t *testing.T) {
 		checkUsage(t, x.args, err, x.err)
 		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
 			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+}
+
+// TestSamplesFlags: samples generate's flags become the generator's options,
+// the scenario looked up by name, and a missing or unknown scenario or a
+// missing --out is a usage error, without writing a file; samples list
+// takes no argument.
+func TestSamplesFlags(t *testing.T) {
+	t.Parallel()
+	scenario := func(name string) samples.Scenario {
+		s, err := samples.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, x := range []struct {
+		args []string
+		want samples.Options
+		err  string // a usage error saying this
+	}{
+		{args: []string{"samples", "generate", "--scenario", "pypi-2024-03", "--out", "d"},
+			want: samples.Options{Scenario: scenario("pypi-2024-03"), Seed: 1, Scale: 1, Out: "d", LogFormat: "fastly-pypi"}},
+		{args: []string{"samples", "generate", "--scenario", "random", "--seed", "1042", "--scale", "3", "--log-format", "combined", "--out", "d"},
+			want: samples.Options{Scenario: scenario("random"), Seed: 1042, Scale: 3, Out: "d", LogFormat: "combined"}},
+		{args: []string{"samples", "generate", "--scenario", "no-attack", "--pypi-size", "--scale", "2", "--out", "d"},
+			want: samples.Options{Scenario: scenario("no-attack"), Seed: 1, Scale: 400, Out: "d", LogFormat: "fastly-pypi"}},
+		{args: []string{"samples", "generate", "--out", "d"}, err: "samples generate needs --scenario NAME"},
+		{args: []string{"samples", "generate", "--scenario", "nosuch", "--out", "d"}, err: `unknown scenario "nosuch"`},
+		{args: []string{"samples", "generate", "--scenario", "random"}, err: "--out DIR is required"},
+		{args: []string{"samples", "generate", "--scenario", "random", "--out", "d", "--seed", "-1"}, err: `invalid argument "-1"`},
+		{args: []string{"samples", "generate", "--scenario", "random", "--out", "d", "x"}, err: `unknown command "x"`},
+	} {
+		var got *samples.Options
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newSamplesGenerateCmd(e, func(o *samples.Options) error { got = o; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
+		}
+	}
+	for _, x := range []struct {
+		args []string
+		err  string
+	}{
+		{args: []string{"samples", "list"}},
+		{args: []string{"samples", "list", "extra"}, err: `unknown command "extra"`},
+	} {
+		ran := false
+		err := parseFlags(t, func(e *env) *cobra.Command {
+			return newSamplesListCmd(e, func() error { ran = true; return nil })
+		}, x.args...)
+		checkUsage(t, x.args, err, x.err)
+		if x.err == "" && !ran {
+			t.Errorf("%q did not run", x.args)
 		}
 	}
 }

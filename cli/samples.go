@@ -16,12 +16,15 @@ func newSamplesCmd(e *env) *cobra.Command {
 		Use:   "samples",
 		Short: "Generate labelled credential-stuffing incidents",
 	}
-	cmd.AddCommand(newSamplesGenerateCmd(e), newSamplesListCmd(e))
+	cmd.AddCommand(newSamplesGenerateCmd(e, nil), newSamplesListCmd(e, nil))
 	return cmd
 }
 
-func newSamplesGenerateCmd(e *env) *cobra.Command {
-	opts := samples.Options{}
+// newSamplesGenerateCmd binds samples generate's flags into the generator's
+// options, the scenario looked up, and runs runF on them, samplesGenerate if
+// nil.
+func newSamplesGenerateCmd(e *env, runF func(*samples.Options) error) *cobra.Command {
+	opts := &samples.Options{}
 	var scenario string
 	var pypiSize bool
 	cmd := &cobra.Command{
@@ -57,16 +60,10 @@ of a public login form: scripted clients and bursts that never get a password ri
 			if pypiSize {
 				opts.Scale = 400
 			}
-			facts, err := samples.Generate(opts)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			b, err := json.MarshalIndent(facts, "", "  ")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(e.stdout, string(b))
-			return nil
+			return e.samplesGenerate(opts)
 		},
 	}
 	f := cmd.Flags()
@@ -79,24 +76,50 @@ of a public login form: scripted clients and bursts that never get a password ri
 	return cmd
 }
 
-func newSamplesListCmd(e *env) *cobra.Command {
+// samplesGenerate writes the incident and prints its facts as JSON.
+func (e *env) samplesGenerate(opts *samples.Options) error {
+	facts, err := samples.Generate(*opts)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(facts, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, string(b))
+	return err
+}
+
+// newSamplesListCmd takes no flags; it runs runF, samplesList if nil.
+func newSamplesListCmd(e *env, runF func() error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios: for tuning, held out, or drawn by seed",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, name := range samples.ScenarioNames() {
-				s := samples.Scenarios[name]
-				use := "tuning"
-				switch {
-				case s.HeldOut:
-					use = "held-out"
-				case name == "random" || name == "quiet":
-					use = "by seed"
-				}
-				fmt.Fprintf(e.stdout, "%-14s %-9s %s\n", name, use, s.Description)
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF()
 			}
-			return nil
+			return e.samplesList()
 		},
 	}
+}
+
+// samplesList prints each scenario with its use: tuning, held out, or
+// drawn by seed.
+func (e *env) samplesList() error {
+	for _, name := range samples.ScenarioNames() {
+		s := samples.Scenarios[name]
+		use := "tuning"
+		switch {
+		case s.HeldOut:
+			use = "held-out"
+		case name == "random" || name == "quiet":
+			use = "by seed"
+		}
+		if _, err := fmt.Fprintf(e.stdout, "%-14s %-9s %s\n", name, use, s.Description); err != nil {
+			return err
+		}
+	}
+	return nil
 }
