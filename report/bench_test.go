@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/freezeframe/freezeframe/casefile"
+	"github.com/freezeframe/freezeframe/internal/fixture"
 	"github.com/freezeframe/freezeframe/report"
 )
 
@@ -11,8 +12,7 @@ import (
 // analysed case: a size go test runs in seconds, for comparing builds; the
 // README's report benchmark is the PyPI-size case.
 func BenchmarkReportSample(b *testing.B) {
-	_, analysed := buildSample(b, b.TempDir())
-	c := openCase(b, analysed, casefile.ReadOnly)
+	c := openCase(b, fixture.Sample(b, fixture.Analysed), casefile.ReadOnly)
 	for b.Loop() {
 		if _, err := report.Write(ctx, c, report.Options{Out: b.TempDir()}); err != nil {
 			b.Fatal(err)

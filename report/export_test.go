@@ -5,7 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"testing"
 )
+
+// AnalysedSample hands the package's own tests a copy of the committed
+// sample's analysed case. The external tests' TestMain sets it from
+// internal/fixture, which the package's own tests cannot import: it reaches
+// report through the pipeline.
+var AnalysedSample func(testing.TB) string
 
 // FailWrites makes the writes to report files named name fail after n
 // bytes with ENOSPC, as on a full disk, until the returned function is

@@ -9,7 +9,6 @@ import (
 	"html"
 	"html/template"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,7 +22,6 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
-	"github.com/freezeframe/freezeframe/ingest"
 )
 
 // Hostile strings the escaping test puts into a case: each would run a
@@ -37,13 +35,13 @@ const (
 
 var hostile = []string{hostileUsername, hostileAgent, hostileCampaign, hostileFile}
 
-// TestHTMLReport builds the committed sample incident into a case once
-// (ingest its logs and snapshot, analyze) and checks report.html against it.
+// TestHTMLReport checks report.html against the committed sample incident's
+// analysed case.
 func TestHTMLReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the sample case")
 	}
-	sample := buildSampleCase(t)
+	sample := AnalysedSample(t)
 	t.Run("shows the case", func(t *testing.T) { testHTMLShowsTheCase(t, sample) })
 	t.Run("caps the account list and says so", func(t *testing.T) { testHTMLCapsAccounts(t, sample) })
 	t.Run("methodology shows the recorded parameters", func(t *testing.T) { testHTMLMethodology(t, sample) })
@@ -54,36 +52,6 @@ func TestHTMLReport(t *testing.T) {
 	t.Run("same case, same bytes", func(t *testing.T) { testHTMLDeterministic(t, sample) })
 	t.Run("input stays inert text", func(t *testing.T) { testHTMLEscapes(t, sample) })
 	t.Run("in Chromium, offline", func(t *testing.T) { testHTMLInBrowser(t, sample) })
-}
-
-// buildSampleCase ingests and analyses samples/pypi-2024-03 into a case in
-// a temporary directory and returns its path.
-func buildSampleCase(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sample.duckdb")
-	c, err := casefile.Open(ctx, path, casefile.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	quiet := slog.New(slog.DiscardHandler)
-	logs, _ := filepath.Glob("../samples/pypi-2024-03/logs/*")
-	if len(logs) == 0 {
-		t.Fatal("no sample logs")
-	}
-	for _, l := range logs {
-		if _, err := ingest.Logs(ctx, c, l, ingest.LogOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := ingest.Snapshot(ctx, c, "../samples/pypi-2024-03/snapshot", ingest.SnapshotOptions{ToolVersion: "test", Logger: quiet}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := analyze.Run(ctx, c, analyze.Options{ToolVersion: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // openCopy opens a copy of the case at path, for a test to change or report on.

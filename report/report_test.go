@@ -24,13 +24,11 @@ import (
 	"github.com/freezeframe/freezeframe/analyze"
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/internal/fixture"
 	"github.com/freezeframe/freezeframe/internal/testfs"
-	"github.com/freezeframe/freezeframe/investigation"
 	"github.com/freezeframe/freezeframe/report"
 	"github.com/freezeframe/freezeframe/samples"
 )
-
-const sampleDir = "../samples/pypi-2024-03"
 
 var ctx = context.Background()
 
@@ -47,7 +45,7 @@ var freezeHeader = []string{"username", "user_id", "score", "classification", "r
 // and its facts.
 func TestReportOnTheSample(t *testing.T) {
 	dir := t.TempDir()
-	ingested, analysed := buildSample(t, dir)
+	ingested, analysed := fixture.Sample(t, fixture.Ingested), fixture.Sample(t, fixture.Analysed)
 	c := openCase(t, analysed, casefile.ReadOnly)
 	out := filepath.Join(dir, "report")
 	paths, err := report.Write(ctx, c, report.Options{Out: out})
@@ -108,32 +106,11 @@ func TestReportOnTheSample(t *testing.T) {
 	})
 }
 
-// buildSample ingests the committed sample into dir/ingested.duckdb and a
-// copy of it, analysed, into dir/analysed.duckdb.
-func buildSample(t testing.TB, dir string) (ingested, analysed string) {
-	t.Helper()
-	ingested = filepath.Join(dir, "ingested.duckdb")
-	c, err := casefile.Open(ctx, ingested, casefile.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs, _ := filepath.Glob(filepath.Join(sampleDir, "logs", "*"))
-	opts := investigation.Options{Logs: logs, Snapshot: filepath.Join(sampleDir, "snapshot"), IngestOnly: true, ToolVersion: "test"}
-	if _, err := investigation.Steps(ctx, c, opts); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	analysed = copyCase(t, ingested)
-	c = openCase(t, analysed, casefile.ReadWrite)
-	if _, err := investigation.Steps(ctx, c, investigation.Options{ToolVersion: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return ingested, analysed
+// TestMain builds the sample's cases once for every test of the binary,
+// the package's own among them.
+func TestMain(m *testing.M) {
+	report.AnalysedSample = func(tb testing.TB) string { return fixture.Sample(tb, fixture.Analysed) }
+	fixture.Main(m)
 }
 
 // copyCase copies a closed case file into a new temporary directory.
@@ -355,7 +332,7 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 		t.Errorf("summary.json differs from LoadSummary:\n%s\n%s", b, a)
 	}
 	var facts samples.Facts
-	if err := json.Unmarshal(readFile(t, filepath.Join(sampleDir, "facts.json")), &facts); err != nil {
+	if err := json.Unmarshal(readFile(t, filepath.Join(fixture.SampleDir(), "facts.json")), &facts); err != nil {
 		t.Fatal(err)
 	}
 	if sum.ToFreeze.Total != int64(facts.Compromised) || sum.ToFreeze.New != sum.ToFreeze.Total || sum.ToFreeze.Listed != 0 {
@@ -1315,7 +1292,7 @@ func testNoWindow(t *testing.T, analysed string) {
 // truth, in the truth's order.
 func truthIDs(t *testing.T, label eval.Label) []string {
 	t.Helper()
-	truth, err := eval.ReadTruth(filepath.Join(sampleDir, "truth.csv"))
+	truth, err := eval.ReadTruth(filepath.Join(fixture.SampleDir(), "truth.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
