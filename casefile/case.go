@@ -137,13 +137,18 @@ func OpenWith(ctx context.Context, path string, mode Mode, opts Options) (*Case,
 	return c, nil
 }
 
+// describeOpenError says why a case could not be opened. DuckDB reports a
+// lock held by another process and a file that is not a database with one
+// type, an IO error, so the message tells them apart.
 func describeOpenError(path string, err error) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
-		return fmt.Errorf("case %s is in use by another process (DuckDB allows one writer); wait for it to finish: %w", path, err)
-	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Invalid Input Error"):
-		return fmt.Errorf("%s is not a DuckDB case file: %w", path, err)
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeIO {
+		switch {
+		case strings.Contains(de.Msg, "Could not set lock") || strings.Contains(de.Msg, "Conflicting lock"):
+			return fmt.Errorf("case %s is in use by another process (DuckDB allows one writer); wait for it to finish: %w", path, err)
+		case strings.Contains(de.Msg, "not a valid DuckDB database"):
+			return fmt.Errorf("%s is not a DuckDB case file: %w", path, err)
+		}
 	}
 	return fmt.Errorf("open case %s: %w", path, err)
 }

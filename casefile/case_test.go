@@ -3,7 +3,9 @@ package casefile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,6 +66,38 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 	c.Close()
 	if _, err := Open(ctx, other, ReadWrite); err == nil || !strings.Contains(err.Error(), "not a freezeframe case") {
 		t.Errorf("DuckDB file without case_meta: %v", err)
+	}
+}
+
+// TestOpenSaysWhyItCannot: a case another process holds and a file that
+// is not a database are told apart, though DuckDB gives both one error type.
+func TestOpenSaysWhyItCannot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held.duckdb")
+	if os.Getenv("FF_TEST_HOLD_CASE") != "" {
+		_, err := Open(ctx, os.Getenv("FF_TEST_HOLD_CASE"), ReadWrite)
+		fmt.Print(err)
+		return
+	}
+	c, err := Open(ctx, held, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// File locks are per process: the second opener must be another one.
+	child := exec.Command(os.Args[0], "-test.run", "^TestOpenSaysWhyItCannot$")
+	child.Env = append(os.Environ(), "FF_TEST_HOLD_CASE="+held)
+	out, err := child.Output()
+	if err != nil || !strings.Contains(string(out), "case "+held+" is in use by another process") {
+		t.Errorf("opening a held case: %s (%v)", out, err)
+	}
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, text, ReadWrite); err == nil || !strings.Contains(err.Error(), text+" is not a DuckDB case file") {
+		t.Errorf("text file as case: %v", err)
 	}
 }
 
