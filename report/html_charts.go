@@ -236,106 +236,151 @@ func (t *timeline) charts(zone string, countries *countryMix) ([]chartSpec, erro
 	if len(t.hours) == 0 {
 		return nil, nil
 	}
-	value := func(f func(r *hourRow) sql.NullFloat64) []float64 {
-		out := make([]float64, len(t.rows))
-		for i, r := range t.rows {
-			out[i] = math.NaN()
-			if r != nil {
-				if v := f(r); v.Valid {
-					out[i] = v.Float64
-				}
-			}
-		}
-		return out
-	}
-	count := func(f func(r *hourRow) int64) []float64 {
-		out := make([]float64, len(t.rows))
-		for i, r := range t.rows {
-			out[i] = math.NaN()
-			if r != nil {
-				out[i] = float64(f(r))
-			}
-		}
-		return out
-	}
 	axis := "hour starting, " + zone
-	var out []chartSpec
-	var firstErr error
-	add := func(id, group, alt string, height int, c interface {
-		Validate()
-		JSON() map[string]any
-	}) {
-		c.Validate()
-		o, err := chartOption(c.JSON(), alt)
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("chart %s: %w", id, err)
-		}
-		out = append(out, chartSpec{ID: id, Group: group, Option: o, Alt: alt, Height: height})
-	}
-	const height = 320
-
+	s := &chartSet{}
 	if len(t.campaigns) > 0 {
-		c := t.barChart("Campaign attempts per hour, by outcome", axis, "attempts per hour")
-		var names []string
-		var parts []string
-		var all int64
-		for _, s := range outcomeSeries {
-			vals := t.outcomes[s.name]
-			n := sum(vals)
-			if n == 0 {
-				continue
-			}
-			all += n
-			names = append(names, s.name)
-			parts = append(parts, fmt.Sprintf("%s %s", thousands(n), s.name))
-			c.AddSeries(s.name, barData(floats(vals)), stacked(s.color))
-		}
-		c.Overlap(t.windowSeries())
-		c.SetGlobalOptions(legend(append(names, windowName)...))
-		totals := make([]int64, len(t.hours))
-		for _, s := range outcomeSeries {
-			for i, n := range t.outcomes[s.name] {
-				totals[i] += n
-			}
-		}
-		alt := fmt.Sprintf("%s campaign attempts, %s: %s.%s", thousands(all), t.extent(totals, zone), strings.Join(parts, ", "),
-			t.peak(totals, "attempts", nil))
-		add(chartOutcomes, timelineGroup, alt, height, c)
+		t.outcomesChart(s, axis, zone)
 	}
+	t.unknownChart(s, axis)
+	t.failuresChart(s, axis)
+	t.loginsChart(s, axis)
+	t.enrolmentsChart(s, axis, zone)
+	// With one campaign its activity is the chart by outcome.
+	if len(t.campaigns) > 1 {
+		t.campaignsChart(s, axis)
+	}
+	if countries != nil && len(countries.categories) > 0 {
+		c, alt := countries.chart()
+		s.add(chartCountries, "", alt, 100+countries.rows()*16, c)
+	}
+	return s.out, s.err
+}
 
+// chartSet collects the page's charts in order, with the first error met.
+type chartSet struct {
+	out []chartSpec
+	err error
+}
+
+// chartHeight is the height of a timeline chart, in pixels.
+const chartHeight = 320
+
+// add validates chart c and adds it as id, in group, with its text
+// alternative alt.
+func (s *chartSet) add(id, group, alt string, height int, c interface {
+	Validate()
+	JSON() map[string]any
+}) {
+	c.Validate()
+	o, err := chartOption(c.JSON(), alt)
+	if err != nil && s.err == nil {
+		s.err = fmt.Errorf("chart %s: %w", id, err)
+	}
+	s.out = append(s.out, chartSpec{ID: id, Group: group, Option: o, Alt: alt, Height: height})
+}
+
+// value is a baseline figure of each hour, NaN where the hour has none.
+func (t *timeline) value(f func(r *hourRow) sql.NullFloat64) []float64 {
+	out := make([]float64, len(t.rows))
+	for i, r := range t.rows {
+		out[i] = math.NaN()
+		if r != nil {
+			if v := f(r); v.Valid {
+				out[i] = v.Float64
+			}
+		}
+	}
+	return out
+}
+
+// count is a count of each hour, NaN where the logs have no such hour.
+func (t *timeline) count(f func(r *hourRow) int64) []float64 {
+	out := make([]float64, len(t.rows))
+	for i, r := range t.rows {
+		out[i] = math.NaN()
+		if r != nil {
+			out[i] = float64(f(r))
+		}
+	}
+	return out
+}
+
+// outcomesChart: the campaigns' attempts per hour, stacked by outcome.
+func (t *timeline) outcomesChart(s *chartSet, axis, zone string) {
+	c := t.barChart("Campaign attempts per hour, by outcome", axis, "attempts per hour")
+	var names []string
+	var parts []string
+	var all int64
+	for _, o := range outcomeSeries {
+		vals := t.outcomes[o.name]
+		n := sum(vals)
+		if n == 0 {
+			continue
+		}
+		all += n
+		names = append(names, o.name)
+		parts = append(parts, fmt.Sprintf("%s %s", thousands(n), o.name))
+		c.AddSeries(o.name, barData(floats(vals)), stacked(o.color))
+	}
+	c.Overlap(t.windowSeries())
+	c.SetGlobalOptions(legend(append(names, windowName)...))
+	totals := make([]int64, len(t.hours))
+	for _, o := range outcomeSeries {
+		for i, n := range t.outcomes[o.name] {
+			totals[i] += n
+		}
+	}
+	alt := fmt.Sprintf("%s campaign attempts, %s: %s.%s", thousands(all), t.extent(totals, zone), strings.Join(parts, ", "),
+		t.peak(totals, "attempts", nil))
+	s.add(chartOutcomes, timelineGroup, alt, chartHeight, c)
+}
+
+// unknownChart: logins naming no account per hour, against the baseline.
+func (t *timeline) unknownChart(s *chartSet, axis string) {
 	unknown := t.lineChart("Unknown usernames per hour", axis, "unknown usernames per hour")
-	unknownP95 := value(func(r *hourRow) sql.NullFloat64 { return r.unknownP95 })
+	p95 := t.value(func(r *hourRow) sql.NullFloat64 { return r.unknownP95 })
 	band(unknown, baselineBand, "baseline median", "baseline 95th percentile",
-		value(func(r *hourRow) sql.NullFloat64 { return r.unknownP50 }), unknownP95)
-	unknownVals := count(func(r *hourRow) int64 { return r.unknown })
-	unknown.AddSeries("unknown usernames", lineData(unknownVals), solid("#7d3c98"))
+		t.value(func(r *hourRow) sql.NullFloat64 { return r.unknownP50 }), p95)
+	vals := t.count(func(r *hourRow) int64 { return r.unknown })
+	unknown.AddSeries("unknown usernames", lineData(vals), solid("#7d3c98"))
 	unknown.AddSeries(windowName, []opts.LineData{}, t.windowOpts())
 	unknown.SetGlobalOptions(legend("unknown usernames", baselineBand, windowName))
-	add(chartUnknown, timelineGroup, t.hourlyAlt("unknown usernames", unknownVals, unknownP95), height, unknown)
+	s.add(chartUnknown, timelineGroup, t.hourlyAlt("unknown usernames", vals, p95), chartHeight, unknown)
+}
 
+// failuresChart: failed logins per hour, against the baseline.
+func (t *timeline) failuresChart(s *chartSet, axis string) {
 	failures := t.lineChart("Failed logins per hour", axis, "failed logins per hour")
-	failP95 := value(func(r *hourRow) sql.NullFloat64 { return r.failP95 })
+	p95 := t.value(func(r *hourRow) sql.NullFloat64 { return r.failP95 })
 	band(failures, baselineBand, "baseline median", "baseline 95th percentile",
-		value(func(r *hourRow) sql.NullFloat64 { return r.failP50 }), failP95)
-	failVals := count(func(r *hourRow) int64 { return r.failures })
+		t.value(func(r *hourRow) sql.NullFloat64 { return r.failP50 }), p95)
+	vals := t.count(func(r *hourRow) int64 { return r.failures })
 	const failed = "failed logins (wrong password or unknown username)"
-	failures.AddSeries(failed, lineData(failVals), solid("#c0392b"))
+	failures.AddSeries(failed, lineData(vals), solid("#c0392b"))
 	failures.AddSeries(windowName, []opts.LineData{}, t.windowOpts())
 	failures.SetGlobalOptions(legend(failed, baselineBand, windowName))
-	add(chartFailures, timelineGroup, t.hourlyAlt(failed, failVals, failP95), height, failures)
+	s.add(chartFailures, timelineGroup, t.hourlyAlt(failed, vals, p95), chartHeight, failures)
+}
 
+// loginsChart: successful logins per hour, against the baseline's band
+// and median.
+func (t *timeline) loginsChart(s *chartSet, axis string) {
 	logins := t.lineChart("Successful logins per hour", axis, "logins per hour")
 	succBand := "baseline, 5th to 95th percentile (grey band)"
-	succP95 := value(func(r *hourRow) sql.NullFloat64 { return r.succP95 })
+	p95 := t.value(func(r *hourRow) sql.NullFloat64 { return r.succP95 })
 	band(logins, succBand, "baseline 5th percentile", "baseline 95th percentile",
-		value(func(r *hourRow) sql.NullFloat64 { return r.succP05 }), succP95)
-	logins.AddSeries("baseline median", lineData(value(func(r *hourRow) sql.NullFloat64 { return r.succP50 })), dashed("#6b7785"))
-	succVals := count(func(r *hourRow) int64 { return r.successes })
-	logins.AddSeries("successful logins", lineData(succVals), solid("#1f5fbf"))
+		t.value(func(r *hourRow) sql.NullFloat64 { return r.succP05 }), p95)
+	logins.AddSeries("baseline median", lineData(t.value(func(r *hourRow) sql.NullFloat64 { return r.succP50 })), dashed("#6b7785"))
+	vals := t.count(func(r *hourRow) int64 { return r.successes })
+	logins.AddSeries("successful logins", lineData(vals), solid("#1f5fbf"))
 	logins.AddSeries(windowName, []opts.LineData{}, t.windowOpts())
 	logins.SetGlobalOptions(legend("successful logins", "baseline median", succBand, windowName))
-	add(chartLogins, timelineGroup, t.hourlyAlt("successful logins", succVals, succP95), height, logins)
+	s.add(chartLogins, timelineGroup, t.hourlyAlt("successful logins", vals, p95), chartHeight, logins)
+}
 
+// enrolmentsChart: second factors enrolled per hour, those of accounts to
+// freeze after their suspicious login apart from everyone else's.
+func (t *timeline) enrolmentsChart(s *chartSet, axis, zone string) {
 	const byFreeze, byOthers = "by accounts to freeze, after their suspicious login", "by everyone else"
 	enrol := t.barChart("Second factors enrolled per hour", axis, "second factors per hour")
 	toFreeze := make([]int64, len(t.rows))
@@ -349,31 +394,25 @@ func (t *timeline) charts(zone string, countries *countryMix) ([]chartSpec, erro
 	enrol.AddSeries(byOthers, barData(floats(others)), stacked("#9db4d6"))
 	enrol.Overlap(t.windowSeries())
 	enrol.SetGlobalOptions(legend(byFreeze, byOthers, windowName))
-	enrolAlt := fmt.Sprintf("%s second factors enrolled, %s of them by accounts to freeze after their suspicious login.",
+	alt := fmt.Sprintf("%s second factors enrolled, %s of them by accounts to freeze after their suspicious login.",
 		thousands(sum(toFreeze)+sum(others)), thousands(sum(toFreeze)))
 	if sum(toFreeze) > 0 {
-		enrolAlt += " Those: " + t.extent(toFreeze, zone) + "."
+		alt += " Those: " + t.extent(toFreeze, zone) + "."
 	}
-	add(chartEnrolments, timelineGroup, enrolAlt, height, enrol)
+	s.add(chartEnrolments, timelineGroup, alt, chartHeight, enrol)
+}
 
-	// With one campaign its activity is the chart by outcome.
-	if len(t.campaigns) > 1 {
-		camp := t.barChart("Campaign attempts per hour, by campaign", axis, "attempts per hour")
-		var parts []string
-		for _, name := range t.campaigns {
-			camp.AddSeries(name, barData(floats(t.attempts[name])), stacked(""))
-			parts = append(parts, name+" "+thousands(sum(t.attempts[name])))
-		}
-		camp.Overlap(t.windowSeries())
-		camp.SetGlobalOptions(legend(append(slices.Clone(t.campaigns), windowName)...))
-		add(chartCampaigns, timelineGroup, "Attempts of each campaign: "+strings.Join(parts, ", ")+".", height, camp)
+// campaignsChart: each campaign's attempts per hour, stacked.
+func (t *timeline) campaignsChart(s *chartSet, axis string) {
+	camp := t.barChart("Campaign attempts per hour, by campaign", axis, "attempts per hour")
+	var parts []string
+	for _, name := range t.campaigns {
+		camp.AddSeries(name, barData(floats(t.attempts[name])), stacked(""))
+		parts = append(parts, name+" "+thousands(sum(t.attempts[name])))
 	}
-
-	if countries != nil && len(countries.categories) > 0 {
-		c, alt := countries.chart()
-		add(chartCountries, "", alt, 100+countries.rows()*16, c)
-	}
-	return out, firstErr
+	camp.Overlap(t.windowSeries())
+	camp.SetGlobalOptions(legend(append(slices.Clone(t.campaigns), windowName)...))
+	s.add(chartCampaigns, timelineGroup, "Attempts of each campaign: "+strings.Join(parts, ", ")+".", chartHeight, camp)
 }
 
 // sum adds up a series.
@@ -702,11 +741,49 @@ const (
 // baseline and keeps the countries that matter most to the campaigns, then
 // to the baseline; nil without a campaign.
 func loadCountries(ctx context.Context, c *casefile.Case) (*countryMix, error) {
-	counts := map[string]map[string]int64{} // series → country → attempts
-	totals := map[string]int64{}
-	campTotal := map[string]int64{} // country → all campaigns' attempts
-	baseTotal := map[string]int64{}
-	var campaigns []string
+	cc, err := readCountryCounts(ctx, c)
+	if err != nil || len(cc.campaigns) == 0 {
+		return nil, err
+	}
+	m := &countryMix{shares: map[string][]float64{}}
+	m.pickSeries(cc)
+	m.pickCategories(cc)
+	rest := cc.rest(m.categories)
+	for _, name := range m.series {
+		shares := make([]float64, len(m.categories))
+		for i, code := range m.categories {
+			var n int64
+			switch code {
+			case "other":
+				for c := range rest {
+					n += cc.counts[name][c]
+				}
+			default:
+				n = cc.counts[name][code]
+			}
+			if cc.totals[name] > 0 {
+				shares[i] = math.Round(1000*float64(n)/float64(cc.totals[name])) / 10
+			}
+		}
+		m.shares[name] = shares
+	}
+	return m, nil
+}
+
+// countryCounts are the logins' countries: attempts by series (each
+// campaign, the baseline) and country, and the campaigns' and baseline's
+// totals by country.
+type countryCounts struct {
+	counts    map[string]map[string]int64 // series → country → attempts
+	totals    map[string]int64            // series → attempts
+	campTotal map[string]int64            // country → all campaigns' attempts
+	baseTotal map[string]int64            // country → the baseline's attempts
+	campaigns []string                    // in the query's order
+}
+
+func readCountryCounts(ctx context.Context, c *casefile.Case) (*countryCounts, error) {
+	cc := &countryCounts{counts: map[string]map[string]int64{}, totals: map[string]int64{},
+		campTotal: map[string]int64{}, baseTotal: map[string]int64{}}
 	err := htmlRows(ctx, c, "html_countries.sql", nil, func(rows *sql.Rows) error {
 		var campaign, country sql.NullString
 		var n int64
@@ -717,31 +794,34 @@ func loadCountries(ctx context.Context, c *casefile.Case) (*countryMix, error) {
 		if campaign.Valid {
 			name = "campaign " + campaign.String
 		}
-		if counts[name] == nil {
-			counts[name] = map[string]int64{}
+		if cc.counts[name] == nil {
+			cc.counts[name] = map[string]int64{}
 			if campaign.Valid {
-				campaigns = append(campaigns, campaign.String)
+				cc.campaigns = append(cc.campaigns, campaign.String)
 			}
 		}
 		code := "unknown"
 		if country.Valid {
 			code = country.String
 		}
-		counts[name][code] += n
-		totals[name] += n
+		cc.counts[name][code] += n
+		cc.totals[name] += n
 		if campaign.Valid {
-			campTotal[code] += n
+			cc.campTotal[code] += n
 		} else {
-			baseTotal[code] += n
+			cc.baseTotal[code] += n
 		}
 		return nil
 	})
-	if err != nil || len(campaigns) == 0 {
-		return nil, err
-	}
-	m := &countryMix{shares: map[string][]float64{}}
+	return cc, err
+}
+
+// pickSeries names the chart's series: the largest campaigns, the others
+// summed into one, and the baseline.
+func (m *countryMix) pickSeries(cc *countryCounts) {
+	campaigns := cc.campaigns
 	sort.SliceStable(campaigns, func(i, j int) bool {
-		a, b := totals["campaign "+campaigns[i]], totals["campaign "+campaigns[j]]
+		a, b := cc.totals["campaign "+campaigns[i]], cc.totals["campaign "+campaigns[j]]
 		if a != b {
 			return a > b
 		}
@@ -750,22 +830,27 @@ func loadCountries(ctx context.Context, c *casefile.Case) (*countryMix, error) {
 	if len(campaigns) > maxCountryCampaigns+1 {
 		other := map[string]int64{}
 		for _, id := range campaigns[maxCountryCampaigns:] {
-			for code, n := range counts["campaign "+id] {
+			for code, n := range cc.counts["campaign "+id] {
 				other[code] += n
-				totals[otherCampaigns] += n
+				cc.totals[otherCampaigns] += n
 			}
 		}
-		counts[otherCampaigns] = other
+		cc.counts[otherCampaigns] = other
 		campaigns = campaigns[:maxCountryCampaigns]
 	}
 	for _, id := range campaigns {
 		m.series = append(m.series, "campaign "+id)
 	}
-	if counts[otherCampaigns] != nil {
+	if cc.counts[otherCampaigns] != nil {
 		m.series = append(m.series, otherCampaigns)
 	}
 	m.series = append(m.series, baselineMix)
+}
 
+// pickCategories names the chart's countries: the campaigns' largest, then
+// the baseline's, up to maxCountries, then "other" and "unknown" where
+// some logins are theirs.
+func (m *countryMix) pickCategories(cc *countryCounts) {
 	ranked := func(by map[string]int64) []string {
 		var codes []string
 		for code := range by {
@@ -782,45 +867,31 @@ func loadCountries(ctx context.Context, c *casefile.Case) (*countryMix, error) {
 		return codes
 	}
 	named := map[string]bool{}
-	for _, code := range append(ranked(campTotal), ranked(baseTotal)...) {
+	for _, code := range append(ranked(cc.campTotal), ranked(cc.baseTotal)...) {
 		if len(m.categories) < maxCountries && !named[code] {
 			named[code] = true
 			m.categories = append(m.categories, code)
 		}
 	}
+	if len(cc.rest(m.categories)) > 0 {
+		m.categories = append(m.categories, "other")
+	}
+	if cc.campTotal["unknown"]+cc.baseTotal["unknown"] > 0 {
+		m.categories = append(m.categories, "unknown")
+	}
+}
+
+// rest is the known countries that are not among the named categories.
+func (cc *countryCounts) rest(categories []string) map[string]bool {
 	rest := map[string]bool{}
-	for _, by := range counts {
+	for _, by := range cc.counts {
 		for code := range by {
-			if !named[code] && code != "unknown" {
+			if code != "unknown" && !slices.Contains(categories, code) {
 				rest[code] = true
 			}
 		}
 	}
-	if len(rest) > 0 {
-		m.categories = append(m.categories, "other")
-	}
-	if campTotal["unknown"]+baseTotal["unknown"] > 0 {
-		m.categories = append(m.categories, "unknown")
-	}
-	for _, name := range m.series {
-		shares := make([]float64, len(m.categories))
-		for i, code := range m.categories {
-			var n int64
-			switch code {
-			case "other":
-				for c := range rest {
-					n += counts[name][c]
-				}
-			default:
-				n = counts[name][code]
-			}
-			if totals[name] > 0 {
-				shares[i] = math.Round(1000*float64(n)/float64(totals[name])) / 10
-			}
-		}
-		m.shares[name] = shares
-	}
-	return m, nil
+	return rest
 }
 
 // rows is how many bars the country chart stacks vertically.
