@@ -485,12 +485,30 @@ func Evaluate(t *Truth, l *FreezeList) *Result {
 		Misses:           []Miss{},
 		Duplicates:       []Duplicate{},
 	}
+	listedAt := res.match(t, l)
+	res.countUnlisted(t, listedAt)
+	res.score()
+	sort.SliceStable(res.FalsePositives, func(i, j int) bool {
+		a, b := res.FalsePositives[i], res.FalsePositives[j]
+		return less(a.Username, a.UserID, b.Username, b.UserID)
+	})
+	sort.SliceStable(res.Misses, func(i, j int) bool {
+		a, b := res.Misses[i], res.Misses[j]
+		return less(a.Username, a.UserID, b.Username, b.UserID)
+	})
+	return res
+}
+
+// match finds each freeze-list entry in the truth, counting it once in its
+// label's row (benign if the truth does not name it), and returns the
+// freeze-list line of each truth row, 0 if it is not listed.
+func (res *Result) match(t *Truth, l *FreezeList) []int {
 	truth := newIndex()
 	for _, a := range t.Accounts {
 		truth.add(a.UserID, a.Username)
 	}
-	listedAt := make([]int, len(t.Accounts)) // freeze-list line of each truth row, 0 if not listed
-	benign := newIndex()                     // listed accounts the truth does not name
+	listedAt := make([]int, len(t.Accounts))
+	benign := newIndex() // listed accounts the truth does not name
 	var benignLines []int
 	for _, e := range l.Entries {
 		i, conflict := truth.find(e.UserID, e.Username)
@@ -528,6 +546,12 @@ func Evaluate(t *Truth, l *FreezeList) *Result {
 			Classification: e.Classification, Reasons: e.Reasons, Line: e.Line,
 		})
 	}
+	return listedAt
+}
+
+// countUnlisted counts the truth's accounts the list does not name, by
+// label; each compromised one is a miss.
+func (res *Result) countUnlisted(t *Truth, listedAt []int) {
 	var notListed [3]int
 	for i, a := range t.Accounts {
 		if listedAt[i] != 0 {
@@ -546,7 +570,11 @@ func Evaluate(t *Truth, l *FreezeList) *Result {
 	res.Confusion.Compromised.NotListed = &notListed[0]
 	res.Confusion.Exposed.NotListed = &notListed[1]
 	res.Confusion.Targeted.NotListed = &notListed[2]
+}
 
+// score derives the counts, precision, recall and F1 from the confusion
+// table, with a note where one is 1 or 0 by definition.
+func (res *Result) score() {
 	c := res.Confusion
 	res.TP, res.FN = c.Compromised.Listed, *c.Compromised.NotListed
 	res.FP = c.Targeted.Listed + c.Benign.Listed
@@ -571,16 +599,6 @@ func Evaluate(t *Truth, l *FreezeList) *Result {
 	} else {
 		res.F1 = 2 * res.Precision * res.Recall / (res.Precision + res.Recall)
 	}
-
-	sort.SliceStable(res.FalsePositives, func(i, j int) bool {
-		a, b := res.FalsePositives[i], res.FalsePositives[j]
-		return less(a.Username, a.UserID, b.Username, b.UserID)
-	})
-	sort.SliceStable(res.Misses, func(i, j int) bool {
-		a, b := res.Misses[i], res.Misses[j]
-		return less(a.Username, a.UserID, b.Username, b.UserID)
-	})
-	return res
 }
 
 // less orders accounts by username, case-insensitively, then exactly, then
