@@ -74,11 +74,12 @@ func Query(fsys fs.FS, name string) (string, error) {
 	return stmts[0], nil
 }
 
-// Statements splits a .sql file into statements at semicolons that end a
-// line, dropping comment lines.
+// Statements splits a .sql file into statements at its semicolons, those
+// inside a string, a quoted name or a comment left alone, and drops the
+// lines that are only a comment.
 func Statements(script string) []string {
 	var out []string
-	for _, s := range strings.Split(script, ";\n") {
+	for _, s := range split(script) {
 		var body []string
 		for _, l := range strings.Split(s, "\n") {
 			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
@@ -90,6 +91,42 @@ func Statements(script string) []string {
 		}
 	}
 	return out
+}
+
+// split cuts script at each semicolon that ends a statement: one outside a
+// 'string', a "quoted name", a -- line comment and a /* block comment */
+// (DuckDB's do not nest). A quote is escaped by doubling it, which the
+// scan reads as the string ending and starting again; escape strings
+// (E'\”) and dollar quotes are not read as such, and sql/ uses neither.
+func split(script string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(script); i++ {
+		switch c := script[i]; {
+		case c == '\'' || c == '"':
+			if j := strings.IndexByte(script[i+1:], c); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(script)
+			}
+		case c == '-' && strings.HasPrefix(script[i:], "--"):
+			if j := strings.IndexByte(script[i:], '\n'); j >= 0 {
+				i += j
+			} else {
+				i = len(script)
+			}
+		case c == '/' && strings.HasPrefix(script[i:], "/*"):
+			if j := strings.Index(script[i+2:], "*/"); j >= 0 {
+				i += j + 3
+			} else {
+				i = len(script)
+			}
+		case c == ';':
+			out = append(out, script[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, script[start:])
 }
 
 // ExpandRepeats writes out the repeat blocks of script: a block between the

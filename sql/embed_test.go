@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,5 +42,36 @@ func TestStatementsOfARepeatedBlock(t *testing.T) {
 	got := Statements(script)
 	if len(got) != 3 || got[1] != "INSERT INTO a VALUES (1)" || got[2] != got[1] {
 		t.Errorf("statements %q", got)
+	}
+}
+
+// TestStatements: a file splits at the semicolons that end statements, not
+// at those in a comment, a string or a quoted name (the old splitter cut
+// at every line ending in ";", comments included), and lines that are only
+// a comment are dropped.
+func TestStatements(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"one a line", "SELECT 1;\nSELECT 2;\n", []string{"SELECT 1", "SELECT 2"}},
+		{"no last semicolon", "SELECT 1;\nSELECT 2\n", []string{"SELECT 1", "SELECT 2"}},
+		{"two on a line", "SELECT 1; SELECT 2;", []string{"SELECT 1", " SELECT 2"}},
+		{"comment lines dropped", "-- a rule\nSELECT 1\n  -- note\nFROM t;\n", []string{"SELECT 1\nFROM t"}},
+		{"semicolon ending a comment", "SELECT 1, -- one;\n2;\n", []string{"SELECT 1, -- one;\n2"}},
+		{"comment line ending in a semicolon", "SELECT\n-- the x; then y;\nx, y FROM t;\n", []string{"SELECT\nx, y FROM t"}},
+		{"in a string", "SELECT 'a;\nb' AS s;\nSELECT 2;", []string{"SELECT 'a;\nb' AS s", "SELECT 2"}},
+		{"doubled quote", "SELECT 'it''s; fine';\nSELECT 2;", []string{"SELECT 'it''s; fine'", "SELECT 2"}},
+		{"quoted name", "SELECT 1 AS \"a;b\";\n", []string{"SELECT 1 AS \"a;b\""}},
+		{"block comment", "SELECT /* x; y */ 1;\n/* a;\nb; */SELECT 2;\n", []string{"SELECT /* x; y */ 1", "/* a;\nb; */SELECT 2"}},
+		{"dash in an expression", "SELECT 3 - 1;\nSELECT 2;\n", []string{"SELECT 3 - 1", "SELECT 2"}},
+		{"unclosed string", "SELECT 'a;b", []string{"SELECT 'a;b"}},
+		{"only comments", "-- nothing;\n\n", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Statements(c.in); !slices.Equal(got, c.want) {
+				t.Errorf("Statements(%q)\n got %q\nwant %q", c.in, got, c.want)
+			}
+		})
 	}
 }
