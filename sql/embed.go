@@ -96,8 +96,8 @@ func Statements(script string) []string {
 // split cuts script at each semicolon that ends a statement: one outside a
 // 'string', a "quoted name", a -- line comment and a /* block comment */
 // (DuckDB's do not nest). A quote is escaped by doubling it, which the
-// scan reads as the string ending and starting again; escape strings
-// (E'\”) and dollar quotes are not read as such, and sql/ uses neither.
+// scan reads as the string ending and starting again. Backslash escapes
+// (E strings) and dollar quotes are not read as such: sql/ uses neither.
 func split(script string) []string {
 	var out []string
 	start := 0
