@@ -108,7 +108,7 @@ WINDOW posts AS (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.acc
 
 -- The account each accepted POST's two-factor token names: the token of
 -- the second-factor page that followed it (the first of that second in log
--- order; ff_token_user reads its payload, whose signature is neither
+-- order; ff_token_read reads its payload, whose signature is neither
 -- checked nor needed), when it was issued in the POST's second, give or
 -- take the clocks' skew. A page with a query that is no token (another
 -- site, a truncated line) is counted in two_factor_token_stats and
@@ -124,12 +124,12 @@ WITH pages AS (
       AND regexp_matches(path, getvariable('second_factor_pattern'))
     GROUP BY ALL
 ), q AS (
-    SELECT p.source_id, p.line_no, p.time, ff_token_text(g.query) AS token
+    SELECT p.source_id, p.line_no, p.time, ff_token_text(g.query) AS query
     FROM login_posts p JOIN pages g ON g.key = p.key AND g.time = p.second_time
 )
 SELECT source_id, line_no, try_cast(userid AS UUID) AS account,
-       abs(epoch(ff_token_issued(token, userid)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
-FROM (SELECT *, ff_token_user(token) AS userid FROM q);
+       abs(epoch(issued) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
+FROM ff_token_read(q);
 
 CREATE OR REPLACE TABLE two_factor_token_stats AS
 SELECT count(*) FILTER (WHERE account IS NOT NULL AND in_time) AS tokens,
