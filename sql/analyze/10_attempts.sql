@@ -50,20 +50,23 @@
 -- the client sent with the POST is read from its line when the attempts are
 -- assembled.
 CREATE OR REPLACE TABLE login_posts AS
-WITH marks AS (
+WITH lines AS (
     SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
            coalesce(status IN (301, 302, 303), false) AS accepted, CASE WHEN method = 'POST' THEN hash(user_agent) END AS agent,
-           CASE WHEN method = 'POST' AND path = getvariable('login_path') THEN 2
-                WHEN method = 'POST' THEN 4
-                WHEN path = getvariable('login_path') THEN 0
-                WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
-                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the order within a second
+           -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the
+           -- order within a second; NULL for other requests. Each line is
+           -- matched against the pattern at most once (a filter apart from
+           -- this matched most lines three times)
+           CASE WHEN method = 'POST' THEN CASE WHEN path = getvariable('login_path') THEN 2
+                                               WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 4 END
+                WHEN method = 'GET' THEN CASE WHEN path = getvariable('login_path') THEN 0
+                                              WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
+                                              WHEN starts_with(path, getvariable('static_prefix')) THEN 1 END
+           END AS kind
     FROM requests_in_bounds
     WHERE client IS NOT NULL AND time IS NOT NULL
-      AND ((method = 'POST' AND path = getvariable('login_path'))
-           OR (method = 'POST' AND regexp_matches(path, getvariable('second_factor_pattern')))
-           OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
-                                   OR regexp_matches(path, getvariable('second_factor_pattern')))))
+), marks AS (
+    SELECT * FROM lines WHERE kind IS NOT NULL
 ), around AS (
     SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
