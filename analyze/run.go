@@ -126,13 +126,17 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 	// The steps create their tables in the schema ff_work of the case, not
 	// as temporary tables: DuckDB keeps those in memory, and at PyPI size
 	// they do not fit. Result tables are sets (readers order them), and
-	// keeping insertion order costs memory the big joins need.
+	// keeping insertion order costs memory the big joins need. Their
+	// strings are stored without FSST: its analysis and compression took
+	// a third of writing the wide tables (attempts, evidence), and the
+	// dictionaries DuckDB keeps using compress the repeated ones.
 	for _, q := range []string{
 		"DROP SCHEMA IF EXISTS " + workSchema + " CASCADE", // left by an interrupted run
 		"CREATE SCHEMA " + workSchema,
 		"SET schema = '" + workSchema + "'",
 		"SET search_path = '" + workSchema + ",main'",
 		"SET preserve_insertion_order = false",
+		"SET disabled_compression_methods = 'fsst'",
 	} {
 		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
 			return nil, err
@@ -146,7 +150,7 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 		// report), which must not find the run's settings or tables.
 		bg := context.WithoutCancel(ctx)
 		var errs []error
-		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
+		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "RESET disabled_compression_methods", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
 			if _, err := c.Conn.ExecContext(bg, q); err != nil {
 				errs = append(errs, err)
 			}

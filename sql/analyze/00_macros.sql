@@ -76,38 +76,47 @@ CREATE OR REPLACE TEMP MACRO ff_b64url(s) AS
 CREATE OR REPLACE TEMP MACRO ff_token_text(query) AS
     CASE WHEN starts_with(split_part(query, '&', 1), '?') THEN split_part(query, '&', 1)[2:] ELSE split_part(query, '&', 1) END;
 
--- When a plain two-factor token (below) was issued: its timestamp part,
--- big-endian Unix seconds in 1 to 8 bytes, up to the year 9999.
-CREATE OR REPLACE TEMP MACRO ff_token_plain_issued(token) AS
-    CASE WHEN octet_length(ff_b64url(split_part(token, '.', 2))) BETWEEN 1 AND 8
-              AND ('0x' || hex(ff_b64url(split_part(token, '.', 2))))::UBIGINT <= 253402300799
-         THEN to_timestamp(('0x' || hex(ff_b64url(split_part(token, '.', 2))))::BIGINT) END;
-
--- The user id (lower-case UUID text) in Warehouse's two-factor token, the
--- query string of the second-factor pages: `<payload>.<timestamp>.<signature>`,
--- the payload base64url of compact JSON {"userid": "<uuid>", ...}; NULL for
--- anything else. The signature is not checked: the payload is signed, not
--- encrypted. A zlib-compressed payload ('.' first) is read by the Go
--- function ff_two_factor_user (package twofactor), the common plain one
--- here, in bulk; a test holds the two to the same answers.
-CREATE OR REPLACE TEMP MACRO ff_token_user(query) AS
-    CASE WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_user(ff_token_text(query))
-         WHEN regexp_full_match(ff_token_text(query), '[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{2,11}\.[A-Za-z0-9_-]+=*')
-              AND length(rtrim(split_part(ff_token_text(query), '.', 3), '=')) % 4 <> 1
-              AND ff_token_plain_issued(ff_token_text(query)) IS NOT NULL
-             THEN lower(nullif(regexp_extract(
-                      try(json_extract_string(try(decode(ff_b64url(split_part(ff_token_text(query), '.', 1)))), '$.userid')),
-                      '^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$', 1), ''))
-    END;
-
--- When that token was issued, given the user ff_token_user read from it
--- (NULL when it read none): passed in, so that a statement reads the
--- payload once.
-CREATE OR REPLACE TEMP MACRO ff_token_issued(query, userid) AS
-    CASE WHEN userid IS NULL THEN NULL
-         WHEN starts_with(ff_token_text(query), '.') THEN ff_two_factor_issued(ff_token_text(query))
-         ELSE ff_token_plain_issued(ff_token_text(query))
-    END;
+-- The user id (lower-case UUID text) in Warehouse's two-factor token, and
+-- when that token was issued, for each row of table tbl: its column query
+-- is the query string of a second-factor page, whose token is
+-- `<payload>.<timestamp>.<signature>`, the payload base64url of compact JSON
+-- {"userid": "<uuid>", ...}, the timestamp big-endian Unix seconds in 1 to
+-- 8 bytes, up to the year 9999. Both are NULL for anything else. The
+-- signature is not checked: the payload is signed, not encrypted. A
+-- zlib-compressed payload ('.' first) is read by the Go functions
+-- ff_two_factor_user and ff_two_factor_issued (package twofactor), the
+-- common plain one here, in bulk; a test holds the two to the same answers.
+-- A table macro, each part of the token worked out once: as scalar macros
+-- nested in each other, each token was split and decoded a dozen times.
+CREATE OR REPLACE TEMP MACRO ff_token_read(tbl) AS TABLE
+WITH parts AS (
+    SELECT *, ff_token_text(query) AS token_text
+    FROM query_table(tbl)
+), stamps AS (
+    SELECT *, ff_b64url(split_part(token_text, '.', 2)) AS token_stamp
+    FROM parts
+), plain AS (
+    SELECT *, CASE WHEN octet_length(token_stamp) BETWEEN 1 AND 8
+                        AND ('0x' || hex(token_stamp))::UBIGINT <= 253402300799
+                   THEN to_timestamp(('0x' || hex(token_stamp))::BIGINT) END AS token_plain_issued
+    FROM stamps
+), users AS (
+    SELECT *, CASE WHEN starts_with(token_text, '.') THEN ff_two_factor_user(token_text)
+                   WHEN regexp_full_match(token_text, '[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{2,11}\.[A-Za-z0-9_-]+=*')
+                        AND length(rtrim(split_part(token_text, '.', 3), '=')) % 4 <> 1
+                        AND token_plain_issued IS NOT NULL
+                       THEN lower(nullif(regexp_extract(
+                                try(json_extract_string(try(decode(ff_b64url(split_part(token_text, '.', 1)))), '$.userid')),
+                                '^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$', 1), ''))
+              END AS userid
+    FROM plain
+)
+SELECT * EXCLUDE (token_text, token_stamp, token_plain_issued, userid), userid,
+       CASE WHEN userid IS NULL THEN NULL
+            WHEN starts_with(token_text, '.') THEN ff_two_factor_issued(token_text)
+            ELSE token_plain_issued
+       END AS issued
+FROM users;
 
 -- A time as people read it in a sentence: to the minute, in UTC.
 CREATE OR REPLACE TEMP MACRO ff_minute(t) AS strftime(t, '%Y-%m-%d %H:%M UTC');

@@ -50,20 +50,23 @@
 -- the client sent with the POST is read from its line when the attempts are
 -- assembled.
 CREATE OR REPLACE TABLE login_posts AS
-WITH marks AS (
+WITH lines AS (
     SELECT CASE WHEN client_hashed THEN lower(client) ELSE client END AS key, time, source_id, line_no, client_hashed,
            coalesce(status IN (301, 302, 303), false) AS accepted, CASE WHEN method = 'POST' THEN hash(user_agent) END AS agent,
-           CASE WHEN method = 'POST' AND path = getvariable('login_path') THEN 2
-                WHEN method = 'POST' THEN 4
-                WHEN path = getvariable('login_path') THEN 0
-                WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
-                ELSE 1 END AS kind -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the order within a second
+           -- 0 form, 1 static, 2 POST, 3 second factor, 4 a code posted: the
+           -- order within a second; NULL for other requests. Each line is
+           -- matched against the pattern at most once (a filter apart from
+           -- this matched most lines three times)
+           CASE WHEN method = 'POST' THEN CASE WHEN path = getvariable('login_path') THEN 2
+                                               WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 4 END
+                WHEN method = 'GET' THEN CASE WHEN path = getvariable('login_path') THEN 0
+                                              WHEN regexp_matches(path, getvariable('second_factor_pattern')) THEN 3
+                                              WHEN starts_with(path, getvariable('static_prefix')) THEN 1 END
+           END AS kind
     FROM requests_in_bounds
     WHERE client IS NOT NULL AND time IS NOT NULL
-      AND ((method = 'POST' AND path = getvariable('login_path'))
-           OR (method = 'POST' AND regexp_matches(path, getvariable('second_factor_pattern')))
-           OR (method = 'GET' AND (path = getvariable('login_path') OR starts_with(path, getvariable('static_prefix'))
-                                   OR regexp_matches(path, getvariable('second_factor_pattern')))))
+), marks AS (
+    SELECT * FROM lines WHERE kind IS NOT NULL
 ), around AS (
     SELECT source_id, line_no, kind, time, key, client_hashed, accepted, agent,
            max(CASE WHEN kind = 0 THEN time END) OVER earlier AS form_time,
@@ -108,7 +111,7 @@ WINDOW posts AS (PARTITION BY a.key ORDER BY date_trunc('second', a.time), a.acc
 
 -- The account each accepted POST's two-factor token names: the token of
 -- the second-factor page that followed it (the first of that second in log
--- order; ff_token_user reads its payload, whose signature is neither
+-- order; ff_token_read reads its payload, whose signature is neither
 -- checked nor needed), when it was issued in the POST's second, give or
 -- take the clocks' skew. A page with a query that is no token (another
 -- site, a truncated line) is counted in two_factor_token_stats and
@@ -124,12 +127,12 @@ WITH pages AS (
       AND regexp_matches(path, getvariable('second_factor_pattern'))
     GROUP BY ALL
 ), q AS (
-    SELECT p.source_id, p.line_no, p.time, ff_token_text(g.query) AS token
+    SELECT p.source_id, p.line_no, p.time, ff_token_text(g.query) AS query
     FROM login_posts p JOIN pages g ON g.key = p.key AND g.time = p.second_time
 )
 SELECT source_id, line_no, try_cast(userid AS UUID) AS account,
-       abs(epoch(ff_token_issued(token, userid)) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
-FROM (SELECT *, ff_token_user(token) AS userid FROM q);
+       abs(epoch(issued) - epoch(date_trunc('second', time))) <= getvariable('clock_skew_s') AS in_time
+FROM ff_token_read(q);
 
 CREATE OR REPLACE TABLE two_factor_token_stats AS
 SELECT count(*) FILTER (WHERE account IS NOT NULL AND in_time) AS tokens,

@@ -295,8 +295,10 @@ SELECT 'failed attempts' AS what, campaign AS share FROM em_mixture
 UNION ALL SELECT 'logins', campaign FROM login_mixture
 UNION ALL SELECT 'of its failed attempts: ' || class, share FROM em_classes;
 
--- The evidence about every attempt in the window, for investigators.
-CREATE OR REPLACE TABLE window_evidence AS
+-- The evidence about every attempt in the window, for investigators. No
+-- step reads it: it is built straight into main under a staging name, to be
+-- renamed, not copied, when the run publishes its results.
+CREATE OR REPLACE TABLE main.ff_staged_window_evidence AS
 SELECT e.* FROM evidence e JOIN attempt_classes k USING (attempt_id) WHERE k.in_window;
 
 -- Every attempt in the window, scored: the sum of its points, and the
