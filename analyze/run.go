@@ -123,13 +123,38 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 		return nil, err
 	}
 	res := &Result{Started: time.Now().UTC()}
-	// The steps create their tables in the schema ff_work of the case, not
-	// as temporary tables: DuckDB keeps those in memory, and at PyPI size
-	// they do not fit. Result tables are sets (readers order them), and
-	// keeping insertion order costs memory the big joins need. Their
-	// strings are stored without FSST: its analysis and compression took
-	// a third of writing the wide tables (attempts, evidence), and the
-	// dictionaries DuckDB keeps using compress the repeated ones.
+	if err := enterWork(ctx, c); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// Whatever else failed: the connection goes on to other work (a
+		// report), which must not find the run's settings or tables.
+		if cerr := leaveWork(context.WithoutCancel(ctx), c); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("case %s: cleaning up after the analysis: %w", c.Path, cerr))
+		}
+	}()
+	if err := loadPrevious(ctx, c, opts.Previous); err != nil {
+		return nil, err
+	}
+	params, err := runSteps(ctx, c, steps, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := commitRun(ctx, c, steps, opts, params, res, log); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// enterWork readies the connection for the steps. They create their tables
+// in the schema ff_work of the case, not as temporary tables: DuckDB keeps
+// those in memory, and at PyPI size they do not fit. Result tables are sets
+// (readers order them), and keeping insertion order costs memory the big
+// joins need. Their strings are stored without FSST: its analysis and
+// compression took a third of writing the wide tables (attempts,
+// evidence), and the dictionaries DuckDB keeps using compress the repeated
+// ones.
+func enterWork(ctx context.Context, c *casefile.Case) error {
 	for _, q := range []string{
 		"DROP SCHEMA IF EXISTS " + workSchema + " CASCADE", // left by an interrupted run
 		"CREATE SCHEMA " + workSchema,
@@ -139,34 +164,30 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 		"SET disabled_compression_methods = 'fsst'",
 	} {
 		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := dropStaged(ctx, c); err != nil { // left by an interrupted run
-		return nil, err
-	}
-	defer func() {
-		// Whatever else failed: the connection goes on to other work (a
-		// report), which must not find the run's settings or tables.
-		bg := context.WithoutCancel(ctx)
-		var errs []error
-		for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "RESET disabled_compression_methods", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
-			if _, err := c.Conn.ExecContext(bg, q); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		errs = append(errs, dropStaged(bg, c))
-		if cerr := errors.Join(errs...); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("case %s: cleaning up after the analysis: %w", c.Path, cerr))
-		}
-	}()
+	return dropStaged(ctx, c) // left by an interrupted run
+}
 
+// leaveWork undoes enterWork and drops what the steps left, trying every
+// part whatever fails.
+func leaveWork(ctx context.Context, c *casefile.Case) error {
+	var errs []error
+	for _, q := range []string{"RESET schema", "RESET search_path", "RESET preserve_insertion_order", "RESET disabled_compression_methods", "DROP SCHEMA IF EXISTS " + workSchema + " CASCADE"} {
+		if _, err := c.Conn.ExecContext(ctx, q); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(append(errs, dropStaged(ctx, c))...)
+}
+
+// runSteps runs each step's statements, its parameters bound, and returns
+// the parameters as the run record keeps them (step.name → value).
+func runSteps(ctx context.Context, c *casefile.Case, steps []Step, opts Options, log *slog.Logger) (map[string]any, error) {
 	var from, to any
 	if opts.Window != nil {
 		from, to = opts.Window.From.UTC(), opts.Window.To.UTC()
-	}
-	if err := loadPrevious(ctx, c, opts.Previous); err != nil {
-		return nil, err
 	}
 	params := map[string]any{}
 	for n, st := range steps {
@@ -197,13 +218,17 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 		}
 		log.Debug("analysis step", "step", st.ID, "kind", st.Kind, "elapsed", time.Since(t0).Round(time.Millisecond))
 	}
-	// The steps ran outside any transaction (DuckDB's ASOF joins over tables
-	// created inside one ran ten times slower), in ff_work. Now the results
-	// replace the previous run's in main, and the run is recorded, in one
-	// transaction: an interrupted run changes nothing there.
+	return params, nil
+}
+
+// commitRun replaces the previous run's results with this run's and
+// records the run, in one transaction. The steps ran outside any (DuckDB's
+// ASOF joins over tables created inside one ran ten times slower), in
+// ff_work: an interrupted run changes nothing in main.
+func commitRun(ctx context.Context, c *casefile.Case, steps []Step, opts Options, params map[string]any, res *Result, log *slog.Logger) (err error) {
 	tx, err := c.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if rerr := tx.Rollback(); rerr != nil {
@@ -211,21 +236,21 @@ func Run(ctx context.Context, c *casefile.Case, opts Options) (_ *Result, err er
 		}
 	}()
 	if err := publish(ctx, c, steps, log); err != nil {
-		return nil, err
+		return err
 	}
 	// From here on the results are read where they now are.
 	if _, err := c.Conn.ExecContext(ctx, "SET search_path = 'main'"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := record(ctx, c, opts, params, res); err != nil {
-		return nil, err
+		return err
 	}
 	t0 := time.Now()
 	if err := tx.Commit(); err != nil {
-		return nil, err
+		return err
 	}
 	log.Debug("committed", "elapsed", time.Since(t0).Round(time.Millisecond))
-	return res, nil
+	return nil
 }
 
 // workSchema is where a run's tables live until it publishes them.
