@@ -23,7 +23,7 @@ func BenchmarkParseCombined(b *testing.B) {
 	}
 	b.SetBytes(size)
 	var rec Record
-	var a arena
+	var a Arena
 	for b.Loop() {
 		for _, l := range lines {
 			rec.reset()

@@ -53,7 +53,7 @@ type parsedBatch struct {
 	rejects      []rejectRow
 	refused      int // rejects the parser refused, not blank or overlong lines
 	firstRefused int // index in rejects of the first of them
-	arena        arena
+	arena        Arena
 }
 
 // Logs ingests one access-log file into the case, in one transaction: on any

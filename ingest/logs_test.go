@@ -566,7 +566,7 @@ type cancelAt struct {
 	cancel func()
 }
 
-func (c *cancelAt) Parse(line []byte, rec *Record, a *arena) error {
+func (c *cancelAt) Parse(line []byte, rec *Record, a *Arena) error {
 	if c.n--; c.n == 0 {
 		c.cancel()
 	}

@@ -49,10 +49,11 @@ func (r *Record) reset() {
 	*r = Record{Status: -1, Bytes: -1, Duration: -1}
 }
 
-// Parser turns one line (without its line terminator) into a Record.
+// Parser turns one line (without its line terminator) into a Record; strings
+// it builds rather than slices of line go into the Arena a.
 // A returned error is the reject reason for that line.
 type Parser interface {
-	Parse(line []byte, rec *Record, a *arena) error
+	Parse(line []byte, rec *Record, a *Arena) error
 }
 
 // bstr returns a string sharing b's memory. The caller keeps b alive and
