@@ -225,11 +225,11 @@ type pipelineStats struct {
 var roundBlocks = 64
 
 // round is the work of one INSERT statement: up to roundBlocks blocks, which
-// DuckDB's threads take, parse and emit through ff_requests_round.
+// its parser goroutines take, parse and hand to DuckDB as Arrow batches.
 type round struct {
 	ctx      context.Context // the statement's: a cancelled round takes no more blocks
 	sourceID int32
-	threads  int
+	threads  int // parser goroutines
 	parser   Parser
 	blocks   <-chan *rawBatch
 
@@ -301,8 +301,9 @@ func (r *round) parse(rb *rawBatch) (*parsedBatch, error) {
 }
 
 // pipeline reads, parses and writes one file. One goroutine reads blocks of
-// whole lines; INSERT statements pull them through a parallel table
-// function, so DuckDB's threads parse the lines and write the rows.
+// whole lines; each INSERT statement takes a round of them, which one
+// goroutine per core parses into Arrow batches while DuckDB's threads
+// store the batches already built.
 func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, opts LogOptions, log *slog.Logger) (_ string, _ pipelineStats, err error) {
 	var st pipelineStats
 	rctx, cancel := context.WithCancel(ctx)
