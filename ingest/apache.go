@@ -364,7 +364,8 @@ func (lf *LogFormat) Spec() string { return lf.spec }
 // Parse implements Parser.
 func (lf *LogFormat) Parse(line []byte, rec *Record, a *Arena) error {
 	pos := 0
-	var extra []byte
+	extra := a.scratch[:0]
+	defer func() { a.scratch = extra[:0] }() // keep its capacity for the next line
 	if lf.fastly {
 		if n, host := classicHeader(line); n > 0 {
 			line = line[n:]
