@@ -4,5 +4,5 @@
 INSERT INTO requests
 SELECT $1::INTEGER, line_no, time, client, client_hashed,
        method, path, query, protocol, status, bytes, referrer, user_agent,
-       accept_language, content_type, duration, extra::JSON
+       accept_language, content_type, duration, extra
 FROM ff_requests_arrow;
