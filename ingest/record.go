@@ -4,6 +4,7 @@
 package ingest
 
 import (
+	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -97,12 +98,7 @@ func clientAddr(s string) string {
 // needsEscape reports whether b holds invalid UTF-8 or a NUL byte, which the
 // case stores escaped as \xNN.
 func needsEscape(b []byte) bool {
-	for _, c := range b {
-		if c == 0 {
-			return true
-		}
-	}
-	return !utf8.Valid(b)
+	return bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b)
 }
 
 // escapeBytes returns b with invalid UTF-8 bytes and NUL written as \xNN,
