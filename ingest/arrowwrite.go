@@ -28,6 +28,9 @@ import (
 // roundView is the temporary view insert_requests.sql reads a round from.
 const roundView = "ff_requests_arrow"
 
+// timeType is TIMESTAMPTZ to DuckDB: microseconds since the epoch in UTC.
+var timeType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+
 // requestField is one column of the record batches: its Arrow field and how
 // a batch's column is built from the parsed records.
 type requestField struct {
@@ -41,8 +44,8 @@ var requestFields = []requestField{
 	{arrow.Field{Name: "line_no", Type: arrow.PrimitiveTypes.Int64}, func(pb *parsedBatch) arrow.Array {
 		return fixedArray(arrow.PrimitiveTypes.Int64, append([]int64(nil), pb.lineNos...), nil, 0)
 	}},
-	{arrow.Field{Name: "time", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}}, func(pb *parsedBatch) arrow.Array {
-		return numberArray(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, pb.recs, func(r *Record) (int64, bool) { return r.Time, true })
+	{arrow.Field{Name: "time", Type: timeType}, func(pb *parsedBatch) arrow.Array {
+		return numberArray(timeType, pb.recs, func(r *Record) (int64, bool) { return r.Time, true })
 	}},
 	stringField("client", func(r *Record) string { return r.Client }),
 	{arrow.Field{Name: "client_hashed", Type: arrow.FixedWidthTypes.Boolean}, func(pb *parsedBatch) arrow.Array {
