@@ -13,7 +13,7 @@
 # 20M-line file and its case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOFLAGS="${GOFLAGS:-} -tags=duckdb_arrow" # the log ingest needs duckdb-go's Arrow interface
+export GOFLAGS="$(go env GOFLAGS) -tags=duckdb_arrow" # the log ingest needs duckdb-go's Arrow interface
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
 echo "workdir: $work" >&2
