@@ -445,7 +445,8 @@ func needsParser(b *rawBatch) bool { return len(bytes.TrimSpace(b.data)) > 0 }
 func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path string, log *slog.Logger) (*Format, error) {
 	var lines [][]byte
 	data := b.data
-	for len(data) > 0 && len(lines) < detectSample*4 {
+	// Blank lines do not count: a block may start with thousands of them.
+	for nonBlank := 0; len(data) > 0 && nonBlank < detectSample*4; {
 		l := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			l, data = data[:i], data[i+1:]
@@ -453,6 +454,9 @@ func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path stri
 			data = nil
 		}
 		lines = append(lines, l)
+		if len(bytes.TrimSpace(l)) > 0 {
+			nonBlank++
+		}
 	}
 	f, err := Detect(ctx, lines, b.firstLine)
 	if err != nil {

@@ -652,3 +652,19 @@ func TestLogsWriteEveryColumn(t *testing.T) {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestLogsDetectAfterManyBlankLines: detection samples the lines with text,
+// however many blank lines come first in the block.
+func TestLogsDetectAfterManyBlankLines(t *testing.T) {
+	lines := append(make([]string, 300), combinedLines(20)...)
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(lines, "\n")+"\n"))
+	res, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 320, 300)
+	if res.Format != "combined" {
+		t.Errorf("format %q, want combined", res.Format)
+	}
+}
