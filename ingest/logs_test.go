@@ -653,6 +653,33 @@ func TestLogsWriteEveryColumn(t *testing.T) {
 	}
 }
 
+// TestLogsRoundsEndedByRejects: a round ends once its rejects hold
+// roundRejectBytes, before its blocks run out, including blocks read ahead
+// to detect the format, and the next round takes up where it stopped.
+func TestLogsRoundsEndedByRejects(t *testing.T) {
+	defer func(b, r, rb int) { blockSize, roundBlocks, roundRejectBytes = b, r, rb }(blockSize, roundBlocks, roundRejectBytes)
+	blockSize, roundBlocks, roundRejectBytes = 4096, 1000, 1024
+	// 10,000 blank lines fill the first blocks, read ahead to find a line
+	// to detect the format from; one in ten of the lines after is garbage.
+	lines := make([]string, 10000, 10500)
+	for i, l := range combinedLines(500) {
+		if i%10 == 0 {
+			l = "garbage"
+		}
+		lines = append(lines, l)
+	}
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(lines, "\n")+"\n"))
+	res, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 10500, 10050)
+	if res.Format != "combined" {
+		t.Errorf("format %q, want combined", res.Format)
+	}
+}
+
 // TestLogsDetectAfterManyBlankLines: detection samples the lines with text,
 // however many blank lines come first in the block.
 func TestLogsDetectAfterManyBlankLines(t *testing.T) {
