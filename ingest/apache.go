@@ -362,9 +362,10 @@ func timeDirective(arg string) (*field, error) {
 func (lf *LogFormat) Spec() string { return lf.spec }
 
 // Parse implements Parser.
-func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
+func (lf *LogFormat) Parse(line []byte, rec *Record, a *Arena) error {
 	pos := 0
-	var extra []byte
+	extra := a.scratch[:0]
+	defer func() { a.scratch = extra[:0] }() // keep its capacity for the next line
 	if lf.fastly {
 		if n, host := classicHeader(line); n > 0 {
 			line = line[n:]
@@ -462,7 +463,7 @@ func (lf *LogFormat) Parse(line []byte, rec *Record, a *arena) error {
 	return nil
 }
 
-func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, frac *int64, a *arena) error {
+func (lf *LogFormat) assign(f *field, val []byte, rec *Record, extra *[]byte, frac *int64, a *Arena) error {
 	null := len(val) == 0 || (len(val) == 1 && val[0] == '-') || string(val) == "(null)"
 	var err error
 	switch f.kind {

@@ -70,7 +70,7 @@ func ptRun(t *testing.T, p Parser, cases []ptCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			var rec Record
 			rec.reset()
-			var a arena
+			var a Arena
 			err := p.Parse(escapeIfNeeded([]byte(tc.line)), &rec, &a)
 			if tc.wantErr != "" {
 				if err == nil {
@@ -841,7 +841,7 @@ func TestNewFormat(t *testing.T) {
 	custom := ptFormat(t, namedFormats["gunicorn-pypi"])
 	var rec Record
 	rec.reset()
-	if err := custom.Parse([]byte(`203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`), &rec, &arena{}); err != nil {
+	if err := custom.Parse([]byte(`203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`), &rec, &Arena{}); err != nil {
 		t.Errorf("gunicorn-pypi's LogFormat given as a string rejects raw IPs: %v", err)
 	}
 }
@@ -850,7 +850,7 @@ func TestNewFormat(t *testing.T) {
 // does, and checks earlier records are not overwritten by later lines.
 func TestParseReusesRecordAndArena(t *testing.T) {
 	p := ptFormat(t, "fastly-pypi")
-	var a arena
+	var a Arena
 	recs := make([]Record, 3)
 	lines := []string{
 		ptFastlyExample,
@@ -883,7 +883,7 @@ func TestSpacePaddedDay(t *testing.T) {
 		`203.0.113.9 Mar 15 10:00:00 2024 "GET / HTTP/1.1" 200`: ptUTC(2024, 3, 15, 10, 0, 0, 0),
 	} {
 		var rec Record
-		var a arena
+		var a Arena
 		rec.reset()
 		if err := lf.Parse([]byte(line), &rec, &a); err != nil {
 			t.Errorf("%q: %v", line, err)

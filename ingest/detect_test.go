@@ -128,7 +128,7 @@ func TestDetectFormats(t *testing.T) {
 			for i, l := range clean {
 				var rec Record
 				rec.reset()
-				if err := p.Parse([]byte(l), &rec, &arena{}); err != nil {
+				if err := p.Parse([]byte(l), &rec, &Arena{}); err != nil {
 					t.Fatalf("sample line %d does not parse as %s: %v\n%s", i+1, format, err, l)
 				}
 			}

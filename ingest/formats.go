@@ -102,7 +102,7 @@ func Detect(ctx context.Context, lines [][]byte, firstLineNo int64) (*Format, er
 	fitsAny := make([]bool, len(sample))
 	var best *Format
 	bestFits := 0
-	var a arena
+	var a Arena
 	var rec Record
 	for _, name := range detectOrder {
 		f, err := NewFormat(name, nil)

@@ -23,7 +23,7 @@ func ptFuzzParse(t *testing.T, p Parser, line []byte, checkUTF8 bool) (Record, e
 	}
 	var rec Record
 	rec.reset()
-	var a arena
+	var a Arena
 	err := p.Parse(text, &rec, &a)
 	if err != nil {
 		// Reject reasons are stored as VARCHAR: they must be clean text.
@@ -264,7 +264,7 @@ func FuzzDetect(f *testing.F) {
 		fits := func(p Parser, l []byte) bool {
 			var rec Record
 			rec.reset()
-			return p.Parse(escapeIfNeeded(l), &rec, &arena{}) == nil
+			return p.Parse(escapeIfNeeded(l), &rec, &Arena{}) == nil
 		}
 		if len(sample) == 0 {
 			if err == nil || !strings.Contains(err.Error(), "no non-blank line") {

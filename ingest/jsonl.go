@@ -123,7 +123,7 @@ func lookup(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) 
 }
 
 // Parse implements Parser.
-func (p *JSONLines) Parse(line []byte, rec *Record, a *arena) error {
+func (p *JSONLines) Parse(line []byte, rec *Record, a *Arena) error {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] != '{' {
 		return fmt.Errorf("not a JSON object: line starts with %q", snippet(line[:min(len(line), 10)]))

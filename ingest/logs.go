@@ -53,7 +53,7 @@ type parsedBatch struct {
 	rejects      []rejectRow
 	refused      int // rejects the parser refused, not blank or overlong lines
 	firstRefused int // index in rejects of the first of them
-	arena        arena
+	arena        Arena
 }
 
 // Logs ingests one access-log file into the case, in one transaction: on any
@@ -220,16 +220,25 @@ type pipelineStats struct {
 	firstRefused            string // the first of them: line number and reason
 }
 
-// roundBlocks is how many blocks one INSERT statement takes. Rejects are
-// written after each statement, so this bounds the memory they hold.
-var roundBlocks = 64
+// roundBlocks is how many blocks one INSERT statement takes at most: 512
+// MiB of lines. Each statement leaves DuckDB partly filled row groups to
+// merge and its parsers idle while the last block is written: on a 2M-line
+// log, rounds of 256 blocks took 12-17 % less CPU than rounds of 64
+// (docs/benchmarks.md).
+var roundBlocks = 256
 
-// round is the work of one INSERT statement: up to roundBlocks blocks, which
-// DuckDB's threads take, parse and emit through ff_requests_round.
+// roundRejectBytes ends a round once its rejects hold this much text.
+// Rejects are written after each statement, so this bounds the memory they
+// hold whatever the share of lines rejected.
+var roundRejectBytes = 64 << 20
+
+// round is the work of one INSERT statement: up to roundBlocks blocks (fewer
+// once its rejects reach roundRejectBytes), which its parser goroutines
+// take, parse and hand to DuckDB as Arrow batches.
 type round struct {
 	ctx      context.Context // the statement's: a cancelled round takes no more blocks
 	sourceID int32
-	threads  int
+	threads  int // parser goroutines
 	parser   Parser
 	blocks   <-chan *rawBatch
 
@@ -238,6 +247,7 @@ type round struct {
 	budget       int
 	done         bool // blocks is closed and drained
 	rejects      []rejectRow
+	rejectBytes  int // text held by rejects
 	parsed       int64
 	refused      int64
 	firstRefused rejectRow // the one with the lowest line number, if refused > 0
@@ -248,7 +258,7 @@ type round struct {
 func (r *round) take() (*rawBatch, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.budget == 0 || r.done {
+	if r.budget == 0 || r.done || r.rejectBytes >= roundRejectBytes {
 		return nil, nil
 	}
 	r.budget--
@@ -296,13 +306,17 @@ func (r *round) parse(rb *rawBatch) (*parsedBatch, error) {
 		r.refused += int64(pb.refused)
 	}
 	r.rejects = append(r.rejects, pb.rejects...)
+	for _, rj := range pb.rejects {
+		r.rejectBytes += len(rj.raw) + len(rj.reason)
+	}
 	r.mu.Unlock()
 	return pb, nil
 }
 
 // pipeline reads, parses and writes one file. One goroutine reads blocks of
-// whole lines; INSERT statements pull them through a parallel table
-// function, so DuckDB's threads parse the lines and write the rows.
+// whole lines; each INSERT statement takes a round of them, which one
+// goroutine per core parses into Arrow batches while DuckDB's threads
+// store the batches already built.
 func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, opts LogOptions, log *slog.Logger) (_ string, _ pipelineStats, err error) {
 	var st pipelineStats
 	rctx, cancel := context.WithCancel(ctx)
@@ -383,7 +397,6 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 		} else {
 			r.budget = len(ahead) // a round's worth of lines that need no parser
 		}
-		ahead = nil
 		if err := execRound(ctx, conn, r); err != nil {
 			return fail(err)
 		}
@@ -393,7 +406,8 @@ func pipeline(ctx context.Context, conn *sql.Conn, in *input, sourceID int32, op
 			st.firstRefused = fmt.Sprintf("line %d: %s", r.firstRefused.lineNo, r.firstRefused.reason)
 		}
 		st.refused += r.refused
-		if r.done || last {
+		ahead = r.ahead // blocks read ahead that a round ended by its rejects left
+		if r.done || (last && len(ahead) == 0) {
 			break
 		}
 	}
@@ -444,7 +458,8 @@ func needsParser(b *rawBatch) bool { return len(bytes.TrimSpace(b.data)) > 0 }
 func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path string, log *slog.Logger) (*Format, error) {
 	var lines [][]byte
 	data := b.data
-	for len(data) > 0 && len(lines) < detectSample*4 {
+	// Blank lines do not count: a block may start with thousands of them.
+	for nonBlank := 0; len(data) > 0 && nonBlank < detectSample*4; {
 		l := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			l, data = data[:i], data[i+1:]
@@ -452,6 +467,9 @@ func detectFormat(ctx context.Context, b *rawBatch, fields JSONFields, path stri
 			data = nil
 		}
 		lines = append(lines, l)
+		if len(bytes.TrimSpace(l)) > 0 {
+			nonBlank++
+		}
 	}
 	f, err := Detect(ctx, lines, b.firstLine)
 	if err != nil {

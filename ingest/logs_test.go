@@ -566,7 +566,7 @@ type cancelAt struct {
 	cancel func()
 }
 
-func (c *cancelAt) Parse(line []byte, rec *Record, a *arena) error {
+func (c *cancelAt) Parse(line []byte, rec *Record, a *Arena) error {
 	if c.n--; c.n == 0 {
 		c.cancel()
 	}
@@ -605,5 +605,93 @@ func TestUnchangedNoticesAGrowingFile(t *testing.T) {
 	f.Close()
 	if err := unchanged(path, before, before.Size(), "", "x"); err == nil || !strings.Contains(err.Error(), "changed while") {
 		t.Errorf("appended file: %v, want a 'changed while it was being ingested' error", err)
+	}
+}
+
+// TestLogsWriteEveryColumn checks each column of requests as the Arrow
+// batches deliver it: its value, its NULL, and extra as JSON.
+func TestLogsWriteEveryColumn(t *testing.T) {
+	format := `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i" "%{Accept-Language}i" "%{Content-Type}i" %D "%{X-Forwarded-For}i"`
+	path := writeFile(t, "access.log", []byte(
+		`203.0.113.9 - - [30/Mar/2024:20:00:01 +0000] "POST /account/login/?next=/manage/ HTTP/1.1" 303 512 "https://pypi.org/" "pip/24.0" "en-US" "application/x-www-form-urlencoded" 1500 "198.51.100.7"`+"\n"+
+			`::ffff:10.0.0.1 - - [30/Mar/2024:20:00:02 +0000] "GET / HTTP/1.1" 200 - "-" "-" "-" "-" - "-"`+"\n"+
+			`0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef - - [30/Mar/2024:20:00:03 +0000] "GET /simple/ HTTP/2.0" 404 0 "-" "curl/8.5" "-" "-" 0 "-"`+"\n"))
+	c := openCase(t)
+	res, err := Logs(context.Background(), c, path, LogOptions{Format: format, ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Conn.QueryContext(context.Background(), `SELECT concat_ws('|', source_id = $1, line_no, time,
+		coalesce(client, 'NULL'), client_hashed, coalesce(method, 'NULL'), coalesce(path, 'NULL'),
+		coalesce(query, 'NULL'), coalesce(protocol, 'NULL'), coalesce(status::VARCHAR, 'NULL'),
+		coalesce(bytes::VARCHAR, 'NULL'), coalesce(referrer, 'NULL'), coalesce(user_agent, 'NULL'),
+		coalesce(accept_language, 'NULL'), coalesce(content_type, 'NULL'), coalesce(duration::VARCHAR, 'NULL'),
+		coalesce(extra->>'x-forwarded-for', 'NULL'), typeof(extra))
+		FROM requests ORDER BY line_no`, res.SourceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := []string{
+		"true|1|2024-03-30 20:00:01+00|203.0.113.9|false|POST|/account/login/|next=/manage/|HTTP/1.1|303|512|https://pypi.org/|pip/24.0|en-US|application/x-www-form-urlencoded|0.0015|198.51.100.7|JSON",
+		"true|2|2024-03-30 20:00:02+00|10.0.0.1|false|GET|/|NULL|HTTP/1.1|200|NULL|NULL|NULL|NULL|NULL|NULL|NULL|JSON",
+		"true|3|2024-03-30 20:00:03+00|0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef|true|GET|/simple/|NULL|HTTP/2.0|404|0|NULL|curl/8.5|NULL|NULL|0.0|NULL|JSON",
+	}
+	var got []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLogsRoundsEndedByRejects: a round ends once its rejects hold
+// roundRejectBytes, before its blocks run out, including blocks read ahead
+// to detect the format, and the next round takes up where it stopped.
+func TestLogsRoundsEndedByRejects(t *testing.T) {
+	defer func(b, r, rb int) { blockSize, roundBlocks, roundRejectBytes = b, r, rb }(blockSize, roundBlocks, roundRejectBytes)
+	blockSize, roundBlocks, roundRejectBytes = 4096, 1000, 1024
+	// 10,000 blank lines fill the first blocks, read ahead to find a line
+	// to detect the format from; one in ten of the lines after is garbage.
+	lines := make([]string, 10000, 10500)
+	for i, l := range combinedLines(500) {
+		if i%10 == 0 {
+			l = "garbage"
+		}
+		lines = append(lines, l)
+	}
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(lines, "\n")+"\n"))
+	res, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 10500, 10050)
+	if res.Format != "combined" {
+		t.Errorf("format %q, want combined", res.Format)
+	}
+}
+
+// TestLogsDetectAfterManyBlankLines: detection samples the lines with text,
+// however many blank lines come first in the block.
+func TestLogsDetectAfterManyBlankLines(t *testing.T) {
+	lines := append(make([]string, 300), combinedLines(20)...)
+	c := openCase(t)
+	path := writeFile(t, "access.log", []byte(strings.Join(lines, "\n")+"\n"))
+	res, err := Logs(context.Background(), c, path, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c, res, 320, 300)
+	if res.Format != "combined" {
+		t.Errorf("format %q, want combined", res.Format)
 	}
 }

@@ -4,6 +4,7 @@
 package ingest
 
 import (
+	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -49,10 +50,11 @@ func (r *Record) reset() {
 	*r = Record{Status: -1, Bytes: -1, Duration: -1}
 }
 
-// Parser turns one line (without its line terminator) into a Record.
+// Parser turns one line (without its line terminator) into a Record; strings
+// it builds rather than slices of line go into the Arena a.
 // A returned error is the reject reason for that line.
 type Parser interface {
-	Parse(line []byte, rec *Record, a *arena) error
+	Parse(line []byte, rec *Record, a *Arena) error
 }
 
 // bstr returns a string sharing b's memory. The caller keeps b alive and
@@ -96,12 +98,7 @@ func clientAddr(s string) string {
 // needsEscape reports whether b holds invalid UTF-8 or a NUL byte, which the
 // case stores escaped as \xNN.
 func needsEscape(b []byte) bool {
-	for _, c := range b {
-		if c == 0 {
-			return true
-		}
-	}
-	return !utf8.Valid(b)
+	return bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b)
 }
 
 // escapeBytes returns b with invalid UTF-8 bytes and NUL written as \xNN,
@@ -124,7 +121,12 @@ func escapeBytes(dst, b []byte) []byte {
 func appendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
+	plain := 0 // s[:plain] needs no escape
+	for plain < len(s) && s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\' {
+		plain++
+	}
+	dst = append(dst, s[:plain]...)
+	for i := plain; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':

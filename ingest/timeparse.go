@@ -102,9 +102,10 @@ func parseCLFTime(b []byte) (int64, error) {
 // parseRFC1123 parses "Sat, 30 Mar 2024 20:00:01 GMT", as Fastly's %{now}V
 // renders, and its numeric-zone variant.
 func parseRFC1123(b []byte) (int64, error) {
-	// Fast path: "Mon, 02 Jan 2006 15:04:05 GMT"
+	// Fast path: "Mon, 02 Jan 2006 15:04:05 GMT", or UTC, which time.Parse
+	// reads as the same zone.
 	if len(b) == 29 && b[3] == ',' && b[4] == ' ' && b[7] == ' ' && b[11] == ' ' && b[16] == ' ' &&
-		b[19] == ':' && b[22] == ':' && b[25] == ' ' && string(b[26:]) == "GMT" {
+		b[19] == ':' && b[22] == ':' && b[25] == ' ' && (string(b[26:]) == "GMT" || string(b[26:]) == "UTC") {
 		d, ok1 := digits(b[5:7])
 		mo, ok2 := month3(b[8:11])
 		y, ok3 := digits(b[12:16])

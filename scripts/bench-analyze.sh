@@ -9,6 +9,7 @@
 # Usage: scripts/bench-analyze.sh [WORKDIR] [SCALE...]   (default scales: 100 400)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOFLAGS="$(go env GOFLAGS) -tags=duckdb_arrow" # the log ingest needs duckdb-go's Arrow interface
 work=${1:-$(mktemp -d)}
 shift || true
 scales=("$@")

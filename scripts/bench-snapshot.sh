@@ -7,6 +7,7 @@
 # Usage: scripts/bench-snapshot.sh [WORKDIR] [USERS] [EVENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOFLAGS="$(go env GOFLAGS) -tags=duckdb_arrow" # the log ingest needs duckdb-go's Arrow interface
 work=${1:-$(mktemp -d)}
 users=${2:-1000000}
 events=${3:-10000000}
