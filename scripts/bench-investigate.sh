@@ -13,6 +13,7 @@
 # and kept for the next run. Needs Go and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOFLAGS="$(go env GOFLAGS) -tags=duckdb_arrow" # the log ingest needs duckdb-go's Arrow interface
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
 echo "workdir: $work" >&2
