@@ -1,6 +1,3 @@
-// Package ingest reads evidence files into a case: access logs in several
-// formats (plain, gzip or zstd), with a SHA-256 chain of custody in the
-// sources table and every line that does not parse kept in rejects.
 package ingest
 
 import (
