@@ -31,7 +31,21 @@ type SnapshotOptions struct {
 	// are written to, which must not exist yet.
 	Schema   string
 	Evidence string
+	// SourceIDFrom, if not 0, numbers the snapshot's files from it on
+	// rather than from the case's sequence of source ids, so that another
+	// connection may take ids meanwhile (investigate ingests the logs beside
+	// the snapshot). Before it commits, the snapshot takes its ids from the
+	// sequence, which must have reached SourceIDFrom-1 by then; otherwise it
+	// fails with ErrSourceIDsTaken and the case is unchanged.
+	SourceIDFrom int32
+	// BeforeCommit, if set, is called before the snapshot commits (and
+	// takes its ids, with SourceIDFrom); its error fails the ingest.
+	BeforeCommit func(context.Context) error
 }
+
+// ErrSourceIDsTaken says that the source ids a snapshot was given with
+// SourceIDFrom are not the next ones of the case's sequence.
+var ErrSourceIDsTaken = errors.New("the source ids given to the snapshot are not the case's next ones")
 
 // TableResult is what happened to one table of a snapshot.
 type TableResult struct {
@@ -369,7 +383,9 @@ func (r *snapshotRun) stageFile(ctx context.Context, f *snapshotFile) error {
 	} else {
 		r.progress("staging " + filepath.Base(f.path))
 	}
-	if err := r.c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
+	if from := r.opts.SourceIDFrom; from != 0 {
+		f.id = from + int32(slices.Index(r.files, f))
+	} else if err := r.c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
 		return err
 	}
 	r.log.Debug("staging", "file", f.path, "format", f.format)
@@ -449,6 +465,14 @@ func (r *snapshotRun) load(ctx context.Context, replace bool) (err error) {
 			}
 		}
 	}
+	if r.opts.BeforeCommit != nil {
+		if err := r.opts.BeforeCommit(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.takeSourceIDs(ctx); err != nil {
+		return err
+	}
 	for _, f := range r.files {
 		if err := c.Exec(ctx, stmtInsertSource, f.id, "snapshot", f.path, f.size, f.sha256, f.format, compressionOf(f.path),
 			f.read, f.loaded, f.reject, r.start.UTC(), time.Now().UTC(), r.opts.ToolVersion); err != nil {
@@ -456,6 +480,31 @@ func (r *snapshotRun) load(ctx context.Context, replace bool) (err error) {
 		}
 	}
 	return tx.Commit()
+}
+
+// takeSourceIDs takes from the case's sequence the ids the files were
+// given with SourceIDFrom, which must be its next ones.
+func (r *snapshotRun) takeSourceIDs(ctx context.Context) error {
+	if r.opts.SourceIDFrom == 0 {
+		return nil
+	}
+	var last int32
+	if err := r.c.Conn.QueryRowContext(ctx, "SELECT coalesce(last_value, 0)::INTEGER FROM duckdb_sequences() WHERE sequence_name = 'source_id_seq'").Scan(&last); err != nil {
+		return err
+	}
+	if last != r.opts.SourceIDFrom-1 {
+		return ErrSourceIDsTaken
+	}
+	for _, f := range r.files {
+		var id int32
+		if err := r.c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&id); err != nil {
+			return err
+		}
+		if id != f.id {
+			return fmt.Errorf("%w (%d taken for %s, given %d)", ErrSourceIDsTaken, id, f.path, f.id)
+		}
+	}
+	return nil
 }
 
 // loadFromStage loads table t from its stage, staged from file f, and records
