@@ -117,8 +117,8 @@ func checkReferences(ctx context.Context, c *casefile.Case, log *slog.Logger, re
 
 // changed hashes the file again and says whether it is no longer the one
 // hashed before staging began.
-func (f *snapshotFile) changed() error {
-	sum, size, err := hashFile(f.path)
+func (f *snapshotFile) changed(ctx context.Context) error {
+	sum, size, err := hashFileContext(ctx, f.path)
 	if err != nil {
 		return err
 	}
@@ -285,6 +285,9 @@ type snapshotRun struct {
 	tableFile  map[string]*snapshotFile
 	structural map[string]int64
 	step       int
+	// rechecks say whether the files DuckDB read in place are unchanged
+	// since they were first hashed.
+	rechecks []chan error
 }
 
 // heldSnapshots returns the SHA-256 of the files of the snapshot the case
@@ -421,6 +424,8 @@ func (r *snapshotRun) stageFile(ctx context.Context, f *snapshotFile) error {
 // records the files as sources.
 func (r *snapshotRun) load(ctx context.Context, replace bool) (err error) {
 	c := r.c
+	ctx, stop := context.WithCancel(ctx) // and the rechecks with it
+	defer stop()
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		return err
@@ -456,13 +461,9 @@ func (r *snapshotRun) load(ctx context.Context, replace bool) (err error) {
 	if err := checkReferences(ctx, c, r.log, r.res); err != nil {
 		return err
 	}
-	for _, f := range r.files {
-		// DuckDB read these files in place while loading; the others were
-		// checked as they were read.
-		if f.inPlace {
-			if err := f.changed(); err != nil {
-				return err
-			}
+	for _, recheck := range r.rechecks {
+		if err := <-recheck; err != nil {
+			return err
 		}
 	}
 	if r.opts.BeforeCommit != nil {
@@ -532,13 +533,21 @@ func (r *snapshotRun) loadFromStage(ctx context.Context, t tableSpec, f *snapsho
 	loaded, valueRejects, err := loadTable(ctx, c, r.log, "snapshot/"+t.sqlFile, staged)
 	if err != nil {
 		if f.inPlace {
-			if changed := f.changed(); changed != nil {
+			if changed := f.changed(ctx); changed != nil {
 				return changed // the likelier cause of counts that differ
 			}
 		}
 		return fmt.Errorf("load %s from %s: %w", t.name, f.path, err)
 	}
 	r.log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
+	if f.inPlace {
+		// DuckDB read the file in place while loading; it is hashed again
+		// while the next tables load. The other files were checked as they
+		// were read.
+		recheck := make(chan error, 1)
+		go func() { recheck <- f.changed(ctx) }()
+		r.rechecks = append(r.rechecks, recheck)
+	}
 	structural := r.structural[t.name]
 	tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
 		Read: staged + structural, Loaded: loaded, Rejected: valueRejects + structural}
