@@ -31,7 +31,21 @@ type SnapshotOptions struct {
 	// are written to, which must not exist yet.
 	Schema   string
 	Evidence string
+	// SourceIDFrom, if not 0, numbers the snapshot's files from it on
+	// rather than from the case's sequence of source ids, so that another
+	// connection may take ids meanwhile (investigate ingests the logs beside
+	// the snapshot). Before it commits, the snapshot takes its ids from the
+	// sequence, which must have reached SourceIDFrom-1 by then; otherwise it
+	// fails with ErrSourceIDsTaken and the case is unchanged.
+	SourceIDFrom int32
+	// BeforeCommit, if set, is called before the snapshot commits (and
+	// takes its ids, with SourceIDFrom); its error fails the ingest.
+	BeforeCommit func(context.Context) error
 }
+
+// ErrSourceIDsTaken says that the source ids a snapshot was given with
+// SourceIDFrom are not the next ones of the case's sequence.
+var ErrSourceIDsTaken = errors.New("the source ids given to the snapshot are not the case's next ones")
 
 // TableResult is what happened to one table of a snapshot.
 type TableResult struct {
@@ -103,8 +117,8 @@ func checkReferences(ctx context.Context, c *casefile.Case, log *slog.Logger, re
 
 // changed hashes the file again and says whether it is no longer the one
 // hashed before staging began.
-func (f *snapshotFile) changed() error {
-	sum, size, err := hashFile(f.path)
+func (f *snapshotFile) changed(ctx context.Context) error {
+	sum, size, err := hashFileContext(ctx, f.path)
 	if err != nil {
 		return err
 	}
@@ -195,16 +209,90 @@ func findSnapshotFiles(path string, log *slog.Logger) ([]*snapshotFile, error) {
 // postgres.go). A case holds one snapshot: the same snapshot files again
 // are a no-op, another snapshot needs Force, which replaces it.
 func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotOptions) (_ *SnapshotResult, err error) {
-	start := time.Now()
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
+	run := &snapshotRun{c: c, opts: opts, log: opts.Logger, start: time.Now(),
+		res: &SnapshotResult{Path: path}, schema: opts.Schema}
+	if run.log == nil {
+		run.log = slog.Default()
 	}
-	live := IsPostgresURL(path)
-	schema := opts.Schema
-	if schema == "" {
-		schema = "public"
+	if run.schema == "" {
+		run.schema = "public"
 	}
+	held, err := heldSnapshots(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	anotherHeld := len(held) > 0 && !opts.Force
+	if IsPostgresURL(path) {
+		// A live read is a new snapshot: what it holds is known once read.
+		switch {
+		case anotherHeld:
+			return nil, errAnotherSnapshot
+		case opts.Evidence == "":
+			return nil, fmt.Errorf("a live read needs a directory to write the evidence of what it read")
+		}
+		if run.pg, err = openLive(ctx, path, opts.Schema, opts.Evidence); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if cerr := run.pg.close(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+		}()
+		run.files, run.res.Path = run.pg.files, run.pg.url
+	} else {
+		if run.files, err = readSnapshotFiles(ctx, path, run.log); err != nil {
+			return nil, err
+		}
+		switch {
+		case slices.Equal(held, sortedHashes(run.files)):
+			run.res.Skipped = true
+			return run.res, nil
+		case anotherHeld:
+			return nil, errAnotherSnapshot
+		}
+	}
+	defer func() {
+		if derr := dropStages(context.WithoutCancel(ctx), c); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
+	if err := run.stageFiles(ctx); err != nil {
+		return nil, err
+	}
+	if err := run.load(ctx, len(held) > 0); err != nil {
+		return nil, err
+	}
+	run.res.Elapsed = time.Since(run.start)
+	return run.res, nil
+}
+
+var errAnotherSnapshot = errors.New("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
+
+// snapshotRun is one ingest of a snapshot as it goes: its files are staged
+// one by one (see snapshot_stage.go), then every table is loaded from its
+// stage in one transaction.
+type snapshotRun struct {
+	c      *casefile.Case
+	opts   SnapshotOptions
+	log    *slog.Logger
+	start  time.Time
+	res    *SnapshotResult
+	schema string // of a live read or a pg_dump
+	files  []*snapshotFile
+	pg     *liveRead // nil unless a live read
+	// tableFile is the file each staged table came from; structural counts
+	// the rows each table lost while staged (they could not be split).
+	tableFile  map[string]*snapshotFile
+	structural map[string]int64
+	step       int
+	// rechecks say whether the files DuckDB read in place are unchanged
+	// since they were first hashed.
+	rechecks []chan error
+}
+
+// heldSnapshots returns the SHA-256 of the files of the snapshot the case
+// holds, sorted; none if it holds none.
+func heldSnapshots(ctx context.Context, c *casefile.Case) ([]string, error) {
 	var held []string
 	rows, err := c.Conn.QueryContext(ctx, "SELECT sha256 FROM sources WHERE kind = 'snapshot' ORDER BY sha256")
 	if err != nil {
@@ -221,211 +309,260 @@ func Snapshot(ctx context.Context, c *casefile.Case, path string, opts SnapshotO
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, err
 	}
-	anotherHeld := fmt.Errorf("the case already holds another snapshot; a case holds one snapshot, so use --force to replace it or a new --case")
-	res := &SnapshotResult{Path: path}
-	var files []*snapshotFile
-	var pg *liveRead
-	if live {
-		// A live read is a new snapshot: what it holds is known once read.
-		switch {
-		case len(held) > 0 && !opts.Force:
-			return nil, anotherHeld
-		case opts.Evidence == "":
-			return nil, fmt.Errorf("a live read needs a directory to write the evidence of what it read")
-		}
-		if pg, err = openLive(ctx, path, opts.Schema, opts.Evidence); err != nil {
-			return nil, err
-		}
-		defer func() {
-			if cerr := pg.close(); cerr != nil {
-				err = errors.Join(err, cerr)
-			}
-		}()
-		files, res.Path = pg.files, pg.url
-	} else {
-		if files, err = findSnapshotFiles(path, log); err != nil {
-			return nil, err
-		}
-		var hashes []string
-		for _, f := range files {
-			if f.format == "csv" {
-				// One read hashes the file and checks how it splits.
-				if f.scan, err = scanCSV(ctx, f); err != nil {
-					return nil, fmt.Errorf("%s: %w", f.path, err)
-				}
-			} else if f.sha256, f.size, err = hashFile(f.path); err != nil {
-				return nil, err
-			}
-			hashes = append(hashes, f.sha256)
-		}
-		sort.Strings(hashes)
-		switch {
-		case slices.Equal(held, hashes):
-			res.Skipped = true
-			return res, nil
-		case len(held) > 0 && !opts.Force:
-			return nil, anotherHeld
-		}
-	}
+	return held, nil
+}
 
-	defer func() {
-		if derr := dropStages(context.WithoutCancel(ctx), c); derr != nil {
-			err = errors.Join(err, derr)
-		}
-	}()
-	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0"); err != nil {
+// readSnapshotFiles finds the files of the snapshot at path and reads each
+// once: a CSV file is hashed and checked for how it splits (scanCSV), the
+// others are hashed.
+func readSnapshotFiles(ctx context.Context, path string, log *slog.Logger) ([]*snapshotFile, error) {
+	files, err := findSnapshotFiles(path, log)
+	if err != nil {
 		return nil, err
 	}
-	tableFile := map[string]*snapshotFile{}
-	structural := map[string]int64{} // rows rejected while staging, per table
-	step, steps := 0, len(files)+len(snapshotTables)
-	progress := func(what string) {
-		if opts.Progress != nil {
-			opts.Progress(what, step, steps)
-		}
-		step++
-	}
 	for _, f := range files {
-		if pg != nil {
-			progress("reading " + pg.schema + "." + f.tables[0].name)
-		} else {
-			progress("staging " + filepath.Base(f.path))
-		}
-		if err := c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
-			return nil, err
-		}
-		log.Debug("staging", "file", f.path, "format", f.format)
-		began := time.Now()
-		var rej map[string]int64
-		var n int64
-		switch f.format {
-		case "pg_dump":
-			rej, err = stagePgDump(ctx, c, f, schema, log)
-		case "postgres":
-			n, err = pg.stage(ctx, c, f)
-			rej = map[string]int64{f.tables[0].name: n}
-		default:
-			n, err = stageExport(ctx, c, f)
-			rej = map[string]int64{f.tables[0].name: n}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.path, err)
-		}
-		for t, n := range rej {
-			structural[t] += n
-		}
-		log.Debug("staged", "file", f.path, "seconds", time.Since(began).Seconds())
-		for _, t := range f.tables {
-			tableFile[t.name] = f
-		}
-	}
-	if pg != nil {
-		if err := pg.finish(ctx, opts.ToolVersion); err != nil {
+		if f.format == "csv" {
+			if f.scan, err = scanCSV(ctx, f); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.path, err)
+			}
+		} else if f.sha256, f.size, err = hashFile(f.path); err != nil {
 			return nil, err
 		}
 	}
-	// Tables the snapshot lacks are staged empty so every load runs.
+	return files, nil
+}
+
+func sortedHashes(files []*snapshotFile) []string {
+	hashes := make([]string, len(files))
+	for i, f := range files {
+		hashes[i] = f.sha256
+	}
+	sort.Strings(hashes)
+	return hashes
+}
+
+// progress tells opts.Progress of the next step: the files staged, then
+// the tables loaded.
+func (r *snapshotRun) progress(what string) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(what, r.step, len(r.files)+len(snapshotTables))
+	}
+	r.step++
+}
+
+// stageFiles stages every file of the snapshot, outside the transaction,
+// and stages the tables it lacks empty so that every load runs.
+func (r *snapshotRun) stageFiles(ctx context.Context) error {
+	c := r.c
+	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE stage_rejects AS SELECT * FROM rejects LIMIT 0"); err != nil {
+		return err
+	}
+	r.tableFile, r.structural = map[string]*snapshotFile{}, map[string]int64{}
+	for _, f := range r.files {
+		if err := r.stageFile(ctx, f); err != nil {
+			return err
+		}
+	}
+	if r.pg != nil {
+		if err := r.pg.finish(ctx, r.opts.ToolVersion); err != nil {
+			return err
+		}
+	}
 	for _, t := range snapshotTables {
-		if tableFile[t.name] != nil {
+		if r.tableFile[t.name] != nil {
 			continue
 		}
 		if err := createStage(ctx, c, t); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
+// stageFile gives f its source id and stages the tables it holds.
+func (r *snapshotRun) stageFile(ctx context.Context, f *snapshotFile) error {
+	if r.pg != nil {
+		r.progress("reading " + r.pg.schema + "." + f.tables[0].name)
+	} else {
+		r.progress("staging " + filepath.Base(f.path))
+	}
+	if from := r.opts.SourceIDFrom; from != 0 {
+		f.id = from + int32(slices.Index(r.files, f))
+	} else if err := r.c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&f.id); err != nil {
+		return err
+	}
+	r.log.Debug("staging", "file", f.path, "format", f.format)
+	began := time.Now()
+	var rej map[string]int64
+	var n int64
+	var err error
+	switch f.format {
+	case "pg_dump":
+		rej, err = stagePgDump(ctx, r.c, f, r.schema, r.log)
+	case "postgres":
+		n, err = r.pg.stage(ctx, r.c, f)
+		rej = map[string]int64{f.tables[0].name: n}
+	default:
+		n, err = stageExport(ctx, r.c, f)
+		rej = map[string]int64{f.tables[0].name: n}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.path, err)
+	}
+	for t, n := range rej {
+		r.structural[t] += n
+	}
+	r.log.Debug("staged", "file", f.path, "seconds", time.Since(began).Seconds())
+	for _, t := range f.tables {
+		r.tableFile[t.name] = f
+	}
+	return nil
+}
+
+// load loads every table from its stage in one transaction, replacing the
+// snapshot the case held if replace, checks the files read in place, and
+// records the files as sources.
+func (r *snapshotRun) load(ctx context.Context, replace bool) (err error) {
+	c := r.c
+	ctx, stop := context.WithCancel(ctx) // and the rechecks with it
+	defer stop()
 	tx, err := c.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if rerr := tx.Rollback(); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 	}()
-	if len(held) > 0 {
-		if err := runScript(ctx, c, log, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
-			return nil, err
+	if replace {
+		if err := runScript(ctx, c, r.log, ffsql.Ingest, "ingest/delete_snapshot.sql"); err != nil {
+			return err
 		}
-		res.Replaced = true
+		r.res.Replaced = true
 	}
-	if err := runScript(ctx, c, log, ffsql.Snapshot, "snapshot/00_macros.sql"); err != nil {
-		return nil, err
+	if err := runScript(ctx, c, r.log, ffsql.Snapshot, "snapshot/00_macros.sql"); err != nil {
+		return err
 	}
 	if err := c.Exec(ctx, "INSERT INTO rejects SELECT * FROM stage_rejects"); err != nil {
-		return nil, err
+		return err
 	}
 	for _, t := range snapshotTables {
-		progress("loading " + t.name)
-		f := tableFile[t.name]
+		r.progress("loading " + t.name)
+		f := r.tableFile[t.name]
 		if f == nil {
-			res.Missing = append(res.Missing, t.name)
+			r.res.Missing = append(r.res.Missing, t.name)
 			continue
 		}
-		staged, counted := f.staged[t.name]
-		if !counted {
-			if staged, err = queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name)); err != nil {
-				return nil, err
-			}
-		}
-		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
-			return nil, err
-		}
-		if err := c.Exec(ctx, "SET VARIABLE table_name = "+quoteString(t.name)); err != nil {
-			return nil, err
-		}
-		// A clean CSV file's first read found no two rows with one id.
-		if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE check_duplicates = %t", f.scan == nil || !f.scan.clean)); err != nil {
-			return nil, err
-		}
-		began := time.Now()
-		loaded, valueRejects, err := loadTable(ctx, c, log, "snapshot/"+t.sqlFile, staged)
-		if err != nil {
-			if f.inPlace {
-				if changed := f.changed(); changed != nil {
-					return nil, changed // the likelier cause of counts that differ
-				}
-			}
-			return nil, fmt.Errorf("load %s from %s: %w", t.name, f.path, err)
-		}
-		log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
-		tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
-			Read: staged + structural[t.name], Loaded: loaded, Rejected: valueRejects + structural[t.name]}
-		if tr.Duplicates, err = queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ? AND starts_with(reason, 'duplicate id ')", f.id, t.name); err != nil {
-			return nil, err
-		}
-		if tr.Duplicates > 0 {
-			log.Warn("rows with the id of an earlier row rejected; the first row of each id is kept", "table", t.name, "file", f.path, "rows", tr.Duplicates)
-		}
-		if err := c.Exec(ctx, "INSERT INTO snapshot_tables VALUES (?, ?, ?, ?, ?)", f.id, t.name, tr.Read, tr.Loaded, tr.Rejected); err != nil {
-			return nil, err
-		}
-		f.read, f.loaded, f.reject = f.read+tr.Read, f.loaded+tr.Loaded, f.reject+tr.Rejected
-		res.Tables = append(res.Tables, tr)
-	}
-	if err := checkReferences(ctx, c, log, res); err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		// DuckDB read these files in place while loading; the others were
-		// checked as they were read.
-		if f.inPlace {
-			if err := f.changed(); err != nil {
-				return nil, err
-			}
+		if err := r.loadFromStage(ctx, t, f); err != nil {
+			return err
 		}
 	}
-	for _, f := range files {
+	if err := checkReferences(ctx, c, r.log, r.res); err != nil {
+		return err
+	}
+	for _, recheck := range r.rechecks {
+		if err := <-recheck; err != nil {
+			return err
+		}
+	}
+	if r.opts.BeforeCommit != nil {
+		if err := r.opts.BeforeCommit(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.takeSourceIDs(ctx); err != nil {
+		return err
+	}
+	for _, f := range r.files {
 		if err := c.Exec(ctx, stmtInsertSource, f.id, "snapshot", f.path, f.size, f.sha256, f.format, compressionOf(f.path),
-			f.read, f.loaded, f.reject, start.UTC(), time.Now().UTC(), opts.ToolVersion); err != nil {
-			return nil, err
+			f.read, f.loaded, f.reject, r.start.UTC(), time.Now().UTC(), r.opts.ToolVersion); err != nil {
+			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
+	return tx.Commit()
+}
+
+// takeSourceIDs takes from the case's sequence the ids the files were
+// given with SourceIDFrom, which must be its next ones.
+func (r *snapshotRun) takeSourceIDs(ctx context.Context) error {
+	if r.opts.SourceIDFrom == 0 {
+		return nil
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	var last int32
+	if err := r.c.Conn.QueryRowContext(ctx, "SELECT coalesce(last_value, 0)::INTEGER FROM duckdb_sequences() WHERE sequence_name = 'source_id_seq'").Scan(&last); err != nil {
+		return err
+	}
+	if last != r.opts.SourceIDFrom-1 {
+		return ErrSourceIDsTaken
+	}
+	for _, f := range r.files {
+		var id int32
+		if err := r.c.Conn.QueryRowContext(ctx, "SELECT nextval('source_id_seq')::INTEGER").Scan(&id); err != nil {
+			return err
+		}
+		if id != f.id {
+			return fmt.Errorf("%w (%d taken for %s, given %d)", ErrSourceIDsTaken, id, f.path, f.id)
+		}
+	}
+	return nil
+}
+
+// loadFromStage loads table t from its stage, staged from file f, and records
+// its counts in snapshot_tables and the result.
+func (r *snapshotRun) loadFromStage(ctx context.Context, t tableSpec, f *snapshotFile) error {
+	c := r.c
+	staged, counted := f.staged[t.name]
+	if !counted {
+		var err error
+		if staged, err = queryCount(ctx, c, fmt.Sprintf("SELECT count(*) FROM stage_%s", t.name)); err != nil {
+			return err
+		}
+	}
+	if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE source_id = %d", f.id)); err != nil {
+		return err
+	}
+	if err := c.Exec(ctx, "SET VARIABLE table_name = "+quoteString(t.name)); err != nil {
+		return err
+	}
+	// A clean CSV file's first read found no two rows with one id.
+	if err := c.Exec(ctx, fmt.Sprintf("SET VARIABLE check_duplicates = %t", f.scan == nil || !f.scan.clean)); err != nil {
+		return err
+	}
+	began := time.Now()
+	loaded, valueRejects, err := loadTable(ctx, c, r.log, "snapshot/"+t.sqlFile, staged)
+	if err != nil {
+		if f.inPlace {
+			if changed := f.changed(ctx); changed != nil {
+				return changed // the likelier cause of counts that differ
+			}
+		}
+		return fmt.Errorf("load %s from %s: %w", t.name, f.path, err)
+	}
+	r.log.Debug("loaded", "table", t.name, "seconds", time.Since(began).Seconds())
+	if f.inPlace {
+		// DuckDB read the file in place while loading; it is hashed again
+		// while the next tables load. The other files were checked as they
+		// were read.
+		recheck := make(chan error, 1)
+		go func() { recheck <- f.changed(ctx) }()
+		r.rechecks = append(r.rechecks, recheck)
+	}
+	structural := r.structural[t.name]
+	tr := TableResult{Table: t.name, Path: f.path, Format: f.format, SourceID: f.id,
+		Read: staged + structural, Loaded: loaded, Rejected: valueRejects + structural}
+	if tr.Duplicates, err = queryCount(ctx, c, "SELECT count(*) FROM rejects WHERE source_id = ? AND table_name = ? AND starts_with(reason, 'duplicate id ')", f.id, t.name); err != nil {
+		return err
+	}
+	if tr.Duplicates > 0 {
+		r.log.Warn("rows with the id of an earlier row rejected; the first row of each id is kept", "table", t.name, "file", f.path, "rows", tr.Duplicates)
+	}
+	if err := c.Exec(ctx, "INSERT INTO snapshot_tables VALUES (?, ?, ?, ?, ?)", f.id, t.name, tr.Read, tr.Loaded, tr.Rejected); err != nil {
+		return err
+	}
+	f.read, f.loaded, f.reject = f.read+tr.Read, f.loaded+tr.Loaded, f.reject+tr.Rejected
+	r.res.Tables = append(r.res.Tables, tr)
+	return nil
 }
 
 func compressionOf(path string) string {

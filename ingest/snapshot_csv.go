@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -244,8 +242,9 @@ type csvScan struct {
 }
 
 // scanCSV reads a CSV export once, hashing it into f.sha256 and f.size, and
-// says whether it is clean. Ids are compared by a 64-bit hash: a collision
-// only sends the file down the slower route, where ids are compared whole.
+// says whether it is clean (see checkLines). Ids are compared by a 64-bit
+// hash: a collision only sends the file down the slower route, where ids
+// are compared whole.
 func scanCSV(ctx context.Context, f *snapshotFile) (*csvScan, error) {
 	in, err := openInput(f.path, nil)
 	if err != nil {
@@ -257,41 +256,15 @@ func scanCSV(ctx context.Context, f *snapshotFile) (*csvScan, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &csvScan{header: header, clean: true}
-	idCol := slices.Index(header, "id")
-	var ids []uint64
-	h := fnv.New64a()
-	err = csvRecords(ctx, lr, len(header), func(lineNo int64, fields csvRow) (bool, error) {
-		sc.rows++
-		if sc.clean && lineNo != sc.rows+1 {
-			sc.clean = false // a row spanned lines
+	sc := &csvScan{header: header}
+	// A header on one line leaves the rows to read from line 2 on.
+	if lr.next == 2 && len(lr.pending) == 0 {
+		if sc.clean, sc.rows, err = checkLines(ctx, lr.r, len(header), slices.Index(header, "id")); err != nil {
+			return nil, err
 		}
-		for _, fl := range fields {
-			if sc.clean && (!utf8.Valid(fl.text) || bytes.IndexByte(fl.text, 0) >= 0) {
-				sc.clean = false
-			}
-		}
-		if idCol >= 0 && sc.clean {
-			h.Reset()
-			h.Write(bytes.ToLower(fields[idCol].text))
-			ids = append(ids, h.Sum64())
-		}
-		return true, nil
-	}, func(int64, string, []byte) { sc.clean = false })
-	if err != nil {
-		return nil, err
 	}
 	if f.sha256, f.size, err = in.finish(ctx); err != nil {
 		return nil, err
-	}
-	if sc.clean {
-		slices.Sort(ids)
-		for i := 1; i < len(ids); i++ {
-			if ids[i] == ids[i-1] {
-				sc.clean = false
-				break
-			}
-		}
 	}
 	return sc, nil
 }

@@ -170,31 +170,16 @@ func Steps(ctx context.Context, c *casefile.Case, opts Options) (*Run, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	run := &Run{}
-	logOpts := ingest.LogOptions{Format: opts.LogFormat, ToolVersion: opts.ToolVersion, Logger: log, Progress: opts.LogProgress}
-	for _, path := range opts.Logs {
-		res, err := ingest.Logs(ctx, c, path, logOpts)
-		if err != nil {
-			return nil, err
+	var err error
+	if len(opts.Logs) > 0 && opts.Snapshot != "" {
+		run.Logs, run.Snapshot, err = ingestBoth(ctx, c, opts, log)
+	} else {
+		if run.Logs, err = ingestLogs(ctx, c, opts, log); err == nil && opts.Snapshot != "" {
+			run.Snapshot, err = ingestSnapshot(ctx, c, opts, log, ingest.SnapshotOptions{}, opts.StepProgress)
 		}
-		log.Info("log ingested", "path", path, "format", res.Format, "lines", res.LinesRead, "rejected", res.Rejected, "sha256", res.SHA256)
-		run.Logs = append(run.Logs, res)
 	}
-	if opts.Snapshot != "" {
-		snapOpts := ingest.SnapshotOptions{Schema: opts.Schema, Evidence: opts.Evidence, ToolVersion: opts.ToolVersion, Logger: log}
-		snapDone := func() {}
-		if opts.StepProgress != nil {
-			snapOpts.Progress, snapDone = opts.StepProgress("snapshot")
-		}
-		snap, err := ingest.Snapshot(ctx, c, opts.Snapshot, snapOpts)
-		snapDone() // before analyze draws its own bar
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range snap.Missing {
-			log.Warn("the snapshot has no such table; steps that need it will say they were skipped", "table", t)
-		}
-		log.Info("snapshot ingested", "path", snap.Path, "tables", len(snap.Tables))
-		run.Snapshot = snap
+	if err != nil {
+		return nil, err
 	}
 	if opts.IngestOnly {
 		return run, nil
