@@ -123,10 +123,7 @@ func TestAnalyzeFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newAnalyzeCmd(e, func(_ context.Context, o *analyzeOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -192,10 +189,7 @@ func TestIngestLogsFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newIngestLogsCmd(e, func(_ context.Context, o *ingestLogsOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -225,10 +219,17 @@ func TestIngestSnapshotFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newIngestSnapshotCmd(e, func(_ context.Context, o *ingestSnapshotOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
+	}
+}
+
+// checkParsed says whether parsing args gave err, the usage error that
+// wantErr says, or, where it says none, the options want.
+func checkParsed[O any](t *testing.T, args []string, err error, wantErr string, got *O, want O) {
+	t.Helper()
+	checkUsage(t, args, err, wantErr)
+	if wantErr == "" && err == nil && !reflect.DeepEqual(*got, want) {
+		t.Errorf("%q:\n got %+v\nwant %+v", args, *got, want)
 	}
 }
 
@@ -266,10 +267,7 @@ func TestQueryFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newQueryCmd(e, func(_ context.Context, o *queryOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -293,10 +291,7 @@ func TestEvalFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newEvalCmd(e, func(_ context.Context, o *evalOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -317,10 +312,7 @@ func TestBaselinesFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newBaselinesCmd(e, func(_ context.Context, o *baselinesOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -342,10 +334,7 @@ func TestHeuristicsFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newHeuristicsCmd(e, func(o *heuristicsOptions) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 }
 
@@ -383,10 +372,7 @@ func TestSamplesFlags(t *testing.T) {
 		err := parseFlags(t, func(e *env) *cobra.Command {
 			return newSamplesGenerateCmd(e, func(o *samples.Options) error { got = o; return nil })
 		}, x.args...)
-		checkUsage(t, x.args, err, x.err)
-		if x.err == "" && err == nil && !reflect.DeepEqual(*got, x.want) {
-			t.Errorf("%q:\n got %+v\nwant %+v", x.args, *got, x.want)
-		}
+		checkParsed(t, x.args, err, x.err, got, x.want)
 	}
 	for _, x := range []struct {
 		args []string
