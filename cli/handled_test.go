@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/freezeframe/freezeframe/internal/testfs"
 )
 
 // TestCompromisedAccountsAlreadyHandledOrWithoutUsername: of the sample's
@@ -108,7 +110,7 @@ func TestCompromisedAccountsAlreadyHandledOrWithoutUsername(t *testing.T) {
 			t.Errorf("exposed.csv: %s already_handled %q, want %q", r[eid], r[ehandled], want)
 		}
 	}
-	sum := string(mustRead(t, filepath.Join(out, "public", "summary.json")))
+	sum := string(testfs.Read(t, filepath.Join(out, "public", "summary.json")))
 	for _, want := range []string{`"compromised_already_frozen_or_disabled": 1`, `"compromised_without_username": 1`} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary.json lacks %s", want)

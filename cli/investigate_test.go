@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/freezeframe/freezeframe/internal/testfs"
 )
 
 // TestInvestigateTheCommittedSample runs the README's main command: one
@@ -61,7 +63,7 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 
 	first := map[string][]byte{}
 	for _, p := range wrote {
-		first[p] = mustRead(t, p)
+		first[p] = testfs.Read(t, p)
 	}
 	if _, errOut, code := runCLI(t, args...); code != exitUsage || !strings.Contains(errOut, "--force") {
 		t.Errorf("investigate over an existing case: exit %d, %q; want a usage error naming --force", code, errOut)
@@ -70,7 +72,7 @@ func TestInvestigateTheCommittedSample(t *testing.T) {
 		t.Fatalf("investigate --force: exit %d: %s", code, errOut)
 	}
 	for p, b := range first {
-		if !bytes.Equal(mustRead(t, p), b) {
+		if !bytes.Equal(testfs.Read(t, p), b) {
 			t.Errorf("%s differs between two investigations of the same inputs", p)
 		}
 	}

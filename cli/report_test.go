@@ -76,7 +76,7 @@ func TestReportOnTheCommittedSample(t *testing.T) {
 		t.Fatalf("report --freeze-format usernames: exit %d: %s%s", code, stdout, errOut)
 	}
 	want := truthNames(t, "../samples/pypi-2024-03/truth.csv", "compromised")
-	got := strings.Fields(string(mustRead(t, txt)))
+	got := strings.Fields(string(testfs.Read(t, txt)))
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("freeze-list.txt %v\nwant %v", got, want)
@@ -197,18 +197,9 @@ func testReportKilledOrOnAFullDisk(t *testing.T, casePath, out string) {
 // readCSV reads a CSV file the command wrote, header first.
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
-	recs, err := csv.NewReader(bytes.NewReader(mustRead(t, path))).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(testfs.Read(t, path))).ReadAll()
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return recs
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/freezeframe/freezeframe/eval"
+	"github.com/freezeframe/freezeframe/internal/testfs"
 )
 
 const sampleSnapshot = "../samples/pypi-2024-03/snapshot"
@@ -58,13 +59,13 @@ func verdictOf(t *testing.T, stdout, out string) (verdict, why string) {
 		Verdict       string `json:"verdict"`
 		VerdictReason string `json:"verdict_reason"`
 	}
-	if err := json.Unmarshal(mustRead(t, filepath.Join(out, "public", "summary.json")), &sum); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(out, "public", "summary.json")), &sum); err != nil {
 		t.Fatal(err)
 	}
 	if sum.Verdict != verdict || sum.VerdictReason == "" {
 		t.Errorf("summary.json: verdict %q (reason %q), stdout says %q", sum.Verdict, sum.VerdictReason, verdict)
 	}
-	html := string(mustRead(t, filepath.Join(out, "report.html")))
+	html := string(testfs.Read(t, filepath.Join(out, "report.html")))
 	if !strings.Contains(html, "<strong>Verdict: "+verdict+".</strong>") {
 		t.Errorf("report.html does not open with the verdict %q", verdict)
 	}
@@ -140,7 +141,7 @@ func TestAnAttackWithoutACampaignIsAnAnomaly(t *testing.T) {
 	var sum struct {
 		CampaignAttempts int `json:"campaign_attempts"`
 	}
-	if err := json.Unmarshal(mustRead(t, filepath.Join(out, "public", "summary.json")), &sum); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(out, "public", "summary.json")), &sum); err != nil {
 		t.Fatal(err)
 	}
 	blocks := readCSV(t, filepath.Join(out, "block-list.csv"))

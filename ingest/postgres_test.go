@@ -20,6 +20,7 @@ import (
 
 	"github.com/freezeframe/freezeframe/casefile"
 	"github.com/freezeframe/freezeframe/internal/pgtest"
+	"github.com/freezeframe/freezeframe/internal/testfs"
 )
 
 // The live PostgreSQL tests read databases of Warehouse's own tables in the
@@ -140,7 +141,7 @@ func TestLiveReadEvidenceExportAndDumpAgree(t *testing.T) {
 	// And the case file itself, once closed (openCase's cleanup closes it
 	// again, to no effect).
 	c.Close()
-	b := mustReadFile(t, c.Path)
+	b := testfs.Read(t, c.Path)
 	if !bytes.Contains(b, []byte("edge.frozen")) {
 		t.Errorf("the case file does not hold the username edge.frozen: is the scan looking at the right file?")
 	}
@@ -183,7 +184,7 @@ func checkEdgeRows(t *testing.T, c *casefile.Case) {
 func checkLiveSources(t *testing.T, c *casefile.Case, evidence, redacted string) {
 	t.Helper()
 	var m liveManifest
-	if err := json.Unmarshal(mustReadFile(t, filepath.Join(evidence, EvidenceManifest)), &m); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(evidence, EvidenceManifest)), &m); err != nil {
 		t.Fatal(err)
 	}
 	if m.Source != redacted || m.Schema != "public" || m.Isolation != pgIsolation || !strings.HasPrefix(m.ServerVersion, "PostgreSQL ") ||
@@ -206,7 +207,7 @@ func checkLiveSources(t *testing.T, c *casefile.Case, evidence, redacted string)
 			t.Errorf("%s: source %q, format %s, compression %s", mt.Table, path, format, compression)
 		}
 		content := readEvidence(t, filepath.Join(evidence, mt.File))
-		fileSum := sha256.Sum256(mustReadFile(t, filepath.Join(evidence, mt.File)))
+		fileSum := sha256.Sum256(testfs.Read(t, filepath.Join(evidence, mt.File)))
 		contentSum := sha256.Sum256(content)
 		if sum != mt.SHA256 || hex.EncodeToString(contentSum[:]) != sum || size != int64(len(content)) || mt.Bytes != size {
 			t.Errorf("%s: sources say %s, %d bytes; manifest %s, %d bytes; the file holds %x, %d bytes", mt.Table, sum, size, mt.SHA256, mt.Bytes, contentSum, len(content))
@@ -354,7 +355,7 @@ func TestLiveReadCredentialsFromTheEnvironment(t *testing.T) {
 			}
 			written := append(caseText(t, c), logs.Bytes()...)
 			written = append(written, res.Path...)
-			written = append(written, mustReadFile(t, filepath.Join(evidence, EvidenceManifest))...)
+			written = append(written, testfs.Read(t, filepath.Join(evidence, EvidenceManifest))...)
 			if bytes.Contains(written, []byte(password)) {
 				t.Errorf("the password is in the case, the logs, the result or the manifest")
 			}
@@ -419,7 +420,7 @@ func caseText(t *testing.T, c *casefile.Case) []byte {
 // readEvidence returns an evidence file's content, decompressed if need be.
 func readEvidence(t *testing.T, path string) []byte {
 	t.Helper()
-	b := mustReadFile(t, path)
+	b := testfs.Read(t, path)
 	if !strings.HasSuffix(path, ".zst") {
 		return b
 	}
@@ -433,15 +434,6 @@ func readEvidence(t *testing.T, path string) []byte {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return out
-}
-
-func mustReadFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func firstLine(t *testing.T, path string) string {

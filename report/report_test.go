@@ -62,7 +62,7 @@ func TestReportOnTheSample(t *testing.T) {
 		t.Errorf("paths not sorted: %v", paths)
 	}
 	var sum report.Summary
-	if err := json.Unmarshal(readFile(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
 		t.Fatalf("public/summary.json: %v", err)
 	}
 
@@ -117,7 +117,7 @@ func TestMain(m *testing.M) {
 func copyCase(t testing.TB, path string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), filepath.Base(path))
-	if err := os.WriteFile(dst, readFile(t, path), 0o644); err != nil {
+	if err := os.WriteFile(dst, testfs.Read(t, path), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -133,19 +133,10 @@ func openCase(t testing.TB, path string, mode casefile.Mode) *casefile.Case {
 	return c
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // readCSV returns a CSV file's header and its rows as maps by column.
 func readCSV(t *testing.T, path string) ([]string, []map[string]string) {
 	t.Helper()
-	recs, err := csv.NewReader(bytes.NewReader(readFile(t, path))).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(testfs.Read(t, path))).ReadAll()
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("%s: %v (%d records)", path, err, len(recs))
 	}
@@ -332,7 +323,7 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 		t.Errorf("summary.json differs from LoadSummary:\n%s\n%s", b, a)
 	}
 	var facts samples.Facts
-	if err := json.Unmarshal(readFile(t, filepath.Join(fixture.SampleDir(), "facts.json")), &facts); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(fixture.SampleDir(), "facts.json")), &facts); err != nil {
 		t.Fatal(err)
 	}
 	if sum.ToFreeze.Total != int64(facts.Compromised) || sum.ToFreeze.New != sum.ToFreeze.Total || sum.ToFreeze.Listed != 0 {
@@ -355,7 +346,7 @@ func testSummary(t *testing.T, c *casefile.Case, out string, sum report.Summary)
 			sum.Exposed, sum.SecondFactorStops, sum.SecondFactorStopsUnnamed, facts.Exposed)
 	}
 	// summary.json gives the stops beside the exposed accounts they name.
-	if data := readFile(t, filepath.Join(out, "public/summary.json")); !bytes.Contains(data, []byte(fmt.Sprintf(
+	if data := testfs.Read(t, filepath.Join(out, "public/summary.json")); !bytes.Contains(data, []byte(fmt.Sprintf(
 		"\"exposed\": %d,\n  \"second_factor_stops\": %d,\n  \"second_factor_stops_unnamed\": 0,\n", sum.Exposed, sum.SecondFactorStops))) {
 		t.Errorf("summary.json does not give second_factor_stops and second_factor_stops_unnamed right after exposed:\n%s", data)
 	}
@@ -505,7 +496,7 @@ func testAccountsCampaignsEmails(t *testing.T, c *casefile.Case, out string, sum
 }
 
 func testTimeline(t *testing.T, c *casefile.Case, out string, sum report.Summary) {
-	data := readFile(t, filepath.Join(out, "timeline.jsonl"))
+	data := testfs.Read(t, filepath.Join(out, "timeline.jsonl"))
 	kinds := map[string]int64{}
 	var prev time.Time
 	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
@@ -581,7 +572,7 @@ func testFileRules(t *testing.T, out string) {
 	headers := map[string][]string{}
 	for _, name := range []string{"freeze-list.csv", "accounts.csv", "exposed.csv", "campaigns.csv", "block-list.csv",
 		"email-reverify.csv", "tampering.csv", "public/timeline_hourly.csv"} {
-		recs, err := csv.NewReader(bytes.NewReader(readFile(t, filepath.Join(out, name)))).ReadAll()
+		recs, err := csv.NewReader(bytes.NewReader(testfs.Read(t, filepath.Join(out, name)))).ReadAll()
 		if err != nil || len(recs) == 0 {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -607,7 +598,7 @@ func testFileRules(t *testing.T, out string) {
 			}
 		}
 	}
-	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+	for i, line := range bytes.Split(bytes.TrimSuffix(testfs.Read(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
 		var v any
 		if err := json.Unmarshal(line, &v); err != nil {
 			t.Fatalf("timeline.jsonl line %d: %v", i+1, err)
@@ -615,7 +606,7 @@ func testFileRules(t *testing.T, out string) {
 		walk("timeline.jsonl", "", v)
 	}
 	var sum any
-	if err := json.Unmarshal(readFile(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
+	if err := json.Unmarshal(testfs.Read(t, filepath.Join(out, "public/summary.json")), &sum); err != nil {
 		t.Fatal(err)
 	}
 	walk("public/summary.json", "", sum)
@@ -690,7 +681,7 @@ func testTimelineEvidence(t *testing.T, c *casefile.Case, out string) {
 	errorf, done := capped(t)
 	defer done()
 	named, byLine, byEvent := 0, 0, 0
-	for i, line := range bytes.Split(bytes.TrimSuffix(readFile(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
+	for i, line := range bytes.Split(bytes.TrimSuffix(testfs.Read(t, filepath.Join(out, "timeline.jsonl")), []byte("\n")), []byte("\n")) {
 		var ev map[string]any
 		if err := json.Unmarshal(line, &ev); err != nil {
 			t.Fatalf("timeline line %d: %v", i+1, err)
@@ -757,7 +748,7 @@ func testTimelineLeavesOutUnlisted(t *testing.T, analysed string) {
 	if _, err := report.Write(ctx, c, report.Options{Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	data := readFile(t, filepath.Join(out, "timeline.jsonl"))
+	data := testfs.Read(t, filepath.Join(out, "timeline.jsonl"))
 	if bytes.Contains(data, []byte(account)) {
 		t.Errorf("timeline.jsonl names %s, which accounts.csv does not list", account)
 	}
@@ -812,7 +803,7 @@ func testPublicHasNoPII(t *testing.T, c *casefile.Case, out string) {
 	public := map[string][]byte{}
 	err := filepath.WalkDir(filepath.Join(out, "public"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			public[p] = readFile(t, p)
+			public[p] = testfs.Read(t, p)
 		}
 		return err
 	})
@@ -825,7 +816,7 @@ func testPublicHasNoPII(t *testing.T, c *casefile.Case, out string) {
 		}
 	}
 	// The same values do occur in the private files: the scan finds them.
-	if got := leaks(readFile(t, filepath.Join(out, "timeline.jsonl")), values); len(got) < len(values)/4 {
+	if got := leaks(testfs.Read(t, filepath.Join(out, "timeline.jsonl")), values); len(got) < len(values)/4 {
 		t.Errorf("the scan finds only %d of %d values in timeline.jsonl; is it looking for the right thing?", len(got), len(values))
 	}
 }
@@ -864,7 +855,7 @@ func compareTrees(t *testing.T, a, b string) {
 			}
 			if err == nil && !d.IsDir() {
 				rel, _ := filepath.Rel(root, p)
-				m[rel] = readFile(t, p)
+				m[rel] = testfs.Read(t, p)
 			}
 			return err
 		})
@@ -1041,7 +1032,7 @@ func testUsernames(t *testing.T, c *casefile.Case, out string) {
 	for _, r := range rows {
 		want += r["username"] + "\n"
 	}
-	if got := string(readFile(t, txt)); got != want {
+	if got := string(testfs.Read(t, txt)); got != want {
 		t.Errorf("freeze-list.txt:\n%s\nwant\n%s", got, want)
 	}
 	list, err := eval.ReadFreezeList(txt)
@@ -1122,7 +1113,7 @@ func testPreviousWave(t *testing.T, analysed, out string) {
 		t.Fatal(err)
 	}
 	var sum report.Summary
-	json.Unmarshal(readFile(t, filepath.Join(dir, "public/summary.json")), &sum)
+	json.Unmarshal(testfs.Read(t, filepath.Join(dir, "public/summary.json")), &sum)
 	if sum.RunID != 2 || sum.ToFreeze.Listed != int64(len(list.Entries)) || sum.ToFreeze.New != 0 {
 		t.Errorf("summary of the second wave: run %d, %+v", sum.RunID, sum.ToFreeze)
 	}
@@ -1192,7 +1183,7 @@ func testTampering(t *testing.T, analysed string, clean report.Summary) {
 	if r := rows[1]; r["tag"] != "account:api_token:added" || r["from_suspicious_ip"] != "false" || r["event_table"] != "account_events" {
 		t.Errorf("second tampering row %v", r)
 	}
-	timeline := readFile(t, filepath.Join(dir, "timeline.jsonl"))
+	timeline := testfs.Read(t, filepath.Join(dir, "timeline.jsonl"))
 	if n := bytes.Count(timeline, []byte(`"event_kind":"tampering"`)); n != 2 {
 		t.Errorf("timeline has %d tampering events, want 2", n)
 	}
@@ -1273,7 +1264,7 @@ func testNoWindow(t *testing.T, analysed string) {
 	if _, err := report.Write(ctx, c, report.Options{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
-	data := readFile(t, filepath.Join(dir, "public/summary.json"))
+	data := testfs.Read(t, filepath.Join(dir, "public/summary.json"))
 	var sum struct {
 		Window    map[string]any `json:"window"`
 		LoginRate map[string]any `json:"login_rate"`

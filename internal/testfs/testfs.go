@@ -44,3 +44,14 @@ func Visible(t testing.TB, dir string) map[string]string {
 	}
 	return m
 }
+
+// Read returns the bytes of the file at path, failing the test if it
+// cannot be read.
+func Read(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
