@@ -9,6 +9,7 @@ package casefile
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -114,7 +115,13 @@ func OpenWith(ctx context.Context, path string, mode Mode, opts Options) (*Case,
 	if mode == ReadOnly {
 		params = append(params, "access_mode=read_only")
 	}
-	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), nil)
+	// Every time the case shows or parses is UTC unless a report asks for a
+	// zone: set on each connection the database opens (a second one works
+	// beside the first while investigate ingests logs and snapshot at once).
+	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil) // instant; outlives Open's ctx
+		return err
+	})
 	if err != nil {
 		return nil, describeOpenError(path, err)
 	}
@@ -125,11 +132,6 @@ func OpenWith(ctx context.Context, path string, mode Mode, opts Options) (*Case,
 		return nil, describeOpenError(path, err)
 	}
 	c := &Case{Path: path, DB: db, Conn: conn}
-	// Every time the case shows or parses is UTC unless a report asks for a zone.
-	if _, err := conn.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
-		_ = c.Close() // nothing was written yet; the error to report is this one
-		return nil, fmt.Errorf("case %s: %w", path, err)
-	}
 	if err := c.checkSchema(ctx, mode); err != nil {
 		_ = c.Close() // a failed create rolled back: nothing was written
 		return nil, err

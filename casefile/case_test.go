@@ -12,6 +12,8 @@ import (
 )
 
 func TestOpenCreatesThenReopens(t *testing.T) {
+	// The machine's zone must not show through: a case reads in UTC.
+	t.Setenv("TZ", "America/New_York")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.duckdb")
 	if _, err := Open(ctx, path, ReadOnly); !errors.Is(err, ErrNoCase) {
@@ -39,6 +41,17 @@ func TestOpenCreatesThenReopens(t *testing.T) {
 			t.Errorf("%s = %q, want %q", setting, got, want)
 		}
 	}
+	// A second connection of the case's database, as investigate opens
+	// to ingest logs and snapshot at once, shows UTC too.
+	second, err := c.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zone string
+	if err := second.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&zone); err != nil || zone != "UTC" {
+		t.Errorf("second connection's TimeZone = %q (%v), want UTC", zone, err)
+	}
+	second.Close()
 	c.Close()
 
 	ro, err := Open(ctx, path, ReadOnly)

@@ -60,9 +60,6 @@ func ingestBoth(ctx context.Context, c *casefile.Case, opts Options, log *slog.L
 		return nil, nil, fmt.Errorf("case %s: %w", c.Path, err)
 	}
 	defer func() { _ = second.Close() }() // its transaction ended; nothing is left to write
-	if _, err := second.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
-		return nil, nil, fmt.Errorf("case %s: %w", c.Path, err)
-	}
 	snapCase := &casefile.Case{Path: c.Path, DB: c.DB, Conn: second}
 
 	ctx, stop := context.WithCancel(ctx)
